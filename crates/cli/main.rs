@@ -1,0 +1,32 @@
+//! kongsync: keeps a Kong Gateway or Konnect control plane in the state described by decK files.
+//!
+//! This binary is the only place that knows the command line, prints, and turns errors into exit
+//! codes: 0 success, 1 error, 2 changes or drift (for the commands that report them).
+
+mod args;
+mod commands;
+mod exit;
+mod printer;
+mod settings;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let printer = printer::Printer::new(&cli.global);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            printer.error(&format!("cannot start the async runtime: {e}"));
+            return exit::ERROR;
+        }
+    };
+    match runtime.block_on(commands::run(cli, &printer)) {
+        Ok(code) => code,
+        Err(e) => {
+            printer.report(&e);
+            exit::ERROR
+        }
+    }
+}

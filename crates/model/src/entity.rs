@@ -1,0 +1,55 @@
+//! One entity, as both sides hold it: its key, its id if known, its own fields, and its references
+//! as the parents' keys.
+//!
+//! `fields` never holds `id`, `created_at`, `updated_at` nor reference fields: identity is in `key`
+//! and `id`, references are in `refs`, so two entities compare by their content alone.
+
+use crate::{Key, Kind};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// An entity of any kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    pub key: Key,
+    /// The id given by the file or held by the gateway; `None` for a file entity without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
+    /// The entity's own fields (no id, timestamps or references).
+    pub fields: Map<String, Value>,
+    /// Reference field name to the referenced entity's key (`service` -> service `orders`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub refs: BTreeMap<String, Key>,
+}
+
+impl Entity {
+    pub fn kind(&self) -> Kind {
+        self.key.kind
+    }
+
+    /// The id this entity has or will have: its own, else the one derived from its key.
+    pub fn effective_id(&self) -> Uuid {
+        self.id.unwrap_or_else(|| self.key.derived_id())
+    }
+
+    /// The string value of a field, if it is a string.
+    pub fn str_field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).and_then(Value::as_str)
+    }
+
+    /// The entity's tags (empty when it has none).
+    pub fn tags(&self) -> Vec<&str> {
+        match self.fields.get("tags") {
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether the entity carries every one of these tags.
+    pub fn has_all_tags(&self, wanted: &[String]) -> bool {
+        let tags = self.tags();
+        wanted.iter().all(|w| tags.contains(&w.as_str()))
+    }
+}

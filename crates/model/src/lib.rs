@@ -1,0 +1,24 @@
+//! kongsync's entity model: the kinds of Kong entities, their natural keys and references, Kong 3.5's
+//! schemas and defaults, and the per-kind rules (secrets, required fields, entity checks).
+//!
+//! Pure: no I/O and no async. Both the state files and the live gateway are read into [`Entity`]
+//! values described here, so that the two compare field by field.
+
+mod builtin;
+mod entity;
+mod key;
+mod kind;
+mod rules;
+mod schema;
+pub mod secret;
+
+pub use builtin::{entity_schema, known_plugins, plugin_schema};
+pub use entity::Entity;
+pub use key::{Ident, Key};
+pub use kind::{Kind, OnDelete, Reference};
+pub use rules::{content_digest, entity_checks, file_required, is_secret, natural_key, normalize_target};
+pub use schema::{sort_dedup, Field, FieldError, FieldSpec, FieldType, Schema, SchemaError, SERVER_FIELDS};
+pub use secret::Secret;
+
+/// Kong's configuration hash, re-exported so that the model offers it beside the entities it hashes.
+pub use kongsync_hash as config_hash;

@@ -1,0 +1,231 @@
+//! Reading decK `_format_version: "3.0"` state files into a [`State`]: find the files, render the
+//! environment template, parse, check the file-level keys, merge the files, flatten the nested forms,
+//! validate every entity and resolve its references. Every problem of every file is collected and
+//! reported together; nothing partial is returned.
+
+mod diagnostic;
+mod flatten;
+mod load;
+mod normalize;
+mod resolve;
+mod template;
+
+pub use diagnostic::Diagnostic;
+pub use load::{collect, parse_text, Document};
+pub use resolve::is_id_only;
+
+use crate::{Meta, State};
+use flatten::{Raw, TOP_LEVEL};
+use kongsync_model::Kind;
+use normalize::Context;
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+
+/// The state files could not be read into a state.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// Every problem found, each located by file, entity and field.
+    #[error("{} in the state files", plural(.0.len(), "problem"))]
+    Invalid(Vec<Diagnostic>),
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Top-level keys of decK files that belong to features kongsync does not manage.
+const UNSUPPORTED_TOP_LEVEL: &[(&str, &str)] = &[
+    ("partials", "plugin partials (Kong Enterprise)"),
+    ("filter_chains", "filter chains (WebAssembly)"),
+    ("rbac_roles", "RBAC roles (Kong Enterprise)"),
+    ("licenses", "licenses (Kong Enterprise)"),
+    ("custom_entities", "custom entities (degraphql routes, GraphQL cost decorations)"),
+    ("cloned_plugins", "cloned plugin definitions"),
+    ("custom_plugins", "custom plugin definitions"),
+    ("service_packages", "Konnect service packages (legacy Konnect)"),
+];
+
+/// Reads the state files (files, directories or `-`), resolving template variables with `env`.
+pub fn read(paths: &[PathBuf], env: &dyn Fn(&str) -> Option<String>) -> Result<State, FileError> {
+    let files = collect(paths).map_err(FileError::Invalid)?;
+    let mut docs = Vec::new();
+    let mut errors = Vec::new();
+    for f in &files {
+        match load::parse(f, env) {
+            Ok(d) => docs.push(d),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(FileError::Invalid(errors));
+    }
+    build(docs)
+}
+
+/// Builds a state from parsed documents.
+pub fn build(docs: Vec<Document>) -> Result<State, FileError> {
+    let mut errors = Vec::new();
+    let names: Vec<String> = docs.iter().map(|d| d.name.clone()).collect();
+    let mut meta = Meta::default();
+    let mut ctx = Context::default();
+    let mut lookup_kinds = Vec::new();
+    let mut contents: Vec<(usize, &Map<String, Value>)> = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        match &doc.content {
+            Value::Null => {}
+            Value::Object(o) => {
+                check_top_level(&doc.name, o, &mut meta, &mut ctx, &mut lookup_kinds, &mut errors);
+                contents.push((i, o));
+            }
+            other => errors.push(Diagnostic::file(&doc.name, format!("expected a mapping at the top level, found {}", flatten::type_name(other)))),
+        }
+        for v in &doc.env_values {
+            if !meta.env_values.contains(v) {
+                meta.env_values.push(v.clone());
+            }
+        }
+    }
+    if contents.is_empty() && errors.is_empty() {
+        errors.push(Diagnostic::file(names.first().map_or("-", String::as_str), "the state files hold no configuration"));
+    }
+    ctx.select_tags = meta.select_tags.clone();
+    let mut raws: Vec<Raw> = Vec::new();
+    for (i, content) in &contents {
+        flatten::flatten(*i, &names[*i], content, &mut raws, &mut errors);
+    }
+    let ids: Vec<_> = raws.iter_mut().map(|r| normalize::normalize(r, &ctx, &names[r.doc], &mut errors)).collect();
+    let src = resolve::Sources { files: &names, lookup_kinds: &lookup_kinds };
+    let entities = resolve::resolve(raws, ids, &src, &mut errors);
+    if errors.is_empty() {
+        Ok(State { entities, meta })
+    } else {
+        Err(FileError::Invalid(errors))
+    }
+}
+
+fn check_top_level(
+    file: &str,
+    o: &Map<String, Value>,
+    meta: &mut Meta,
+    ctx: &mut Context,
+    lookup_kinds: &mut Vec<Kind>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let mut err = |m: String| errors.push(Diagnostic::file(file, m));
+    match o.get("_format_version") {
+        Some(Value::String(v)) if v == "3.0" => {}
+        Some(v) => err(format!("`_format_version` is {v}: kongsync reads decK's format \"3.0\" (convert older files with `deck file convert`)")),
+        None => err("`_format_version` is missing: kongsync reads decK's format \"3.0\"".into()),
+    }
+    for (k, v) in o {
+        if let Some((_, feature)) = UNSUPPORTED_TOP_LEVEL.iter().find(|(n, _)| n == k) {
+            err(format!("`{k}`: unsupported feature: {feature}"));
+            continue;
+        }
+        match k.as_str() {
+            "_format_version" => {}
+            "_transform" if v == &Value::Bool(true) => {}
+            "_transform" => err("`_transform: false` is not supported".into()),
+            "_workspace" => match v.as_str() {
+                Some(w) if meta.workspace.as_deref().is_none_or(|m| m == w) => meta.workspace = Some(w.to_string()),
+                Some(w) => err(format!("`_workspace` is \"{w}\" here but \"{}\" in another file: one workspace per run", meta.workspace.as_deref().unwrap_or_default())),
+                None => err("`_workspace` must be a string".into()),
+            },
+            "_konnect" => {
+                let name = v.get("control_plane_name").or_else(|| v.get("runtime_group_name")).and_then(Value::as_str);
+                if v.get("control_plane_name").is_some() && v.get("runtime_group_name").is_some() {
+                    err("`_konnect` gives both `control_plane_name` and `runtime_group_name`".into());
+                }
+                match name {
+                    Some(n) if meta.konnect_control_plane.as_deref().is_none_or(|m| m == n) => meta.konnect_control_plane = Some(n.to_string()),
+                    Some(n) => err(format!("`_konnect.control_plane_name` is \"{n}\" here but \"{}\" in another file", meta.konnect_control_plane.as_deref().unwrap_or_default())),
+                    None => err("`_konnect` needs a `control_plane_name`".into()),
+                }
+            }
+            "_info" => check_info(v, meta, ctx, lookup_kinds, &mut err),
+            "_plugin_configs" => match v.as_object() {
+                Some(m) => {
+                    for (name, cfg) in m {
+                        match ctx.plugin_configs.get(name) {
+                            Some(existing) if existing != cfg => err(format!("`_plugin_configs.{name}` differs from another file's")),
+                            _ => {
+                                ctx.plugin_configs.insert(name.clone(), cfg.clone());
+                            }
+                        }
+                    }
+                }
+                None => err("`_plugin_configs` must be a mapping".into()),
+            },
+            _ if TOP_LEVEL.iter().any(|(n, _)| n == k) => {}
+            _ => err(format!("`{k}`: unknown top-level field")),
+        }
+    }
+}
+
+fn check_info(v: &Value, meta: &mut Meta, ctx: &mut Context, lookup_kinds: &mut Vec<Kind>, err: &mut dyn FnMut(String)) {
+    let Some(info) = v.as_object() else { return err("`_info` must be a mapping".into()) };
+    for (k, v) in info {
+        match k.as_str() {
+            "select_tags" => {
+                let tags: Option<Vec<String>> = v.as_array().map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect());
+                match tags {
+                    Some(mut t) if !t.is_empty() => {
+                        t.sort();
+                        t.dedup();
+                        if meta.select_tags.is_empty() || meta.select_tags == t {
+                            meta.select_tags = t;
+                        } else {
+                            err(format!("`_info.select_tags` is {t:?} here but {:?} in another file: one set of select tags per run", meta.select_tags));
+                        }
+                    }
+                    Some(_) => {}
+                    None => err("`_info.select_tags` must be a list of strings".into()),
+                }
+            }
+            "defaults" => {
+                for (kind_name, d) in v.as_object().into_iter().flatten() {
+                    let kind = match kind_name.as_str() {
+                        "service" => Kind::Service,
+                        "route" => Kind::Route,
+                        "upstream" => Kind::Upstream,
+                        "target" => Kind::Target,
+                        other => {
+                            err(format!("`_info.defaults.{other}`: defaults exist for service, route, upstream and target only"));
+                            continue;
+                        }
+                    };
+                    let Some(d) = d.as_object() else { continue };
+                    for restricted in ["id", "name", "target"] {
+                        if d.contains_key(restricted) {
+                            err(format!("`_info.defaults.{kind_name}.{restricted}` cannot have a default"));
+                        }
+                    }
+                    match ctx.defaults.iter_mut().find(|(k, _)| *k == kind) {
+                        Some((_, existing)) => d.iter().for_each(|(f, x)| {
+                            existing.entry(f.clone()).or_insert_with(|| x.clone());
+                        }),
+                        None => ctx.defaults.push((kind, d.clone())),
+                    }
+                }
+            }
+            "default_lookup_tags" => {
+                for (kind_name, tags) in v.as_object().into_iter().flatten() {
+                    match Kind::from_name(kind_name) {
+                        Some(k) if tags.as_array().is_some_and(|a| !a.is_empty()) => lookup_kinds.push(k),
+                        Some(_) => err(format!("`_info.default_lookup_tags.{kind_name}` must be a non-empty list")),
+                        None => err(format!("`_info.default_lookup_tags.{kind_name}`: unknown kind")),
+                    }
+                }
+            }
+            "consumer_group_policy_overrides" | "include_plugin_definitions" | "skip_hash_for_basic_auth" if v == &Value::Bool(false) => {}
+            "consumer_group_policy_overrides" => err("`_info.consumer_group_policy_overrides`: unsupported feature: legacy consumer-group policy overrides".into()),
+            "include_plugin_definitions" => err("`_info.include_plugin_definitions`: unsupported feature: custom plugin definitions".into()),
+            "skip_hash_for_basic_auth" => err("`_info.skip_hash_for_basic_auth`: unsupported feature".into()),
+            other => err(format!("`_info.{other}`: unknown field")),
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! kongsync's [`State`] and the two ways to get one: from decK state files ([`file`]) and from a live
+//! gateway (`api`), plus writing one back as a decK file.
+
+pub mod file;
+mod state;
+
+pub use state::{Meta, State};

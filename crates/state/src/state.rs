@@ -1,0 +1,97 @@
+//! `State`: a whole gateway configuration as a set of entities indexed by natural key, with the
+//! file-level settings that scope it. The files and the live gateway both produce one.
+
+use kongsync_model::{Entity, Key, Kind};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// A configuration: every entity, keyed and ordered by kind then natural key.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    pub entities: BTreeMap<Key, Entity>,
+    pub meta: Meta,
+}
+
+/// The settings of a configuration that are not entities.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    /// `_workspace`: the Kong Enterprise workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+    /// `_konnect.control_plane_name` (or the deprecated `runtime_group_name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub konnect_control_plane: Option<String>,
+    /// `_info.select_tags`: only entities carrying all these tags are managed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub select_tags: Vec<String>,
+    /// Values that came from the environment: secrets in all output, whatever field they are in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env_values: Vec<String>,
+}
+
+impl State {
+    /// Adds an entity, replacing any with the same key; returns the one replaced.
+    pub fn insert(&mut self, entity: Entity) -> Option<Entity> {
+        self.entities.insert(entity.key.clone(), entity)
+    }
+
+    pub fn get(&self, key: &Key) -> Option<&Entity> {
+        self.entities.get(key)
+    }
+
+    /// The entities of one kind, in key order.
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Entity> {
+        self.entities.range(kind_range(kind)).map(|(_, e)| e)
+    }
+
+    /// How many entities of each kind, in kind order (kinds with none left out).
+    pub fn counts(&self) -> Vec<(Kind, usize)> {
+        Kind::ALL.into_iter().map(|k| (k, self.of_kind(k).count())).filter(|(_, n)| *n > 0).collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entities.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entities.is_empty()
+    }
+
+    /// An index from id to key over the entities that have an id.
+    pub fn id_index(&self) -> HashMap<Uuid, &Key> {
+        self.entities.values().filter_map(|e| Some((e.id?, &e.key))).collect()
+    }
+}
+
+fn kind_range(kind: Kind) -> std::ops::RangeInclusive<Key> {
+    use kongsync_model::Ident;
+    // `Ident::Name("")` is the smallest ident and `Ident::Plugin` with the largest name sorts last, so
+    // this range covers exactly one kind.
+    let lo = Key { kind, ident: Ident::Name(String::new()) };
+    let hi = Key { kind, ident: Ident::Plugin { name: char::MAX.to_string().repeat(4), scope: Vec::new() } };
+    lo..=hi
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Map;
+
+    fn entity(key: Key) -> Entity {
+        Entity { key, id: None, fields: Map::new(), refs: BTreeMap::new() }
+    }
+
+    #[test]
+    fn of_kind_returns_only_that_kind() {
+        let mut s = State::default();
+        s.insert(entity(Key::name(Kind::Service, "a")));
+        s.insert(entity(Key::id(Kind::Service, Uuid::nil())));
+        s.insert(entity(Key::name(Kind::Route, "a")));
+        s.insert(entity(Key::plugin::<&str>("zzz", [])));
+        assert_eq!(s.of_kind(Kind::Service).count(), 2);
+        assert_eq!(s.of_kind(Kind::Route).count(), 1);
+        assert_eq!(s.of_kind(Kind::Plugin).count(), 1);
+        assert_eq!(s.counts(), vec![(Kind::Service, 2), (Kind::Route, 1), (Kind::Plugin, 1)]);
+    }
+}
