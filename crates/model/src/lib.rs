@@ -10,6 +10,7 @@ mod key;
 mod kind;
 mod rules;
 mod schema;
+mod schema_set;
 pub mod secret;
 
 pub use builtin::{entity_schema, known_plugins, plugin_schema};
@@ -18,6 +19,7 @@ pub use key::{Ident, Key};
 pub use kind::{Kind, OnDelete, Reference};
 pub use rules::{content_digest, entity_checks, file_required, is_secret, natural_key, normalize_target};
 pub use schema::{sort_dedup, Field, FieldError, FieldSpec, FieldType, Schema, SchemaError, SERVER_FIELDS};
+pub use schema_set::SchemaSet;
 pub use secret::Secret;
 
 /// Kong's configuration hash, re-exported so that the model offers it beside the entities it hashes.
