@@ -1,1 +1,3 @@
-//! kongsync-apply
+//! kongsync-apply: executing a plan.
+
+pub mod walk;
