@@ -8,8 +8,8 @@
 //! so a walk of a plan follows the plan's own order as far as the dependencies allow.
 
 use futures::stream::{FuturesUnordered, StreamExt};
-use std::collections::BinaryHeap;
 use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::future::Future;
 use tokio::sync::watch;
 
@@ -19,7 +19,9 @@ pub enum Outcome<E> {
     Done,
     Failed(E),
     /// Not run because the task with this index (a root cause) failed.
-    Skipped { root: usize },
+    Skipped {
+        root: usize,
+    },
     /// Not run because the walk was stopped (fail-fast or a stop signal).
     NotStarted,
 }

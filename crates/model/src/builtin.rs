@@ -20,7 +20,7 @@ macro_rules! plugin_files {
     };
 }
 
-plugin_files!();
+plugin_files!("acl", "cors", "key-auth", "rate-limiting", "request-transformer");
 
 fn parse(text: &str) -> Option<Value> {
     serde_json::from_str(text).ok()
@@ -30,10 +30,7 @@ fn core() -> &'static HashMap<Kind, Schema> {
     static CORE_SCHEMAS: OnceLock<HashMap<Kind, Schema>> = OnceLock::new();
     CORE_SCHEMAS.get_or_init(|| {
         let all = parse(CORE).unwrap_or_default();
-        Kind::ALL
-            .into_iter()
-            .filter_map(|k| Some((k, Schema::from_kong_json(all.get(k.dao_name())?).ok()?)))
-            .collect()
+        Kind::ALL.into_iter().filter_map(|k| Some((k, Schema::from_kong_json(all.get(k.dao_name())?).ok()?))).collect()
     })
 }
 

@@ -43,11 +43,7 @@ pub enum Ident {
     Digest(String),
     /// A child identified within its parent: a target in its upstream, an ACL group of a consumer,
     /// a consumer in a consumer group (the member's key in `member`).
-    Child {
-        parent: Box<Key>,
-        name: String,
-        member: Option<Box<Key>>,
-    },
+    Child { parent: Box<Key>, name: String, member: Option<Box<Key>> },
     /// A plugin: its name and scope (each present scope is its parent's key), as Kong's cache key.
     Plugin { name: String, scope: Vec<(String, Key)> },
 }

@@ -93,15 +93,8 @@ impl Kind {
     ];
 
     /// The seven consumer credential kinds.
-    pub const CREDENTIALS: [Kind; 7] = [
-        Kind::KeyAuth,
-        Kind::BasicAuth,
-        Kind::HmacAuth,
-        Kind::Jwt,
-        Kind::Acl,
-        Kind::Oauth2,
-        Kind::MtlsAuth,
-    ];
+    pub const CREDENTIALS: [Kind; 7] =
+        [Kind::KeyAuth, Kind::BasicAuth, Kind::HmacAuth, Kind::Jwt, Kind::Acl, Kind::Oauth2, Kind::MtlsAuth];
 
     /// The kind as decK names it in its output (`service`, `key-auth`, `acl-group`, ...).
     pub fn deck_name(self) -> &'static str {

@@ -9,11 +9,18 @@ use uuid::Uuid;
 
 /// Computes an entity's natural key from its fields, references and id. `None` when nothing
 /// identifies it (an entity the validator rejects).
-pub fn natural_key(kind: Kind, fields: &Map<String, Value>, refs: &BTreeMap<String, Key>, id: Option<Uuid>) -> Option<Key> {
+pub fn natural_key(
+    kind: Kind,
+    fields: &Map<String, Value>,
+    refs: &BTreeMap<String, Key>,
+    id: Option<Uuid>,
+) -> Option<Key> {
     let s = |name: &str| fields.get(name).and_then(Value::as_str).filter(|v| !v.is_empty());
     let by_name = |field: &str| s(field).map(|n| Key::name(kind, n)).or_else(|| id.map(|i| Key::id(kind, i)));
     match kind {
-        Kind::Service | Kind::Route | Kind::Upstream | Kind::ConsumerGroup | Kind::KeySet | Kind::Key | Kind::Sni => by_name("name"),
+        Kind::Service | Kind::Route | Kind::Upstream | Kind::ConsumerGroup | Kind::KeySet | Kind::Key | Kind::Sni => {
+            by_name("name")
+        }
         Kind::Vault => by_name("prefix"),
         Kind::KeyAuth | Kind::Jwt => by_name("key"),
         Kind::BasicAuth | Kind::HmacAuth => by_name("username"),
@@ -23,10 +30,14 @@ pub fn natural_key(kind: Kind, fields: &Map<String, Value>, refs: &BTreeMap<Stri
             .map(|u| Key::name(kind, u))
             .or_else(|| s("custom_id").map(|c| Key { kind, ident: Ident::CustomId(c.to_string()) }))
             .or_else(|| id.map(|i| Key::id(kind, i))),
-        Kind::Certificate | Kind::CaCertificate => s("cert").map(|c| Key { kind, ident: Ident::Digest(content_digest(c)) }),
+        Kind::Certificate | Kind::CaCertificate => {
+            s("cert").map(|c| Key { kind, ident: Ident::Digest(content_digest(c)) })
+        }
         Kind::Acl => Some(Key::child(kind, refs.get("consumer")?.clone(), s("group")?)),
         Kind::Target => Some(Key::child(kind, refs.get("upstream")?.clone(), normalize_target(s("target")?))),
-        Kind::ConsumerGroupMember => Some(Key::member(refs.get("consumer_group")?.clone(), refs.get("consumer")?.clone())),
+        Kind::ConsumerGroupMember => {
+            Some(Key::member(refs.get("consumer_group")?.clone(), refs.get("consumer")?.clone()))
+        }
         Kind::Plugin => Some(Key::plugin(s("name")?, refs.iter().map(|(f, k)| (f.clone(), k.clone())))),
     }
 }
@@ -47,7 +58,8 @@ pub fn normalize_target(target: &str) -> String {
         return format!("[{}]:{port}", s.join(":"));
     }
     let parts: Vec<&str> = host.split('.').collect();
-    if parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit())) {
+    if parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+    {
         let nums: Vec<u8> = parts.iter().filter_map(|p| p.parse().ok()).collect();
         if nums.len() == 4 {
             return format!("{}:{port}", Ipv4Addr::new(nums[0], nums[1], nums[2], nums[3]));
@@ -120,7 +132,9 @@ pub fn entity_checks(e: &Entity) -> Vec<FieldError> {
             }
             route_matchers(e, &has, &mut push);
         }
-        Kind::Key if has("jwk") == has("pem") => push("jwk", "exactly one of these fields must be set: 'jwk', 'pem'".into()),
+        Kind::Key if has("jwk") == has("pem") => {
+            push("jwk", "exactly one of these fields must be set: 'jwk', 'pem'".into())
+        }
         Kind::Service => {
             let proto = e.str_field("protocol").unwrap_or("http");
             if matches!(proto, "tcp" | "tls" | "udp" | "grpc" | "grpcs") && has("path") {
@@ -150,15 +164,24 @@ fn route_matchers(e: &Entity, has: &dyn Fn(&str) -> bool, push: &mut dyn FnMut(&
         "http" | "https" | "ws" | "wss" => {
             let https = protocols.iter().any(|p| *p == "https" || *p == "wss");
             if https && !any(&["methods", "hosts", "headers", "paths", "snis"]) {
-                push("protocols", "must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'https'".into());
+                push(
+                    "protocols",
+                    "must set one of 'methods', 'hosts', 'headers', 'paths', 'snis' when 'protocols' is 'https'".into(),
+                );
             } else if !https && !any(&["methods", "hosts", "headers", "paths"]) {
-                push("protocols", "must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'".into());
+                push(
+                    "protocols",
+                    "must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'".into(),
+                );
             }
         }
-        "tcp" | "tls" | "udp" if !any(&["sources", "destinations", "snis"]) => {
-            push("protocols", format!("must set one of 'sources', 'destinations', 'snis' when 'protocols' is '{first}'"))
+        "tcp" | "tls" | "udp" if !any(&["sources", "destinations", "snis"]) => push(
+            "protocols",
+            format!("must set one of 'sources', 'destinations', 'snis' when 'protocols' is '{first}'"),
+        ),
+        "tls_passthrough" if !has("snis") => {
+            push("snis", "must set 'snis' when 'protocols' is 'tls_passthrough'".into())
         }
-        "tls_passthrough" if !has("snis") => push("snis", "must set 'snis' when 'protocols' is 'tls_passthrough'".into()),
         "grpc" | "grpcs" if !any(&["hosts", "headers", "paths", "snis"]) => {
             push("protocols", format!("must set one of 'hosts', 'headers', 'paths' when 'protocols' is '{first}'"))
         }

@@ -125,7 +125,8 @@ fn parse_fields(json: &Value, path: &str) -> Result<Vec<Field>, SchemaError> {
     let list = json.as_array().ok_or_else(|| err(path, "`fields` is not an array"))?;
     let mut out = Vec::with_capacity(list.len());
     for item in list {
-        let obj = item.as_object().filter(|o| o.len() == 1).ok_or_else(|| err(path, "a field is not a single-key object"))?;
+        let obj =
+            item.as_object().filter(|o| o.len() == 1).ok_or_else(|| err(path, "a field is not a single-key object"))?;
         for (name, attrs) in obj {
             if SERVER_FIELDS.contains(&name.as_str()) && path.is_empty() {
                 continue;
@@ -310,13 +311,16 @@ fn validate_value(spec: &FieldSpec, v: &Value, path: &str, errors: &mut Vec<Fiel
 fn check_range(spec: &FieldSpec, v: &Value, path: &str, errors: &mut Vec<FieldError>) {
     if let Some(choices) = &spec.one_of {
         if !choices.iter().any(|c| c == v || (c.as_f64().is_some() && c.as_f64() == v.as_f64())) {
-            let list: Vec<String> = choices.iter().map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_string)).collect();
-            errors.push(FieldError { path: path.to_string(), message: format!("expected one of: {}", list.join(", ")) });
+            let list: Vec<String> =
+                choices.iter().map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_string)).collect();
+            errors
+                .push(FieldError { path: path.to_string(), message: format!("expected one of: {}", list.join(", ")) });
         }
     }
     if let (Some((lo, hi)), Some(n)) = (spec.between, v.as_f64()) {
         if n < lo || n > hi {
-            errors.push(FieldError { path: path.to_string(), message: format!("value should be between {lo} and {hi}") });
+            errors
+                .push(FieldError { path: path.to_string(), message: format!("value should be between {lo} and {hi}") });
         }
     }
 }

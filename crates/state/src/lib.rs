@@ -1,6 +1,8 @@
 //! kongsync's [`State`] and the two ways to get one: from decK state files ([`file`]) and from a live
 //! gateway (`api`), plus writing one back as a decK file.
 
+pub mod api;
+pub mod dump;
 pub mod file;
 mod state;
 

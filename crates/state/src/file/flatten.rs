@@ -17,6 +17,9 @@ pub struct Raw {
     pub refs: Vec<(&'static str, RefSpec)>,
     /// A consumer written in full under a consumer group: it is created only when no file defines it.
     pub implicit: bool,
+    /// Set by validation when a problem with an identifying field was reported, so that resolution
+    /// does not report again that the entity cannot be identified.
+    pub identity_reported: bool,
 }
 
 /// A reference as written.
@@ -100,7 +103,10 @@ fn walk(
             // SNIs may be written as plain names, as Kong's API accepts them.
             Value::String(s) if kind == Kind::Sni => Map::from_iter([("name".to_string(), Value::String(s.clone()))]),
             _ => {
-                errors.push(Diagnostic::file(file, format!("expected an object, found {}", type_name(item))).at_entity(here));
+                let entity = format!("{kind} at {here}");
+                errors.push(
+                    Diagnostic::file(file, format!("expected an object, found {}", type_name(item))).at_entity(entity),
+                );
                 continue;
             }
         };
@@ -110,20 +116,18 @@ fn walk(
             if obj.get(field).is_some_and(|v| !v.is_null()) && kind == Kind::Plugin {
                 errors.push(
                     Diagnostic::file(file, format!("a plugin nested under a {field} cannot name a {field} of its own"))
-                        .at_entity(here.clone())
+                        .at_entity(format!("{kind} at {here}"))
                         .at_field(field),
                 );
             }
             obj.remove(field);
             refs.push((field, RefSpec::Parent(p)));
         }
-        let nested: Vec<(&str, Kind, &'static str, Value)> = children(kind)
-            .iter()
-            .filter_map(|(f, k, r)| obj.remove(*f).map(|v| (*f, *k, *r, v)))
-            .collect();
+        let nested: Vec<(&str, Kind, &'static str, Value)> =
+            children(kind).iter().filter_map(|(f, k, r)| obj.remove(*f).map(|v| (*f, *k, *r, v))).collect();
         let groups = if kind == Kind::Consumer { obj.remove("groups") } else { None };
         let members = if kind == Kind::ConsumerGroup { obj.remove("consumers") } else { None };
-        out.push(Raw { kind, doc, place: here.clone(), obj, refs, implicit: false });
+        out.push(Raw { kind, doc, place: here.clone(), obj, refs, implicit: false, identity_reported: false });
         for (field, child, back, v) in nested {
             walk(doc, file, &format!("{here}.{field}"), child, &v, Some((back, index)), out, errors);
         }
@@ -158,13 +162,23 @@ fn memberships(
         } else if let Value::Object(o) = item {
             // A full consumer under a group: created unless a file defines it.
             let index = out.len();
-            out.push(Raw { kind: Kind::Consumer, doc, place: here.clone(), obj: o.clone(), refs: Vec::new(), implicit: true });
+            let place = here.clone();
+            out.push(Raw {
+                kind: Kind::Consumer,
+                doc,
+                place,
+                obj: o.clone(),
+                refs: Vec::new(),
+                implicit: true,
+                identity_reported: false,
+            });
             Some(RefSpec::Parent(index))
         } else {
             reference_text(item, &[]).map(RefSpec::Text)
         };
         let Some(other) = other else {
-            errors.push(Diagnostic::file(file, "expected a name, an id or an object with one").at_entity(here));
+            let entity = format!("{} at {here}", Kind::ConsumerGroupMember);
+            errors.push(Diagnostic::file(file, "expected a name, an id or an object with one").at_entity(entity));
             continue;
         };
         let refs = if from_consumer {
@@ -172,7 +186,16 @@ fn memberships(
         } else {
             vec![("consumer_group", RefSpec::Parent(owner)), ("consumer", other)]
         };
-        out.push(Raw { kind: Kind::ConsumerGroupMember, doc, place: here, obj: Map::new(), refs, implicit: false });
+        let obj = Map::new();
+        out.push(Raw {
+            kind: Kind::ConsumerGroupMember,
+            doc,
+            place: here,
+            obj,
+            refs,
+            implicit: false,
+            identity_reported: false,
+        });
     }
 }
 

@@ -29,7 +29,8 @@ pub fn collect(args: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
             let before = files.len();
             walk(arg, &mut files, &mut errors);
             if files.len() == before {
-                errors.push(Diagnostic::file(&arg.display().to_string(), "directory holds no .yaml, .yml or .json file"));
+                errors
+                    .push(Diagnostic::file(&arg.display().to_string(), "directory holds no .yaml, .yml or .json file"));
             }
         } else if arg.exists() {
             files.push(arg.clone());
@@ -47,7 +48,9 @@ pub fn collect(args: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
 fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
-        Err(e) => return errors.push(Diagnostic::file(&dir.display().to_string(), format!("cannot read directory: {e}"))),
+        Err(e) => {
+            return errors.push(Diagnostic::file(&dir.display().to_string(), format!("cannot read directory: {e}")))
+        }
     };
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
@@ -81,7 +84,11 @@ pub fn parse(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Doc
 }
 
 /// Renders and parses the text of one file.
-pub fn parse_text(name: &str, text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Document, Vec<Diagnostic>> {
+pub fn parse_text(
+    name: &str,
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Document, Vec<Diagnostic>> {
     let rendered = template::render(text, lookup).map_err(|errors| {
         errors
             .into_iter()
@@ -92,6 +99,7 @@ pub fn parse_text(name: &str, text: &str, lookup: &dyn Fn(&str) -> Option<String
         return Ok(Document { name: name.to_string(), content: Value::Null, env_values: rendered.values });
     }
     let content: Value = serde_yaml::from_str(&rendered.text).map_err(|e| {
+        let e = later_document_error(&rendered.text).unwrap_or(e);
         let position = e.location().map(|l| format!("{}:{}", l.line(), l.column()));
         // serde_yaml appends the position to its message; it is shown separately.
         let message = e.to_string();
@@ -99,6 +107,17 @@ pub fn parse_text(name: &str, text: &str, lookup: &dyn Fn(&str) -> Option<String
         vec![Diagnostic { position, ..Diagnostic::file(name, format!("invalid YAML/JSON: {message}")) }]
     })?;
     Ok(Document { name: name.to_string(), content, env_values: rendered.values })
+}
+
+/// serde_yaml reports a syntax error after a first well-formed document as "more than one document",
+/// without a position (e.g. a file whose first line is indented, decK's issue #578); parsing the
+/// documents one by one finds the real error and where it is.
+fn later_document_error(text: &str) -> Option<serde_yaml::Error> {
+    // A syntax error repeats for every following document: the first two are enough.
+    serde_yaml::Deserializer::from_str(text)
+        .take(2)
+        .find_map(|doc| <Value as serde::Deserialize>::deserialize(doc).err())
+        .filter(|e| e.location().is_some())
 }
 
 #[cfg(test)]
@@ -111,6 +130,15 @@ mod tests {
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].position.as_deref(), Some("3:4"));
         assert!(errs[0].message.starts_with("invalid YAML/JSON"), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn an_error_after_a_first_document_is_located() {
+        let errs =
+            parse_text("k.yaml", " _info:\n  select_tags: [a]\nservices: []\n", &|_| None).err().unwrap_or_default();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].position.as_deref(), Some("3:1"));
+        assert!(errs[0].message.contains("document start"), "{}", errs[0].message);
     }
 
     #[test]

@@ -9,6 +9,8 @@ mod load;
 mod normalize;
 mod resolve;
 mod template;
+#[cfg(test)]
+mod tests;
 
 pub use diagnostic::Diagnostic;
 pub use load::{collect, parse_text, Document};
@@ -73,15 +75,19 @@ pub fn build(docs: Vec<Document>) -> Result<State, FileError> {
     let mut meta = Meta::default();
     let mut ctx = Context::default();
     let mut lookup_kinds = Vec::new();
+    let mut origins = Origins::default();
     let mut contents: Vec<(usize, &Map<String, Value>)> = Vec::new();
     for (i, doc) in docs.iter().enumerate() {
         match &doc.content {
             Value::Null => {}
             Value::Object(o) => {
-                check_top_level(&doc.name, o, &mut meta, &mut ctx, &mut lookup_kinds, &mut errors);
+                check_top_level(&doc.name, o, &mut meta, &mut ctx, &mut lookup_kinds, &mut origins, &mut errors);
                 contents.push((i, o));
             }
-            other => errors.push(Diagnostic::file(&doc.name, format!("expected a mapping at the top level, found {}", flatten::type_name(other)))),
+            other => errors.push(Diagnostic::file(
+                &doc.name,
+                format!("expected a mapping at the top level, found {}", flatten::type_name(other)),
+            )),
         }
         for v in &doc.env_values {
             if !meta.env_values.contains(v) {
@@ -90,7 +96,8 @@ pub fn build(docs: Vec<Document>) -> Result<State, FileError> {
         }
     }
     if contents.is_empty() && errors.is_empty() {
-        errors.push(Diagnostic::file(names.first().map_or("-", String::as_str), "the state files hold no configuration"));
+        errors
+            .push(Diagnostic::file(names.first().map_or("-", String::as_str), "the state files hold no configuration"));
     }
     ctx.select_tags = meta.select_tags.clone();
     let mut raws: Vec<Raw> = Vec::new();
@@ -107,12 +114,21 @@ pub fn build(docs: Vec<Document>) -> Result<State, FileError> {
     }
 }
 
+/// The file that first set each run-wide setting, so that a conflict names both files.
+#[derive(Default)]
+struct Origins {
+    workspace: String,
+    konnect: String,
+    select_tags: String,
+}
+
 fn check_top_level(
     file: &str,
     o: &Map<String, Value>,
     meta: &mut Meta,
     ctx: &mut Context,
     lookup_kinds: &mut Vec<Kind>,
+    origins: &mut Origins,
     errors: &mut Vec<Diagnostic>,
 ) {
     let mut err = |m: String| errors.push(Diagnostic::file(file, m));
@@ -130,28 +146,44 @@ fn check_top_level(
             "_format_version" => {}
             "_transform" if v == &Value::Bool(true) => {}
             "_transform" => err("`_transform: false` is not supported".into()),
-            "_workspace" => match v.as_str() {
-                Some(w) if meta.workspace.as_deref().is_none_or(|m| m == w) => meta.workspace = Some(w.to_string()),
-                Some(w) => err(format!("`_workspace` is \"{w}\" here but \"{}\" in another file: one workspace per run", meta.workspace.as_deref().unwrap_or_default())),
-                None => err("`_workspace` must be a string".into()),
+            "_workspace" => match (v.as_str(), meta.workspace.as_deref()) {
+                (Some(w), None) => {
+                    meta.workspace = Some(w.to_string());
+                    origins.workspace = file.to_string();
+                }
+                (Some(w), Some(m)) if m == w => {}
+                (Some(w), Some(m)) => err(format!(
+                    "`_workspace` is \"{w}\" here but \"{m}\" in {}: one workspace per run",
+                    origins.workspace
+                )),
+                (None, _) => err("`_workspace` must be a string".into()),
             },
             "_konnect" => {
                 let name = v.get("control_plane_name").or_else(|| v.get("runtime_group_name")).and_then(Value::as_str);
                 if v.get("control_plane_name").is_some() && v.get("runtime_group_name").is_some() {
                     err("`_konnect` gives both `control_plane_name` and `runtime_group_name`".into());
                 }
-                match name {
-                    Some(n) if meta.konnect_control_plane.as_deref().is_none_or(|m| m == n) => meta.konnect_control_plane = Some(n.to_string()),
-                    Some(n) => err(format!("`_konnect.control_plane_name` is \"{n}\" here but \"{}\" in another file", meta.konnect_control_plane.as_deref().unwrap_or_default())),
-                    None => err("`_konnect` needs a `control_plane_name`".into()),
+                match (name, meta.konnect_control_plane.as_deref()) {
+                    (Some(n), None) => {
+                        meta.konnect_control_plane = Some(n.to_string());
+                        origins.konnect = file.to_string();
+                    }
+                    (Some(n), Some(m)) if m == n => {}
+                    (Some(n), Some(m)) => err(format!(
+                        "`_konnect.control_plane_name` is \"{n}\" here but \"{m}\" in {}: one control plane per run",
+                        origins.konnect
+                    )),
+                    (None, _) => err("`_konnect` needs a `control_plane_name`".into()),
                 }
             }
-            "_info" => check_info(v, meta, ctx, lookup_kinds, &mut err),
+            "_info" => check_info(file, v, meta, ctx, lookup_kinds, origins, &mut err),
             "_plugin_configs" => match v.as_object() {
                 Some(m) => {
                     for (name, cfg) in m {
                         match ctx.plugin_configs.get(name) {
-                            Some(existing) if existing != cfg => err(format!("`_plugin_configs.{name}` differs from another file's")),
+                            Some(existing) if existing != cfg => {
+                                err(format!("`_plugin_configs.{name}` differs from another file's"))
+                            }
                             _ => {
                                 ctx.plugin_configs.insert(name.clone(), cfg.clone());
                             }
@@ -166,20 +198,33 @@ fn check_top_level(
     }
 }
 
-fn check_info(v: &Value, meta: &mut Meta, ctx: &mut Context, lookup_kinds: &mut Vec<Kind>, err: &mut dyn FnMut(String)) {
+fn check_info(
+    file: &str,
+    v: &Value,
+    meta: &mut Meta,
+    ctx: &mut Context,
+    lookup_kinds: &mut Vec<Kind>,
+    origins: &mut Origins,
+    err: &mut dyn FnMut(String),
+) {
     let Some(info) = v.as_object() else { return err("`_info` must be a mapping".into()) };
     for (k, v) in info {
         match k.as_str() {
             "select_tags" => {
-                let tags: Option<Vec<String>> = v.as_array().map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect());
+                let tags: Option<Vec<String>> =
+                    v.as_array().map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect());
                 match tags {
                     Some(mut t) if !t.is_empty() => {
                         t.sort();
                         t.dedup();
-                        if meta.select_tags.is_empty() || meta.select_tags == t {
+                        if meta.select_tags.is_empty() {
                             meta.select_tags = t;
-                        } else {
-                            err(format!("`_info.select_tags` is {t:?} here but {:?} in another file: one set of select tags per run", meta.select_tags));
+                            origins.select_tags = file.to_string();
+                        } else if meta.select_tags != t {
+                            err(format!(
+                                "`_info.select_tags` is {t:?} here but {:?} in {}: one set of select tags per run",
+                                meta.select_tags, origins.select_tags
+                            ));
                         }
                     }
                     Some(_) => {}
@@ -194,7 +239,9 @@ fn check_info(v: &Value, meta: &mut Meta, ctx: &mut Context, lookup_kinds: &mut 
                         "upstream" => Kind::Upstream,
                         "target" => Kind::Target,
                         other => {
-                            err(format!("`_info.defaults.{other}`: defaults exist for service, route, upstream and target only"));
+                            err(format!(
+                                "`_info.defaults.{other}`: defaults exist for service, route, upstream and target only"
+                            ));
                             continue;
                         }
                     };
@@ -215,15 +262,24 @@ fn check_info(v: &Value, meta: &mut Meta, ctx: &mut Context, lookup_kinds: &mut 
             "default_lookup_tags" => {
                 for (kind_name, tags) in v.as_object().into_iter().flatten() {
                     match Kind::from_name(kind_name) {
+                        None if kind_name == "partials" => {
+                            err("`_info.default_lookup_tags.partials`: unsupported feature: plugin partials (Kong Enterprise)".into())
+                        }
                         Some(k) if tags.as_array().is_some_and(|a| !a.is_empty()) => lookup_kinds.push(k),
                         Some(_) => err(format!("`_info.default_lookup_tags.{kind_name}` must be a non-empty list")),
                         None => err(format!("`_info.default_lookup_tags.{kind_name}`: unknown kind")),
                     }
                 }
             }
-            "consumer_group_policy_overrides" | "include_plugin_definitions" | "skip_hash_for_basic_auth" if v == &Value::Bool(false) => {}
-            "consumer_group_policy_overrides" => err("`_info.consumer_group_policy_overrides`: unsupported feature: legacy consumer-group policy overrides".into()),
-            "include_plugin_definitions" => err("`_info.include_plugin_definitions`: unsupported feature: custom plugin definitions".into()),
+            "consumer_group_policy_overrides" | "include_plugin_definitions" | "skip_hash_for_basic_auth"
+                if v == &Value::Bool(false) => {}
+            "consumer_group_policy_overrides" => err(
+                "`_info.consumer_group_policy_overrides`: unsupported feature: legacy consumer-group policy overrides"
+                    .into(),
+            ),
+            "include_plugin_definitions" => {
+                err("`_info.include_plugin_definitions`: unsupported feature: custom plugin definitions".into())
+            }
             "skip_hash_for_basic_auth" => err("`_info.skip_hash_for_basic_auth`: unsupported feature".into()),
             other => err(format!("`_info.{other}`: unknown field")),
         }

@@ -30,12 +30,28 @@ const UNSUPPORTED_FIELDS: &[(Kind, &str, &str)] = &[
 
 /// The label of an entity in messages: its kind and key when its own fields give one, else its place.
 pub fn label(raw: &Raw, id: Option<Uuid>) -> String {
-    let needs_refs = matches!(raw.kind, Kind::Plugin | Kind::Target | Kind::Acl | Kind::ConsumerGroupMember);
-    match kongsync_model::natural_key(raw.kind, &raw.obj, &Default::default(), id) {
-        Some(k) if !needs_refs => format!("{} \"{}\"", raw.kind, k.ident_text()),
-        _ => format!("{} at {}", raw.kind, raw.place),
+    // A plugin, target or ACL is keyed within its parents, which are not resolved yet: its own
+    // identifying field and its place say which one it is.
+    let own_field = match raw.kind {
+        Kind::Plugin => Some("name"),
+        Kind::Target => Some("target"),
+        Kind::Acl => Some("group"),
+        Kind::ConsumerGroupMember => None,
+        _ => match kongsync_model::natural_key(raw.kind, &raw.obj, &Default::default(), id) {
+            Some(k) => return format!("{} \"{}\"", raw.kind, k.ident_text()),
+            None => None,
+        },
+    };
+    match own_field.and_then(|f| raw.obj.get(f)).and_then(Value::as_str) {
+        Some(text) => format!("{} \"{text}\" at {}", raw.kind, raw.place),
+        None => format!("{} at {}", raw.kind, raw.place),
     }
 }
+
+/// The fields that identify an entity: a problem with one of them already says that the entity
+/// cannot be identified, so resolution does not say it again.
+const IDENTITY_FIELDS: [&str; 10] =
+    ["id", "name", "username", "custom_id", "key", "client_id", "prefix", "cert", "target", "group"];
 
 /// Normalizes one raw entity in place; returns its id. Problems are pushed to `errors`.
 pub fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut Vec<Diagnostic>) -> Option<Uuid> {
@@ -65,9 +81,11 @@ pub fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut Vec<Diag
             },
         }
     }
+    let mut unsupported = false;
     for (kind, field, feature) in UNSUPPORTED_FIELDS {
         if *kind == raw.kind && raw.obj.remove(*field).is_some() {
             local.push((field.to_string(), format!("unsupported feature: {feature}")));
+            unsupported = true;
         }
     }
     if raw.kind == Kind::Service {
@@ -78,7 +96,9 @@ pub fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut Vec<Diag
     if raw.kind == Kind::Plugin {
         if let Some(name) = raw.obj.remove("_config") {
             match name.as_str().and_then(|n| ctx.plugin_configs.get(n)) {
-                Some(shared) => merge_under(raw.obj.entry("config").or_insert_with(|| Value::Object(Map::new())), shared),
+                Some(shared) => {
+                    merge_under(raw.obj.entry("config").or_insert_with(|| Value::Object(Map::new())), shared)
+                }
                 None => local.push(("_config".into(), format!("no `_plugin_configs` entry named {name}"))),
             }
         }
@@ -96,15 +116,19 @@ pub fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut Vec<Diag
     if raw.kind.has_tags() && !ctx.select_tags.is_empty() {
         stamp_tags(&mut raw.obj, &ctx.select_tags);
     }
-    validate(raw, id, &mut local);
+    // Checks across fields would only repeat, about what is left, that a feature is missing.
+    validate(raw, id, !unsupported, &mut local);
+    raw.identity_reported = local.iter().any(|(field, _)| IDENTITY_FIELDS.contains(&field.as_str()));
     let entity = label(raw, id);
-    errors.extend(local.into_iter().map(|(field, message)| {
-        Diagnostic::file(file, message).at_entity(entity.clone()).at_field(field)
-    }));
+    errors.extend(
+        local
+            .into_iter()
+            .map(|(field, message)| Diagnostic::file(file, message).at_entity(entity.clone()).at_field(field)),
+    );
     id
 }
 
-fn validate(raw: &Raw, id: Option<Uuid>, out: &mut Vec<(String, String)>) {
+fn validate(raw: &Raw, id: Option<Uuid>, cross_field: bool, out: &mut Vec<(String, String)>) {
     if raw.kind != Kind::ConsumerGroupMember {
         for e in entity_schema(raw.kind).validate(&raw.obj) {
             out.push((e.path, e.message));
@@ -112,11 +136,24 @@ fn validate(raw: &Raw, id: Option<Uuid>, out: &mut Vec<(String, String)>) {
     }
     for field in file_required(raw.kind) {
         if raw.obj.get(*field).is_none_or(Value::is_null) {
-            out.push((field.to_string(), "required field missing (Kong would generate a new one on every sync)".into()));
+            out.push((
+                field.to_string(),
+                "required field missing (Kong would generate a new one on every sync)".into(),
+            ));
         }
     }
     if raw.kind == Kind::Plugin {
         let name = raw.obj.get("name").and_then(Value::as_str).unwrap_or_default();
+        // The scope was taken out of the fields; the plugin's schema may forbid one (key-auth, acl
+        // and cors cannot apply to a single consumer).
+        for (field, _) in &raw.refs {
+            if plugin_schema(name).and_then(|s| s.field(field)).is_some_and(|f| f.must_be_null) {
+                out.push((
+                    field.to_string(),
+                    format!("value must be null: the {name} plugin cannot be scoped to a {field}"),
+                ));
+            }
+        }
         let config_schema = plugin_schema(name).and_then(|s| s.field("config"));
         if let (Some(spec), Some(Value::Object(config))) = (config_schema, raw.obj.get("config")) {
             let schema = kongsync_model::Schema { fields: spec.fields.clone() };
@@ -125,9 +162,12 @@ fn validate(raw: &Raw, id: Option<Uuid>, out: &mut Vec<(String, String)>) {
             }
         }
     }
-    let probe = Entity { key: Key::id(raw.kind, Uuid::nil()), id, fields: raw.obj.clone(), refs: Default::default() };
-    for e in entity_checks(&probe) {
-        out.push((e.path, e.message));
+    if cross_field {
+        let probe =
+            Entity { key: Key::id(raw.kind, Uuid::nil()), id, fields: raw.obj.clone(), refs: Default::default() };
+        for e in entity_checks(&probe) {
+            out.push((e.path, e.message));
+        }
     }
 }
 
@@ -198,9 +238,18 @@ mod tests {
 
     #[test]
     fn url_shorthand_expands_like_kong() {
-        assert_eq!(expand("http://example.test:443"), json!({"protocol": "http", "host": "example.test", "port": 443, "path": null}));
-        assert_eq!(expand("https://example2.test:80/"), json!({"protocol": "https", "host": "example2.test", "port": 80, "path": "/"}));
-        assert_eq!(expand("https://x.test/a?b=c"), json!({"protocol": "https", "host": "x.test", "port": 443, "path": "/a"}));
+        assert_eq!(
+            expand("http://example.test:443"),
+            json!({"protocol": "http", "host": "example.test", "port": 443, "path": null})
+        );
+        assert_eq!(
+            expand("https://example2.test:80/"),
+            json!({"protocol": "https", "host": "example2.test", "port": 80, "path": "/"})
+        );
+        assert_eq!(
+            expand("https://x.test/a?b=c"),
+            json!({"protocol": "https", "host": "x.test", "port": 443, "path": "/a"})
+        );
         assert_eq!(expand("invalid url"), json!("invalid URL `invalid url`"));
     }
 

@@ -16,7 +16,12 @@ pub struct Sources<'a> {
 }
 
 /// Resolves every raw entity into keyed entities.
-pub fn resolve(raws: Vec<Raw>, ids: Vec<Option<Uuid>>, src: &Sources, errors: &mut Vec<Diagnostic>) -> BTreeMap<Key, Entity> {
+pub fn resolve(
+    raws: Vec<Raw>,
+    ids: Vec<Option<Uuid>>,
+    src: &Sources,
+    errors: &mut Vec<Diagnostic>,
+) -> BTreeMap<Key, Entity> {
     let own: Vec<Option<Key>> = raws
         .iter()
         .zip(&ids)
@@ -28,7 +33,8 @@ pub fn resolve(raws: Vec<Raw>, ids: Vec<Option<Uuid>>, src: &Sources, errors: &m
     let mut alias: HashMap<usize, usize> = HashMap::new();
     // Explicit entities first, so that a consumer written in full under a group resolves to the
     // consumer a file defines instead of being created a second time.
-    let order: Vec<usize> = (0..raws.len()).filter(|i| !raws[*i].implicit).chain((0..raws.len()).filter(|i| raws[*i].implicit)).collect();
+    let order: Vec<usize> =
+        (0..raws.len()).filter(|i| !raws[*i].implicit).chain((0..raws.len()).filter(|i| raws[*i].implicit)).collect();
     for &i in &order {
         let r = &raws[i];
         if let Some(k) = &own[i] {
@@ -93,7 +99,8 @@ pub fn resolve(raws: Vec<Raw>, ids: Vec<Option<Uuid>>, src: &Sources, errors: &m
         }
         for rf in r.kind.references() {
             if ok && rf.required && !refs.contains_key(rf.field) {
-                errors.push(Diagnostic::file(file, "required field missing").at_entity(label.clone()).at_field(rf.field));
+                errors
+                    .push(Diagnostic::file(file, "required field missing").at_entity(label.clone()).at_field(rf.field));
                 ok = false;
             }
         }
@@ -101,18 +108,30 @@ pub fn resolve(raws: Vec<Raw>, ids: Vec<Option<Uuid>>, src: &Sources, errors: &m
             continue;
         }
         let Some(key) = natural_key(r.kind, &r.obj, &refs, ids[i]) else {
-            errors.push(Diagnostic::file(file, unidentified(r.kind)).at_entity(label));
+            if !r.identity_reported {
+                errors.push(Diagnostic::file(file, unidentified(r.kind)).at_entity(label));
+            }
             continue;
         };
         if let Some(id) = ids[i] {
             if let Some(&j) = seen_ids.get(&(r.kind, id)) {
-                errors.push(Diagnostic::file(file, format!("id {id} is also used at {}", place(&raws[j], src))).at_entity(label));
+                errors.push(
+                    Diagnostic::file(file, format!("id {id} is also used at {}", place(&raws[j], src)))
+                        .at_entity(label),
+                );
                 continue;
             }
             seen_ids.insert((r.kind, id), i);
         }
         if let Some(&j) = placed.get(&key) {
-            errors.push(Diagnostic::file(file, format!("defined twice: also at {}", place(&raws[j], src))).at_entity(label));
+            // A membership may be written on both sides (`consumers[].groups` and
+            // `consumer_groups[].consumers`), as decK allows: it holds nothing but its key.
+            if r.kind == Kind::ConsumerGroupMember {
+                continue;
+            }
+            errors.push(
+                Diagnostic::file(file, format!("defined twice: also at {}", place(&raws[j], src))).at_entity(label),
+            );
             continue;
         }
         placed.insert(key.clone(), i);

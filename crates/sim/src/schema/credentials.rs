@@ -1,0 +1,95 @@
+//! Declaration table of the consumer credentials of the bundled auth plugins (`kong/plugins/*/daos.lua`,
+//! `kong-schemas.md` §4) and Enterprise/Konnect mTLS credentials. Every one hangs off a consumer with a
+//! cascading foreign key and has no `updated_at`.
+
+use super::validators as v;
+use super::*;
+use serde_json::json;
+
+fn credential(name: &'static str, path: &'static str, extra: Vec<(&'static str, Field)>) -> EntityDef {
+    let mut fields = vec![
+        ("id", id_field()),
+        ("created_at", timestamp_field()),
+        ("consumer", foreign("consumers").req().cascade()),
+    ];
+    fields.extend(extra);
+    fields.push(("tags", tags_field()));
+    EntityDef {
+        name,
+        path,
+        fields,
+        endpoint_key: None,
+        cache_key: None,
+        check: None,
+        checks_json: json!([]),
+        on_kong: true,
+        on_konnect: true,
+        float_timestamps: false,
+        ttl: false,
+    }
+}
+
+pub fn entities() -> Vec<EntityDef> {
+    let mut key_auth = credential("keyauth_credentials", "key-auths", vec![("key", string().req().unique().auto())]);
+    key_auth.endpoint_key = Some("key");
+    key_auth.ttl = true;
+
+    let mut basic_auth = credential(
+        "basicauth_credentials",
+        "basic-auths",
+        vec![("username", string().req().unique()), ("password", string().req().encrypted())],
+    );
+    basic_auth.endpoint_key = Some("username");
+
+    let mut hmac_auth = credential(
+        "hmacauth_credentials",
+        "hmac-auths",
+        vec![("username", string().req().unique()), ("secret", string().auto())],
+    );
+    hmac_auth.endpoint_key = Some("username");
+
+    let mut jwt = credential(
+        "jwt_secrets",
+        "jwts",
+        vec![
+            ("key", string().unique().auto()),
+            ("secret", string().auto()),
+            ("rsa_public_key", string()),
+            (
+                "algorithm",
+                string().def(json!("HS256")).one_of(&[
+                    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384",
+                ]),
+            ),
+        ],
+    );
+    jwt.endpoint_key = Some("key");
+    jwt.check = Some(super::checks::jwt);
+
+    let mut acls = credential("acls", "acls", vec![("group", string().req())]);
+    acls.cache_key = Some(&["consumer", "group"]);
+
+    let mut oauth2 = credential(
+        "oauth2_credentials",
+        "oauth2",
+        vec![
+            ("name", string().req()),
+            ("client_id", string().req().unique().auto()),
+            ("client_secret", string().req().auto().encrypted()),
+            ("hash_secret", boolean().req().def(json!(false))),
+            ("redirect_uris", array(string().check(v::url))),
+            ("client_type", string().req().def(json!("confidential")).one_of(&["confidential", "public"])),
+        ],
+    );
+    oauth2.endpoint_key = Some("client_id");
+    // Konnect does not serve OAuth2 credentials (konnect.md §5.1).
+    oauth2.on_konnect = false;
+
+    let mtls = credential(
+        "mtls_auth_credentials",
+        "mtls-auths",
+        vec![("subject_name", string().req()), ("ca_certificate", foreign("ca_certificates"))],
+    );
+
+    vec![key_auth, basic_auth, hmac_auth, jwt, acls, oauth2, mtls]
+}

@@ -1,0 +1,422 @@
+//! The one HTTP client that sends [`Request`]s to a gateway: connection reuse (keep-alive pool),
+//! TLS options, the `Authorization` header, a bound on requests in flight, an optional request-rate
+//! limit, and retries with backoff and jitter (see [`retry`](super::retry)). Every answer comes back
+//! as JSON or as one typed [`ApiError`].
+//!
+//! Secrets stay inside: the token and extra header values are marked sensitive (hidden from
+//! `Debug`), errors carry no URL credentials and no body of the request, and the observer that the
+//! CLI uses for `-v` sees only method, path, query, status and timings.
+
+use super::error::{ApiError, StatusError};
+use super::rate::RateLimiter;
+use super::request::Request;
+use super::retry::{parse_retry_after, should_retry, Failure, RetryPolicy};
+use super::target::redacted_url;
+use kongsync_model::Secret;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
+use reqwest::Url;
+use serde_json::Value;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::Semaphore;
+
+/// How to reach and talk to a gateway.
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// The URL request paths are appended to.
+    pub base: Url,
+    /// Sent as `Authorization: Bearer <token>` (Konnect).
+    pub token: Option<Secret>,
+    /// Extra headers on every request (`Kong-Admin-Token`, ...); values are treated as secrets.
+    pub headers: Vec<(String, Secret)>,
+    /// The longest a single attempt may take.
+    pub timeout: Duration,
+    pub tls: TlsOptions,
+    pub retry: RetryPolicy,
+    /// Requests per second at most, if set.
+    pub rate_limit: Option<f64>,
+    /// Requests in flight at most.
+    pub max_in_flight: usize,
+}
+
+impl ClientOptions {
+    /// Options with kongsync's defaults: 30 s timeout, default retries, 32 requests in flight.
+    pub fn new(base: Url) -> ClientOptions {
+        ClientOptions {
+            base,
+            token: None,
+            headers: Vec::new(),
+            timeout: Duration::from_secs(30),
+            tls: TlsOptions::default(),
+            retry: RetryPolicy::default(),
+            rate_limit: None,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+        }
+    }
+}
+
+/// Requests in flight at most, by default: enough for every collection's pages at once plus the
+/// per-parent fan-out, few enough to be gentle with one Kong node.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 32;
+
+/// TLS settings beyond the system's defaults.
+#[derive(Clone, Debug, Default)]
+pub struct TlsOptions {
+    /// PEM certificates to trust, besides the built-in roots.
+    pub ca_cert_pem: Option<Vec<u8>>,
+    /// Client certificate chain (PEM) for mutual TLS, with its key.
+    pub client_cert_pem: Option<Vec<u8>>,
+    pub client_key_pem: Option<Secret>,
+    /// The name to verify the server's certificate against (and send as SNI), when the address is
+    /// an IP or another name.
+    pub server_name: Option<String>,
+    /// Accept any certificate. Only when the user asks.
+    pub skip_verify: bool,
+}
+
+/// One attempt, as the observer sees it: nothing secret.
+#[derive(Clone, Debug)]
+pub struct RequestEvent {
+    /// Method, path and query.
+    pub request: String,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// The status, or `None` when there was no answer.
+    pub status: Option<u16>,
+    pub elapsed: Duration,
+    /// When the attempt failed and will be retried: the wait first.
+    pub retry_in: Option<Duration>,
+}
+
+/// Called after every attempt (the CLI prints these with `-v`).
+pub type Observer = Arc<dyn Fn(&RequestEvent) + Send + Sync>;
+
+/// A successful answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    /// The JSON body; `Null` when empty (204).
+    pub body: Value,
+}
+
+/// A gateway client. Cheap to clone: clones share the connection pool, limits and counters.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    /// Where requests go (with `server_name` as host when one is set).
+    base: Url,
+    /// The base as the user gave it, without credentials, for messages.
+    shown: String,
+    retry: RetryPolicy,
+    limiter: Option<RateLimiter>,
+    permits: Semaphore,
+    timeout: Duration,
+    sent: AtomicU64,
+    observer: Option<Observer>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("base", &self.inner.shown).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Builds a client; fails on unusable TLS material or header names.
+    pub fn new(options: ClientOptions) -> Result<Client, ApiError> {
+        Client::with_observer(options, None)
+    }
+
+    /// Builds a client whose attempts are reported to `observer`.
+    pub fn with_observer(options: ClientOptions, observer: Option<Observer>) -> Result<Client, ApiError> {
+        let ClientOptions { base, token, headers, timeout, tls, retry, rate_limit, max_in_flight } = options;
+        let shown = redacted_url(&base);
+        let mut builder = reqwest::Client::builder()
+            .default_headers(default_headers(token.as_ref(), &headers)?)
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .pool_max_idle_per_host(max_in_flight.max(1))
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_nodelay(true)
+            .tcp_keepalive(Duration::from_secs(30));
+        let mut base = base;
+        builder = apply_tls(builder, &tls, &mut base)?;
+        let http = builder.build().map_err(|e| setting("TLS", e.without_url().to_string()))?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                shown,
+                retry,
+                limiter: rate_limit.and_then(RateLimiter::new),
+                permits: Semaphore::new(max_in_flight.max(1)),
+                timeout,
+                sent: AtomicU64::new(0),
+                observer,
+            }),
+        })
+    }
+
+    /// The base URL as shown to people (no credentials).
+    pub fn shown_base(&self) -> &str {
+        &self.inner.shown
+    }
+
+    /// Attempts sent so far, retries included.
+    pub fn requests_sent(&self) -> u64 {
+        self.inner.sent.load(Ordering::Relaxed)
+    }
+
+    /// Sends a request, retrying transient failures; an error status becomes [`ApiError::Status`].
+    pub async fn send(&self, req: &Request) -> Result<Response, ApiError> {
+        let started = Instant::now();
+        let url = req.url(&self.inner.base);
+        let described = req.describe();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            if let Some(limiter) = &self.inner.limiter {
+                limiter.acquire().await;
+            }
+            let t0 = Instant::now();
+            let outcome = {
+                // The semaphore is never closed, so acquiring cannot fail; without a permit we send anyway.
+                let _permit = self.inner.permits.acquire().await.ok();
+                self.inner.sent.fetch_add(1, Ordering::Relaxed);
+                self.attempt(req, url.clone()).await
+            };
+            let (failure, retry_after, error) = match outcome {
+                Ok((status, _, body)) if status < 400 => {
+                    self.observe(&described, attempts, Some(status), t0, None);
+                    return decode(&described, status, &body);
+                }
+                Ok((status, retry_after, body)) => (
+                    Some(Failure::Status(status)),
+                    retry_after,
+                    ApiError::Status(Box::new(StatusError::from_body(described.clone(), status, &body))),
+                ),
+                Err(e) => {
+                    let (failure, error) = self.transport_error(&described, e);
+                    (failure, None, error)
+                }
+            };
+            let idempotent = req.is_idempotent();
+            let wait = failure.and_then(|f| {
+                self.inner.retry.next_wait(
+                    f,
+                    idempotent,
+                    attempts,
+                    retry_after,
+                    started.elapsed(),
+                    rand::random::<f64>(),
+                )
+            });
+            self.observe(&described, attempts, error.status(), t0, wait);
+            match wait {
+                Some(w) => tokio::time::sleep(w).await,
+                None if attempts > 1 && failure.is_some_and(|f| should_retry(f, idempotent)) => {
+                    return Err(ApiError::GaveUp { request: described, attempts, last: Box::new(error) })
+                }
+                None => return Err(error),
+            }
+        }
+    }
+
+    /// Sends a request and returns the JSON body of the answer.
+    pub async fn get_json(&self, req: &Request) -> Result<Value, ApiError> {
+        Ok(self.send(req).await?.body)
+    }
+
+    async fn attempt(&self, req: &Request, url: Url) -> Result<(u16, Option<Duration>, Vec<u8>), reqwest::Error> {
+        let mut builder = self.inner.http.request(req.method.clone(), url);
+        if let Some(body) = &req.body {
+            builder = builder.json(body);
+        }
+        let resp = builder.send().await?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let body = resp.bytes().await?.to_vec();
+        Ok((status, retry_after, body))
+    }
+
+    /// Classifies a failure without an answer; `None` when asking again cannot help.
+    fn transport_error(&self, request: &str, e: reqwest::Error) -> (Option<Failure>, ApiError) {
+        let url = self.inner.shown.clone();
+        let request = request.to_string();
+        let e = e.without_url();
+        if e.is_timeout() {
+            (Some(Failure::Timeout), ApiError::Timeout { url, request, timeout: self.inner.timeout })
+        } else if is_tls(&e) {
+            // A certificate problem does not go away by asking again.
+            (None, ApiError::Tls { url, request, source: e })
+        } else {
+            (Some(Failure::Connection), ApiError::Connect { url, request, source: e })
+        }
+    }
+
+    fn observe(&self, request: &str, attempt: u32, status: Option<u16>, t0: Instant, retry_in: Option<Duration>) {
+        if let Some(observer) = &self.inner.observer {
+            observer(&RequestEvent { request: request.to_string(), attempt, status, elapsed: t0.elapsed(), retry_in });
+        }
+    }
+}
+
+fn decode(request: &str, status: u16, body: &[u8]) -> Result<Response, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Response { status, body: Value::Null });
+    }
+    match serde_json::from_slice(body) {
+        Ok(body) => Ok(Response { status, body }),
+        Err(e) => {
+            Err(ApiError::Unexpected { request: request.to_string(), problem: format!("the body is not JSON ({e})") })
+        }
+    }
+}
+
+fn is_tls(e: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(s) = source {
+        let text = s.to_string().to_ascii_lowercase();
+        if ["certificate", "tls", "handshake", "unknownissuer"].iter().any(|w| text.contains(w)) {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+fn setting(setting: &'static str, problem: impl Into<String>) -> ApiError {
+    ApiError::Setting { setting, problem: problem.into() }
+}
+
+fn default_headers(token: Option<&Secret>, extra: &[(String, Secret)]) -> Result<HeaderMap, ApiError> {
+    let mut map = HeaderMap::new();
+    map.insert(USER_AGENT, HeaderValue::from_static(concat!("kongsync/", env!("CARGO_PKG_VERSION"))));
+    let sensitive = |value: &str| -> Result<HeaderValue, ApiError> {
+        let mut v = HeaderValue::from_str(value)
+            .map_err(|_| setting("--headers", "a header value holds characters HTTP does not allow"))?;
+        v.set_sensitive(true);
+        Ok(v)
+    };
+    for (name, value) in extra {
+        let name = HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|_| setting("--headers", format!("`{name}` is not a header name")))?;
+        map.append(name, sensitive(value.expose().trim())?);
+    }
+    if let Some(token) = token {
+        map.insert(AUTHORIZATION, sensitive(&format!("Bearer {}", token.expose()))?);
+    }
+    Ok(map)
+}
+
+fn apply_tls(
+    mut builder: reqwest::ClientBuilder,
+    tls: &TlsOptions,
+    base: &mut Url,
+) -> Result<reqwest::ClientBuilder, ApiError> {
+    if let Some(pem) = &tls.ca_cert_pem {
+        let certs =
+            reqwest::Certificate::from_pem_bundle(pem).map_err(|_| setting("--ca-cert", "not a PEM certificate"))?;
+        if certs.is_empty() {
+            return Err(setting("--ca-cert", "no certificate in the file"));
+        }
+        for c in certs {
+            builder = builder.add_root_certificate(c);
+        }
+    }
+    match (&tls.client_cert_pem, &tls.client_key_pem) {
+        (Some(cert), Some(key)) => {
+            let mut pem = cert.clone();
+            pem.push(b'\n');
+            pem.extend_from_slice(key.expose().as_bytes());
+            let identity = reqwest::Identity::from_pem(&pem)
+                .map_err(|_| setting("--tls-client-cert", "the certificate and key are not a usable PEM pair"))?;
+            builder = builder.identity(identity);
+        }
+        (None, None) => {}
+        _ => return Err(setting("--tls-client-cert", "a client certificate needs its key, and a key its certificate")),
+    }
+    if tls.skip_verify {
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    if let Some(name) = &tls.server_name {
+        // reqwest verifies the certificate against the URL's host: address the server by that name
+        // and resolve the name to where the original address points.
+        let addrs = socket_addrs(base)?;
+        base.set_host(Some(name)).map_err(|_| setting("--tls-server-name", format!("`{name}` is not a host name")))?;
+        builder = builder.resolve_to_addrs(name, &addrs);
+    }
+    Ok(builder)
+}
+
+fn socket_addrs(url: &Url) -> Result<Vec<SocketAddr>, ApiError> {
+    let host = url.host_str().ok_or_else(|| setting("address", "no host"))?;
+    let port = url.port_or_known_default().unwrap_or(443);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    (host, port)
+        .to_socket_addrs()
+        .map(Iterator::collect)
+        .map_err(|e| setting("--tls-server-name", format!("cannot resolve {host}: {e}")))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_and_header_values_are_hidden_from_debug() {
+        let map =
+            default_headers(Some(&Secret::new("kpat_secret")), &[("Kong-Admin-Token".into(), Secret::new("hush"))])
+                .unwrap();
+        let shown = format!("{map:?}");
+        assert!(!shown.contains("kpat_secret") && !shown.contains("hush"), "{shown}");
+        assert_eq!(map.get(AUTHORIZATION).unwrap().to_str().unwrap(), "Bearer kpat_secret");
+        assert!(map.get(USER_AGENT).is_some());
+    }
+
+    #[test]
+    fn bad_headers_are_setting_errors() {
+        let e = default_headers(None, &[("bad name".into(), Secret::new("v"))]).unwrap_err();
+        assert_eq!(e.to_string(), "`--headers`: `bad name` is not a header name");
+    }
+
+    #[test]
+    fn clients_show_no_credentials() {
+        let opts = ClientOptions::new(Url::parse("http://u:p@127.0.0.1:1/").unwrap());
+        let c = Client::new(opts).unwrap();
+        assert_eq!(c.shown_base(), "http://127.0.0.1:1");
+        assert!(!format!("{c:?}").contains(":p@"));
+    }
+
+    #[test]
+    fn a_ca_file_that_is_not_pem_is_refused() {
+        let mut opts = ClientOptions::new(Url::parse("https://127.0.0.1:1/").unwrap());
+        opts.tls.ca_cert_pem = Some(b"hello".to_vec());
+        assert!(matches!(Client::new(opts), Err(ApiError::Setting { setting: "--ca-cert", .. })));
+    }
+
+    #[test]
+    fn server_name_readdresses_the_base() {
+        let mut base = Url::parse("https://127.0.0.1:8444/admin").unwrap();
+        let tls = TlsOptions { server_name: Some("kong.internal".into()), ..TlsOptions::default() };
+        apply_tls(reqwest::Client::builder(), &tls, &mut base).unwrap();
+        assert_eq!(base.as_str(), "https://kong.internal:8444/admin");
+    }
+
+    #[test]
+    fn empty_bodies_decode_to_null() {
+        assert_eq!(decode("DELETE /x", 204, b"").unwrap().body, Value::Null);
+        assert!(matches!(decode("GET /x", 200, b"<html>"), Err(ApiError::Unexpected { .. })));
+    }
+}

@@ -1,0 +1,269 @@
+//! Turning what the gateway returned into the same [`State`] the files produce. Pure.
+//!
+//! Per entity: the id goes to [`Entity::id`]; `created_at`, `updated_at`, `ws_id` and null fields are
+//! dropped (the server manages them, and Kong shows every unset field as null); references
+//! (`"service": {"id": U}`) become the parent's natural key, or `Key::id(U)` when the parent was not
+//! read (out of scope); a certificate's `snis` pseudo-field is dropped, its SNIs being entities of
+//! their own. Entities tagged `konnect-managed` are never read, nor those missing a select tag.
+//! Kinds are converted parents first ([`Kind::ALL`]'s order), so every parent's key is known when a
+//! child refers to it; within a kind, entities are taken in id order, so the result never depends on
+//! the order pages arrived in.
+
+use crate::State;
+use kongsync_model::{natural_key, Entity, Key, Kind};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// Tags Konnect puts on entities it manages itself; kongsync neither shows nor touches them.
+pub const MANAGED_TAGS: [&str; 2] = ["konnect-managed", "konnect-managed-plugin"];
+
+/// Fields the server manages, never compared nor written to files.
+const SERVER_MANAGED: [&str; 4] = ["id", "created_at", "updated_at", "ws_id"];
+
+/// Which entities a read covers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Only entities carrying all these tags.
+    pub select_tags: Vec<String>,
+    /// Leave out consumers, their credentials, plugins and group memberships, and consumer groups.
+    pub skip_consumers: bool,
+}
+
+impl Scope {
+    /// Whether the scope leaves this kind out entirely.
+    pub fn skips(&self, kind: Kind) -> bool {
+        self.skip_consumers && kind.is_consumer_side()
+    }
+}
+
+/// What the gateway returned, before conversion.
+#[derive(Debug, Default)]
+pub struct Fetched {
+    /// Raw objects by kind (targets of every upstream together).
+    pub lists: BTreeMap<Kind, Vec<Map<String, Value>>>,
+    /// Consumer-group memberships: the group's id and the member consumer as the API shows it.
+    pub members: Vec<(Uuid, Map<String, Value>)>,
+}
+
+/// Whether a raw entity is in scope by its tags: not managed by Konnect, and carrying every select tag.
+pub fn in_scope(kind: Kind, obj: &Map<String, Value>, scope: &Scope) -> bool {
+    let tags: Vec<&str> = match obj.get("tags") {
+        Some(Value::Array(t)) => t.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if tags.iter().any(|t| MANAGED_TAGS.contains(t)) {
+        return false;
+    }
+    !kind.has_tags() || scope.select_tags.iter().all(|w| tags.contains(&w.as_str()))
+}
+
+/// The id of a raw entity.
+pub fn raw_id(obj: &Map<String, Value>) -> Option<Uuid> {
+    obj.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok())
+}
+
+/// Builds the live state.
+pub fn build(mut fetched: Fetched, scope: &Scope) -> State {
+    let mut state = State::default();
+    state.meta.select_tags = scope.select_tags.clone();
+    let mut keys: HashMap<(Kind, Uuid), Key> = HashMap::new();
+    for kind in Kind::ALL {
+        if scope.skips(kind) {
+            continue;
+        }
+        if kind == Kind::ConsumerGroupMember {
+            for (group, consumer) in std::mem::take(&mut fetched.members) {
+                if let Some(e) = member(group, &consumer, &keys) {
+                    state.insert(e);
+                }
+            }
+            continue;
+        }
+        let mut objs = fetched.lists.remove(&kind).unwrap_or_default();
+        objs.sort_by_cached_key(raw_id);
+        for obj in objs {
+            let Some(mut e) = entity(kind, obj, &keys, scope) else { continue };
+            if state.get(&e.key).is_some() {
+                // Two live entities with one natural key (two certificates with the same PEM): the
+                // later one is known by its id, so that neither is lost.
+                let Some(id) = e.id else { continue };
+                e.key = Key::id(kind, id);
+            }
+            if let Some(id) = e.id {
+                keys.insert((kind, id), e.key.clone());
+            }
+            state.insert(e);
+        }
+    }
+    state
+}
+
+/// Converts one raw entity; `None` when it is out of scope.
+fn entity(kind: Kind, mut obj: Map<String, Value>, keys: &HashMap<(Kind, Uuid), Key>, scope: &Scope) -> Option<Entity> {
+    if !in_scope(kind, &obj, scope) {
+        return None;
+    }
+    let id = raw_id(&obj);
+    for f in SERVER_MANAGED {
+        obj.remove(f);
+    }
+    if kind == Kind::Certificate {
+        obj.remove("snis");
+    }
+    let mut refs = BTreeMap::new();
+    for r in kind.references() {
+        let parent = obj
+            .remove(r.field)
+            .as_ref()
+            .and_then(|v| v.get("id"))
+            .and_then(Value::as_str)
+            .and_then(|s| Uuid::parse_str(s).ok());
+        if let Some(pid) = parent {
+            let key = keys.get(&(r.target, pid)).cloned().unwrap_or_else(|| Key::id(r.target, pid));
+            refs.insert(r.field.to_string(), key);
+        }
+    }
+    if kind == Kind::Plugin
+        && scope.skip_consumers
+        && (refs.contains_key("consumer") || refs.contains_key("consumer_group"))
+    {
+        return None;
+    }
+    obj.retain(|_, v| !v.is_null());
+    let key = natural_key(kind, &obj, &refs, id).or_else(|| id.map(|i| Key::id(kind, i)))?;
+    Some(Entity { key, id, fields: obj, refs })
+}
+
+/// A membership, when both its group and its consumer were read.
+fn member(group: Uuid, consumer: &Map<String, Value>, keys: &HashMap<(Kind, Uuid), Key>) -> Option<Entity> {
+    let group = keys.get(&(Kind::ConsumerGroup, group))?.clone();
+    let consumer = keys.get(&(Kind::Consumer, raw_id(consumer)?))?.clone();
+    let refs =
+        BTreeMap::from([("consumer_group".to_string(), group.clone()), ("consumer".to_string(), consumer.clone())]);
+    Some(Entity { key: Key::member(group, consumer), id: None, fields: Map::new(), refs })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const SVC: &str = "00000000-0000-0000-0000-000000000001";
+    const ROUTE: &str = "00000000-0000-0000-0000-000000000002";
+    const OTHER: &str = "00000000-0000-0000-0000-0000000000ff";
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn fetched(items: Vec<(Kind, Value)>) -> Fetched {
+        let mut f = Fetched::default();
+        for (k, v) in items {
+            f.lists.entry(k).or_default().push(obj(v));
+        }
+        f
+    }
+
+    #[test]
+    fn references_become_parent_keys_and_server_fields_go() {
+        let f = fetched(vec![
+            (
+                Kind::Route,
+                json!({"id": ROUTE, "name": "r", "service": {"id": SVC}, "paths": ["/"], "hosts": null, "created_at": 1, "updated_at": 2}),
+            ),
+            (Kind::Service, json!({"id": SVC, "name": "s", "host": "h", "created_at": 1})),
+            (
+                Kind::Plugin,
+                json!({"id": OTHER, "name": "cors", "route": {"id": ROUTE}, "service": null, "consumer": null, "config": {"a": null}}),
+            ),
+        ]);
+        let state = build(f, &Scope::default());
+        let route = state.get(&Key::name(Kind::Route, "r")).unwrap();
+        assert_eq!(route.id, Uuid::parse_str(ROUTE).ok());
+        assert_eq!(Value::Object(route.fields.clone()), json!({"name": "r", "paths": ["/"]}));
+        assert_eq!(route.refs.get("service"), Some(&Key::name(Kind::Service, "s")));
+        let plugin = Key::plugin("cors", [("route", Key::name(Kind::Route, "r"))]);
+        assert_eq!(
+            state.get(&plugin).unwrap().fields.get("config"),
+            Some(&json!({"a": null})),
+            "nested nulls are Kong's"
+        );
+    }
+
+    #[test]
+    fn parents_out_of_scope_are_referenced_by_id() {
+        let f = fetched(vec![(Kind::Route, json!({"id": ROUTE, "name": "r", "service": {"id": SVC}, "tags": ["t"]}))]);
+        let state = build(f, &Scope { select_tags: vec!["t".into()], skip_consumers: false });
+        let route = state.get(&Key::name(Kind::Route, "r")).unwrap();
+        assert_eq!(route.refs.get("service"), Some(&Key::id(Kind::Service, Uuid::parse_str(SVC).unwrap())));
+        assert_eq!(state.meta.select_tags, ["t"]);
+    }
+
+    #[test]
+    fn select_tags_must_all_be_present_and_managed_entities_never_show() {
+        let f = fetched(vec![
+            (Kind::Service, json!({"id": SVC, "name": "both", "tags": ["a", "b", "c"]})),
+            (Kind::Service, json!({"id": ROUTE, "name": "one", "tags": ["a"]})),
+            (Kind::Service, json!({"id": OTHER, "name": "managed", "tags": ["a", "b", "konnect-managed"]})),
+        ]);
+        let state = build(f, &Scope { select_tags: vec!["a".into(), "b".into()], skip_consumers: false });
+        let names: Vec<String> = state.of_kind(Kind::Service).map(|e| e.key.to_string()).collect();
+        assert_eq!(names, ["both"]);
+    }
+
+    #[test]
+    fn skip_consumers_drops_consumer_side_and_their_plugins() {
+        let f = fetched(vec![
+            (Kind::Consumer, json!({"id": SVC, "username": "u"})),
+            (Kind::Plugin, json!({"id": ROUTE, "name": "rate-limiting", "consumer": {"id": SVC}})),
+            (Kind::Plugin, json!({"id": OTHER, "name": "cors"})),
+        ]);
+        let state = build(f, &Scope { select_tags: vec![], skip_consumers: true });
+        let keys: Vec<String> = state.entities.keys().map(|k| k.to_string()).collect();
+        assert_eq!(keys, ["cors (global)"]);
+    }
+
+    #[test]
+    fn members_and_snis_are_entities_of_their_own() {
+        let mut f = fetched(vec![
+            (Kind::Consumer, json!({"id": SVC, "username": "alice"})),
+            (Kind::ConsumerGroup, json!({"id": ROUTE, "name": "gold"})),
+            (Kind::Certificate, json!({"id": OTHER, "cert": "PEM", "key": "K", "snis": ["a.example"]})),
+            (
+                Kind::Sni,
+                json!({"id": "00000000-0000-0000-0000-000000000003", "name": "a.example", "certificate": {"id": OTHER}}),
+            ),
+        ]);
+        f.members.push((Uuid::parse_str(ROUTE).unwrap(), obj(json!({"id": SVC, "username": "alice"}))));
+        f.members.push((Uuid::parse_str(ROUTE).unwrap(), obj(json!({"id": OTHER, "username": "unread"}))));
+        let state = build(f, &Scope::default());
+        let member = Key::member(Key::name(Kind::ConsumerGroup, "gold"), Key::name(Kind::Consumer, "alice"));
+        assert!(state.get(&member).is_some());
+        assert_eq!(
+            state.of_kind(Kind::ConsumerGroupMember).count(),
+            1,
+            "members whose consumer was not read are left out"
+        );
+        let cert = state.of_kind(Kind::Certificate).next().unwrap();
+        assert!(!cert.fields.contains_key("snis"));
+        let sni = state.get(&Key::name(Kind::Sni, "a.example")).unwrap();
+        assert_eq!(sni.refs.get("certificate"), Some(&cert.key));
+    }
+
+    #[test]
+    fn entities_sharing_a_natural_key_are_both_kept() {
+        let f = fetched(vec![
+            (Kind::Certificate, json!({"id": OTHER, "cert": "PEM", "key": "K2"})),
+            (Kind::Certificate, json!({"id": SVC, "cert": "PEM", "key": "K1"})),
+        ]);
+        let state = build(f, &Scope::default());
+        let certs: Vec<&Entity> = state.of_kind(Kind::Certificate).collect();
+        assert_eq!(certs.len(), 2);
+        assert_eq!(
+            state.get(&Key::id(Kind::Certificate, Uuid::parse_str(OTHER).unwrap())).unwrap().str_field("key"),
+            Some("K2")
+        );
+    }
+}

@@ -1,0 +1,230 @@
+//! Reading a whole gateway into a [`State`]: which lists to read ([`plan`], pure), and reading them
+//! all at once ([`read_state`]).
+//!
+//! Every collection is listed concurrently; the client bounds how many requests are in flight.
+//! Children that only exist per parent (targets of each upstream on Kong, members of each consumer
+//! group) are read as soon as their parents' list is in, many parents at a time; Konnect's global
+//! `/targets` list avoids the per-upstream requests altogether. The wall time of a read is therefore
+//! close to its longest chain of sequential pages. Kinds the gateway may not have (consumer groups
+//! and mTLS credentials on Kong OSS) are tolerated when they answer 404.
+
+use super::client::Client;
+use super::error::ApiError;
+use super::live::{self, in_scope, raw_id, Fetched, Scope};
+use super::paging::list_all;
+use super::request::{group_members, list, list_children, Request};
+use super::target::Target;
+use crate::State;
+use futures::stream::{self, StreamExt, TryStreamExt};
+use kongsync_model::Kind;
+use serde_json::{Map, Value};
+
+/// Parents whose children are read at the same time, per parent kind. Well below the client's
+/// bound on requests in flight, so that the long paging chains of big collections never wait
+/// behind a crowd of one-page child lists.
+const FAN_OUT: usize = 12;
+
+/// Hears how the read progresses (the CLI draws progress bars from it).
+pub trait Reporter: Send + Sync {
+    /// `count` more entities of `kind` were read.
+    fn read(&self, kind: Kind, count: usize);
+}
+
+/// A reporter that ignores everything.
+pub struct Silent;
+
+impl Reporter for Silent {
+    fn read(&self, _kind: Kind, _count: usize) {}
+}
+
+/// One list to read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Job {
+    pub kind: Kind,
+    /// The first page.
+    pub request: Request,
+    /// A 404 means the gateway does not have this kind: read as empty.
+    pub optional: bool,
+    /// The kind read under each parent of this list, once it is in (per-upstream targets,
+    /// consumer-group members).
+    pub children: Option<Kind>,
+}
+
+/// The lists that read everything in scope from `target`.
+pub fn plan(target: &Target, scope: &Scope) -> Vec<Job> {
+    let konnect = target.is_konnect();
+    let mut jobs = Vec::new();
+    for kind in Kind::ALL {
+        if scope.skips(kind) {
+            continue;
+        }
+        let children = match kind {
+            Kind::Upstream if !konnect => Some(Kind::Target),
+            Kind::ConsumerGroup => Some(Kind::ConsumerGroupMember),
+            _ => None,
+        };
+        let listed_alone = match kind {
+            Kind::ConsumerGroupMember => false,
+            Kind::Target => konnect,
+            // Konnect has no OAuth2 credentials (decK does not read them there either).
+            Kind::Oauth2 => !konnect,
+            _ => true,
+        };
+        if listed_alone {
+            let optional = matches!(kind, Kind::MtlsAuth) || (kind == Kind::ConsumerGroup && !konnect);
+            let request = list(target, kind.collection(), &scope.select_tags);
+            jobs.push(Job { kind, request, optional, children });
+        }
+    }
+    jobs
+}
+
+/// Reads everything in scope from the gateway.
+pub async fn read_state(
+    client: &Client,
+    target: &Target,
+    scope: &Scope,
+    reporter: &dyn Reporter,
+) -> Result<State, ApiError> {
+    let jobs = plan(target, scope);
+    let results =
+        futures::future::try_join_all(jobs.iter().map(|job| run(client, target, scope, job, reporter))).await?;
+    let mut fetched = Fetched::default();
+    for (kind, items, children) in results {
+        fetched.lists.entry(kind).or_default().extend(items);
+        match children {
+            Children::None => {}
+            Children::Entities(k, items) => fetched.lists.entry(k).or_default().extend(items),
+            Children::Members(m) => fetched.members.extend(m),
+        }
+    }
+    let mut state = live::build(fetched, scope);
+    state.meta.workspace = target.workspace().map(str::to_string);
+    Ok(state)
+}
+
+/// What a job read under its parents.
+enum Children {
+    None,
+    Entities(Kind, Vec<Map<String, Value>>),
+    Members(Vec<(uuid::Uuid, Map<String, Value>)>),
+}
+
+type JobResult = (Kind, Vec<Map<String, Value>>, Children);
+
+async fn run(
+    client: &Client,
+    target: &Target,
+    scope: &Scope,
+    job: &Job,
+    reporter: &dyn Reporter,
+) -> Result<JobResult, ApiError> {
+    let kind = job.kind;
+    let items = match list_all(client, &job.request, &|n| reporter.read(kind, n)).await {
+        Ok(items) => items,
+        Err(e) if job.optional && e.status() == Some(404) => return Ok((kind, Vec::new(), Children::None)),
+        Err(e) => return Err(e),
+    };
+    let Some(child) = job.children else { return Ok((kind, items, Children::None)) };
+    // Children of parents that are out of scope would be dropped anyway: do not ask for them.
+    let parents: Vec<uuid::Uuid> = items.iter().filter(|o| in_scope(kind, o, scope)).filter_map(raw_id).collect();
+    let per_parent = stream::iter(parents)
+        .map(|id| async move {
+            let request = match child {
+                Kind::ConsumerGroupMember => group_members(target, &id.to_string()),
+                _ => list_children(target, kind.collection(), &id.to_string(), child.collection()),
+            };
+            let found = list_all(client, &request, &|n| reporter.read(child, n)).await?;
+            Ok::<_, ApiError>((id, found))
+        })
+        .buffer_unordered(FAN_OUT);
+    let lists: Vec<(uuid::Uuid, Vec<Map<String, Value>>)> = per_parent.try_collect().await?;
+    let children = match child {
+        Kind::ConsumerGroupMember => {
+            Children::Members(lists.into_iter().flat_map(|(g, cs)| cs.into_iter().map(move |c| (g, c))).collect())
+        }
+        _ => Children::Entities(child, lists.into_iter().flat_map(|(_, items)| items).collect()),
+    };
+    Ok((kind, items, children))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::api::target::KonnectPaths;
+    use reqwest::Url;
+
+    fn described(jobs: &[Job]) -> Vec<String> {
+        jobs.iter()
+            .map(|j| {
+                let mut s = j.request.describe();
+                if j.optional {
+                    s.push_str(" (optional)");
+                }
+                if let Some(c) = j.children {
+                    s.push_str(&format!(" then each {c}"));
+                }
+                s
+            })
+            .collect()
+    }
+
+    #[test]
+    fn kong_reads_every_collection_and_targets_per_upstream() {
+        let target = Target::Kong { base: Url::parse("http://localhost:8001").unwrap(), workspace: None };
+        let jobs = plan(&target, &Scope::default());
+        assert_eq!(
+            described(&jobs),
+            [
+                "GET /ca_certificates?size=1000",
+                "GET /certificates?size=1000",
+                "GET /snis?size=1000",
+                "GET /vaults?size=1000",
+                "GET /key-sets?size=1000",
+                "GET /keys?size=1000",
+                "GET /consumers?size=1000",
+                "GET /consumer_groups?size=1000 (optional) then each consumer-group-consumer",
+                "GET /key-auths?size=1000",
+                "GET /basic-auths?size=1000",
+                "GET /hmac-auths?size=1000",
+                "GET /jwts?size=1000",
+                "GET /acls?size=1000",
+                "GET /oauth2?size=1000",
+                "GET /mtls-auths?size=1000 (optional)",
+                "GET /upstreams?size=1000 then each target",
+                "GET /services?size=1000",
+                "GET /routes?size=1000",
+                "GET /plugins?size=1000",
+            ]
+        );
+    }
+
+    #[test]
+    fn konnect_reads_targets_at_once_and_no_oauth2() {
+        let target = Target::Konnect {
+            base: Url::parse("https://us.api.konghq.com").unwrap(),
+            control_plane_id: "cp".into(),
+            paths: KonnectPaths::ControlPlanes,
+            workspace: None,
+        };
+        let scope = Scope { select_tags: vec!["a".into(), "b".into()], skip_consumers: true };
+        let jobs = plan(&target, &scope);
+        assert_eq!(
+            described(&jobs),
+            [
+                "GET /v2/control-planes/cp/core-entities/ca_certificates?size=1000&tags=a%2Cb",
+                "GET /v2/control-planes/cp/core-entities/certificates?size=1000&tags=a%2Cb",
+                "GET /v2/control-planes/cp/core-entities/snis?size=1000&tags=a%2Cb",
+                "GET /v2/control-planes/cp/core-entities/vaults?size=1000&tags=a%2Cb",
+                "GET /v2/control-planes/cp/core-entities/key-sets?size=1000&tags=a%2Cb",
+                "GET /v2/control-planes/cp/core-entities/keys?size=1000&tags=a%2Cb",
+                "GET /v2/control-planes/cp/core-entities/upstreams?size=1000&tags=a%2Cb",
+                "GET /v2/control-planes/cp/core-entities/targets?size=1000&tags=a%2Cb",
+                "GET /v2/control-planes/cp/core-entities/services?size=1000&tags=a%2Cb",
+                "GET /v2/control-planes/cp/core-entities/routes?size=1000&tags=a%2Cb",
+                "GET /v2/control-planes/cp/core-entities/plugins?size=1000&tags=a%2Cb",
+            ]
+        );
+    }
+}

@@ -1,0 +1,224 @@
+//! HTTP requests as plain values, built by pure functions: method, path, query, body. The one
+//! [`Client`](super::Client) sends them; everything about *what* is asked of the gateway is decided
+//! here and tested with `assert_eq!`, without a network.
+
+use super::target::{encode_segment, Target};
+use kongsync_model::Kind;
+use reqwest::{Method, Url};
+use serde_json::Value;
+
+/// Entities per page: the largest page Kong and Konnect serve.
+pub const PAGE_SIZE: usize = 1000;
+
+/// Kong refuses a `tags` filter with more tags than this; beyond it, filtering happens client-side.
+pub const MAX_TAG_FILTER: usize = 5;
+
+/// One request, ready to send.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    pub method: Method,
+    /// The path under the target's base URL, already percent-encoded (see [`Target::entities`]).
+    pub path: String,
+    /// Query parameters, raw (encoded when sent).
+    pub query: Vec<(String, String)>,
+    /// A JSON body.
+    pub body: Option<Value>,
+}
+
+impl Request {
+    pub fn new(method: Method, path: impl Into<String>) -> Request {
+        Request { method, path: path.into(), query: Vec::new(), body: None }
+    }
+
+    pub fn get(path: impl Into<String>) -> Request {
+        Request::new(Method::GET, path)
+    }
+
+    pub fn put(path: impl Into<String>, body: Value) -> Request {
+        Request { body: Some(body), ..Request::new(Method::PUT, path) }
+    }
+
+    pub fn post(path: impl Into<String>, body: Value) -> Request {
+        Request { body: Some(body), ..Request::new(Method::POST, path) }
+    }
+
+    pub fn delete(path: impl Into<String>) -> Request {
+        Request::new(Method::DELETE, path)
+    }
+
+    /// Sets a query parameter, replacing any with the same name.
+    pub fn with_query(mut self, name: &str, value: impl Into<String>) -> Request {
+        self.query.retain(|(n, _)| n != name);
+        self.query.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// Whether sending the request twice has the same effect as sending it once, so that it may be
+    /// retried after a failure that leaves its fate unknown.
+    pub fn is_idempotent(&self) -> bool {
+        self.method != Method::POST && self.method != Method::PATCH
+    }
+
+    /// The full URL under `base` (whose own path, if any, is kept as a prefix).
+    pub fn url(&self, base: &Url) -> Url {
+        let mut url = base.clone();
+        let prefix = base.path().trim_end_matches('/');
+        url.set_path(&format!("{prefix}{}", self.path));
+        url.set_query(None);
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(self.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        }
+        url
+    }
+
+    /// The request as shown in logs: method, path and query. Headers and bodies are never shown.
+    pub fn describe(&self) -> String {
+        // Any valid base does: only the encoded query is taken from it.
+        let query = Url::parse("http://localhost/").ok().and_then(|base| self.url(&base).query().map(str::to_string));
+        match query {
+            Some(q) => format!("{} {}?{q}", self.method, self.path),
+            None => format!("{} {}", self.method, self.path),
+        }
+    }
+}
+
+/// The first page of a top-level collection, filtered by tags (all of them) where the API can.
+pub fn list(target: &Target, collection: &str, tags: &[String]) -> Request {
+    let req = Request::get(target.entities(&[collection])).with_query("size", PAGE_SIZE.to_string());
+    if tags.is_empty() || tags.len() > MAX_TAG_FILTER {
+        req
+    } else {
+        req.with_query("tags", tags.join(","))
+    }
+}
+
+/// The first page of a collection nested under one parent (`/upstreams/{id}/targets`). Kong ignores
+/// tag filters there, so none is sent.
+pub fn list_children(target: &Target, parent: &str, parent_id: &str, child: &str) -> Request {
+    Request::get(target.entities(&[parent, parent_id, child])).with_query("size", PAGE_SIZE.to_string())
+}
+
+/// The next page of a list, from the `offset` the previous page returned.
+pub fn next_page(first: &Request, offset: &str) -> Request {
+    first.clone().with_query("offset", offset)
+}
+
+/// The members of a consumer group.
+pub fn group_members(target: &Target, group_id: &str) -> Request {
+    list_children(target, Kind::ConsumerGroup.collection(), group_id, "consumers")
+}
+
+/// Kong's node information (`GET /`): version, configuration.
+pub fn node_info() -> Request {
+    Request::get("/")
+}
+
+/// Konnect control planes with exactly this name, one page (numbered from 1).
+pub fn control_planes_named(name: &str, page: u32) -> Request {
+    Request::get("/v2/control-planes")
+        .with_query("filter[name][eq]", name)
+        .with_query("page[size]", "100")
+        .with_query("page[number]", page.to_string())
+}
+
+/// One Konnect control plane, by id.
+pub fn control_plane(id: &str) -> Request {
+    Request::get(format!("/v2/control-planes/{}", encode_segment(id)))
+}
+
+/// The target's schema of an entity kind (`/schemas/{dao name}`).
+pub fn entity_schema(target: &Target, kind: Kind) -> Request {
+    Request::get(target.entities(&["schemas", kind.dao_name()]))
+}
+
+/// The target's schema of a plugin (`/schemas/plugins/{name}`).
+pub fn plugin_schema(target: &Target, name: &str) -> Request {
+    Request::get(target.entities(&["schemas", "plugins", name]))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::api::target::KonnectPaths;
+
+    fn kong() -> Target {
+        Target::Kong { base: Url::parse("http://localhost:8001").unwrap(), workspace: None }
+    }
+
+    fn konnect() -> Target {
+        Target::Konnect {
+            base: Url::parse("https://us.api.konghq.com").unwrap(),
+            control_plane_id: "cp".into(),
+            paths: KonnectPaths::ControlPlanes,
+            workspace: None,
+        }
+    }
+
+    #[test]
+    fn lists_ask_for_the_largest_page_and_all_tags() {
+        let tags = vec!["a".to_string(), "b".to_string()];
+        let req = list(&kong(), "services", &tags);
+        assert_eq!(
+            req,
+            Request {
+                method: Method::GET,
+                path: "/services".into(),
+                query: vec![("size".into(), "1000".into()), ("tags".into(), "a,b".into())],
+                body: None,
+            }
+        );
+        assert_eq!(req.describe(), "GET /services?size=1000&tags=a%2Cb");
+        let six: Vec<String> = (0..6).map(|i| i.to_string()).collect();
+        assert_eq!(list(&kong(), "services", &six).query, vec![("size".into(), "1000".into())]);
+    }
+
+    #[test]
+    fn next_pages_carry_the_offset_once() {
+        let first = list(&konnect(), "targets", &[]);
+        let second = next_page(&next_page(&first, "x"), "y+/=");
+        assert_eq!(second.path, "/v2/control-planes/cp/core-entities/targets");
+        assert_eq!(second.query, vec![("size".into(), "1000".into()), ("offset".into(), "y+/=".into())]);
+        assert_eq!(second.url(konnect().base()).query(), Some("size=1000&offset=y%2B%2F%3D"));
+    }
+
+    #[test]
+    fn nested_lists_send_no_tags() {
+        let req = group_members(&kong(), "6a1b");
+        assert_eq!(req.describe(), "GET /consumer_groups/6a1b/consumers?size=1000");
+    }
+
+    #[test]
+    fn control_plane_lookup_filters_by_exact_name() {
+        let req = control_planes_named("prod & co", 1);
+        assert_eq!(
+            req.url(&Url::parse("https://eu.api.konghq.com").unwrap()).as_str(),
+            "https://eu.api.konghq.com/v2/control-planes?filter%5Bname%5D%5Beq%5D=prod+%26+co&page%5Bsize%5D=100&page%5Bnumber%5D=1"
+        );
+        assert_eq!(control_plane("a/b").path, "/v2/control-planes/a%2Fb");
+    }
+
+    #[test]
+    fn urls_keep_the_base_path_and_the_encoding() {
+        let base = Url::parse("https://proxy.example/kong-admin/").unwrap();
+        let req = Request::get(Target::Kong { base: base.clone(), workspace: None }.entities(&["services", "a b"]));
+        assert_eq!(req.url(&base).as_str(), "https://proxy.example/kong-admin/services/a%20b");
+        assert_eq!(node_info().url(&base).as_str(), "https://proxy.example/kong-admin/");
+    }
+
+    #[test]
+    fn schemas_use_dao_names() {
+        assert_eq!(entity_schema(&kong(), Kind::KeySet).path, "/schemas/key_sets");
+        assert_eq!(
+            plugin_schema(&konnect(), "key-auth").path,
+            "/v2/control-planes/cp/core-entities/schemas/plugins/key-auth"
+        );
+    }
+
+    #[test]
+    fn only_posts_and_patches_are_not_idempotent() {
+        assert!(Request::put("/x", Value::Null).is_idempotent());
+        assert!(Request::delete("/x").is_idempotent());
+        assert!(!Request::post("/x", Value::Null).is_idempotent());
+    }
+}

@@ -1,0 +1,337 @@
+//! Writing a [`State`] as a decK `_format_version: "3.0"` file, nested as decK writes it: routes under
+//! their service, plugins with exactly one scope under that parent, credentials and group memberships
+//! under their consumer, targets under their upstream, SNIs under their certificate. It is the inverse
+//! of the file reader (`file::flatten`): reading a dump back gives the same state.
+//!
+//! Deterministic: collections are sorted by name (or key, for credentials), then by id; within an
+//! entity the identifying field comes first, then `id`, then every other field in sorted order (nested
+//! objects too), then the nested collections. Ids are written only where the file needs them: for
+//! entities that nothing else identifies (certificates, CA certificates, mTLS credentials, unnamed
+//! routes), for entities referenced by id, or for all with `with_id`.
+
+use crate::State;
+use kongsync_model::{Entity, Ident, Key, Kind};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// How to write a dump.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DumpOptions {
+    /// Write every entity's id, even where a natural key identifies it.
+    pub with_id: bool,
+}
+
+/// A dump, and what a decK file cannot hold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dump {
+    pub document: Value,
+    /// Entities left out because their parent is not in the state and a decK file has no top-level
+    /// collection for them (a credential of a consumer out of scope, say).
+    pub unplaced: Vec<Key>,
+}
+
+/// Writing a dump failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DumpError {
+    /// The document could not be serialized.
+    #[error("cannot serialize the dump")]
+    Serialize(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The file could not be written.
+    #[error("cannot write {}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Top-level collections in the order decK writes them.
+const TOP: [(&str, Kind); 12] = [
+    ("services", Kind::Service),
+    ("routes", Kind::Route),
+    ("consumers", Kind::Consumer),
+    ("consumer_groups", Kind::ConsumerGroup),
+    ("plugins", Kind::Plugin),
+    ("upstreams", Kind::Upstream),
+    ("targets", Kind::Target),
+    ("certificates", Kind::Certificate),
+    ("ca_certificates", Kind::CaCertificate),
+    ("vaults", Kind::Vault),
+    ("key_sets", Kind::KeySet),
+    ("keys", Kind::Key),
+];
+
+/// Nested collections per parent kind: (collection, child kind, the child's reference to the parent).
+fn nested(kind: Kind) -> &'static [(&'static str, Kind, &'static str)] {
+    match kind {
+        Kind::Service => &[("routes", Kind::Route, "service"), ("plugins", Kind::Plugin, "service")],
+        Kind::Route => &[("plugins", Kind::Plugin, "route")],
+        Kind::Consumer => &[
+            ("acls", Kind::Acl, "consumer"),
+            ("basicauth_credentials", Kind::BasicAuth, "consumer"),
+            ("hmacauth_credentials", Kind::HmacAuth, "consumer"),
+            ("jwt_secrets", Kind::Jwt, "consumer"),
+            ("keyauth_credentials", Kind::KeyAuth, "consumer"),
+            ("mtls_auth_credentials", Kind::MtlsAuth, "consumer"),
+            ("oauth2_credentials", Kind::Oauth2, "consumer"),
+            ("plugins", Kind::Plugin, "consumer"),
+        ],
+        Kind::ConsumerGroup => &[("plugins", Kind::Plugin, "consumer_group")],
+        Kind::Upstream => &[("targets", Kind::Target, "upstream")],
+        Kind::Certificate => &[("snis", Kind::Sni, "certificate")],
+        _ => &[],
+    }
+}
+
+/// The field that names an entity of this kind, written first.
+fn identity_field(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Vault => "prefix",
+        Kind::KeyAuth | Kind::Jwt => "key",
+        Kind::BasicAuth | Kind::HmacAuth | Kind::Consumer => "username",
+        Kind::Oauth2 => "client_id",
+        Kind::Acl => "group",
+        Kind::Target => "target",
+        Kind::Certificate | Kind::CaCertificate => "cert",
+        _ => "name",
+    }
+}
+
+/// Builds the decK document of a state.
+pub fn to_document(state: &State, options: &DumpOptions) -> Dump {
+    let w = Writer::new(state, options);
+    let mut doc = Map::new();
+    doc.insert("_format_version".into(), "3.0".into());
+    if let Some(ws) = &state.meta.workspace {
+        doc.insert("_workspace".into(), ws.clone().into());
+    }
+    if let Some(cp) = &state.meta.konnect_control_plane {
+        doc.insert(
+            "_konnect".into(),
+            Value::Object(Map::from_iter([("control_plane_name".to_string(), cp.clone().into())])),
+        );
+    }
+    if !state.meta.select_tags.is_empty() {
+        doc.insert("_info".into(), serde_json::json!({ "select_tags": state.meta.select_tags }));
+    }
+    for (collection, kind) in TOP {
+        let items: Vec<Value> =
+            w.sorted(state.of_kind(kind).filter(|e| w.placed_at_top(e))).map(|e| w.render(e, None)).collect();
+        if !items.is_empty() {
+            doc.insert(collection.into(), Value::Array(items));
+        }
+    }
+    let unplaced = state.entities.values().filter(|e| w.unplaceable(e)).map(|e| e.key.clone()).collect();
+    Dump { document: Value::Object(doc), unplaced }
+}
+
+struct Writer<'a> {
+    state: &'a State,
+    with_id: bool,
+    /// Entities some reference names by id: they must write theirs.
+    referenced_by_id: HashSet<&'a Key>,
+    /// Nested entities by (parent, kind, the reference to the parent).
+    children: HashMap<(&'a Key, Kind, &'a str), Vec<&'a Entity>>,
+}
+
+impl<'a> Writer<'a> {
+    fn new(state: &'a State, options: &DumpOptions) -> Writer<'a> {
+        let mut w =
+            Writer { state, with_id: options.with_id, referenced_by_id: HashSet::new(), children: HashMap::new() };
+        for e in state.entities.values() {
+            let nesting = w.nesting_parent(e);
+            if let Some((field, parent)) = nesting {
+                w.children.entry((parent, e.kind(), field)).or_default().push(e);
+            }
+            for (field, parent) in &e.refs {
+                if nesting.is_none_or(|(f, _)| f != field) && !nameable(parent) {
+                    if let Some((k, _)) = state.entities.get_key_value(parent) {
+                        w.referenced_by_id.insert(k);
+                    }
+                }
+            }
+        }
+        w
+    }
+
+    /// The reference an entity is nested under, when its parent is in the state.
+    fn nesting_parent(&self, e: &'a Entity) -> Option<(&'a str, &'a Key)> {
+        let nestable: &[&str] = match e.kind() {
+            Kind::Route => &["service"],
+            Kind::Plugin if e.refs.len() == 1 => &["service", "route", "consumer", "consumer_group"],
+            Kind::Target => &["upstream"],
+            Kind::Sni => &["certificate"],
+            k if Kind::CREDENTIALS.contains(&k) => &["consumer"],
+            Kind::ConsumerGroupMember => &["consumer"],
+            _ => &[],
+        };
+        e.refs
+            .iter()
+            .find(|(f, k)| nestable.contains(&f.as_str()) && self.state.get(k).is_some())
+            .map(|(f, k)| (f.as_str(), k))
+    }
+
+    /// Whether the entity goes in a top-level collection.
+    fn placed_at_top(&self, e: &'a Entity) -> bool {
+        self.nesting_parent(e).is_none() && TOP.iter().any(|(_, k)| *k == e.kind())
+    }
+
+    /// Whether the entity can be written nowhere.
+    fn unplaceable(&self, e: &'a Entity) -> bool {
+        self.nesting_parent(e).is_none() && !TOP.iter().any(|(_, k)| *k == e.kind())
+    }
+
+    fn sorted(&self, entities: impl Iterator<Item = &'a Entity>) -> impl Iterator<Item = &'a Entity> {
+        let mut v: Vec<&Entity> = entities.collect();
+        v.sort_by_cached_key(|e| sort_key(e));
+        v.into_iter()
+    }
+
+    /// The children of `parent` nested under the reference `field`.
+    fn children(&self, parent: &'a Key, kind: Kind, field: &'static str) -> std::vec::IntoIter<&'a Entity> {
+        self.children.get(&(parent, kind, field)).cloned().unwrap_or_default().into_iter()
+    }
+
+    fn render(&self, e: &'a Entity, nested_under: Option<&str>) -> Value {
+        let ident = identity_field(e.kind());
+        let mut rest: BTreeMap<&str, Value> = BTreeMap::new();
+        for (k, v) in &e.fields {
+            if k != ident {
+                rest.insert(k, sorted_value(v));
+            }
+        }
+        for (field, parent) in &e.refs {
+            if Some(field.as_str()) != nested_under {
+                let plain = e.kind() == Kind::Plugin;
+                rest.insert(field, self.reference(parent, plain));
+            }
+        }
+        let mut out = Map::new();
+        if let Some(v) = e.fields.get(ident) {
+            out.insert(ident.into(), sorted_value(v));
+        }
+        if let Some(id) = e.id.filter(|_| self.writes_id(e)) {
+            out.insert("id".into(), id.to_string().into());
+        }
+        out.extend(rest.into_iter().map(|(k, v)| (k.to_string(), v)));
+        for (collection, kind, field) in nested(e.kind()) {
+            let items: Vec<Value> =
+                self.sorted(self.children(&e.key, *kind, field)).map(|c| self.render(c, Some(field))).collect();
+            if !items.is_empty() {
+                out.insert(collection.to_string(), Value::Array(items));
+            }
+        }
+        if e.kind() == Kind::Consumer {
+            let groups: Vec<Value> = self
+                .sorted(self.children(&e.key, Kind::ConsumerGroupMember, "consumer"))
+                .filter_map(|m| m.refs.get("consumer_group"))
+                .map(|g| self.reference(g, false))
+                .collect();
+            if !groups.is_empty() {
+                out.insert("groups".into(), Value::Array(groups));
+            }
+        }
+        Value::Object(out)
+    }
+
+    fn writes_id(&self, e: &Entity) -> bool {
+        self.with_id
+            || matches!(e.key.ident, Ident::Id(_))
+            || matches!(e.kind(), Kind::Certificate | Kind::CaCertificate | Kind::MtlsAuth)
+            || self.referenced_by_id.contains(&e.key)
+    }
+
+    /// A reference as the file reader resolves it: the parent's name when it has one, else its id.
+    /// Plugins' scopes are plain strings, as decK writes them; other references `{name: ...}` or `{id: ...}`.
+    fn reference(&self, parent: &Key, plain: bool) -> Value {
+        let (field, text) = match (&parent.ident, self.state.get(parent).and_then(|p| p.id)) {
+            (Ident::Name(n) | Ident::CustomId(n), _) if nameable(parent) => ("name", n.clone()),
+            (_, Some(id)) => ("id", id.to_string()),
+            (Ident::Id(id), None) => ("id", id.to_string()),
+            // A parent neither named nor with an id cannot come from a gateway; name it as best we can.
+            _ => ("name", parent.ident_text()),
+        };
+        if plain {
+            Value::String(text)
+        } else {
+            Value::Object(Map::from_iter([(field.to_string(), Value::String(text))]))
+        }
+    }
+}
+
+/// Whether the file reader can find this entity by its name: a name, username or custom id that
+/// does not look like an id.
+fn nameable(key: &Key) -> bool {
+    match &key.ident {
+        Ident::Name(n) | Ident::CustomId(n) => uuid::Uuid::parse_str(n).is_err(),
+        _ => false,
+    }
+}
+
+/// Sorted by name (unnamed entities after the named ones), then id.
+fn sort_key(e: &Entity) -> (u8, String, String) {
+    let id = e.id.map(|i| i.to_string()).unwrap_or_default();
+    match &e.key.ident {
+        Ident::Name(n) | Ident::CustomId(n) | Ident::Child { name: n, member: None, .. } => (0, n.clone(), id),
+        Ident::Child { member: Some(m), .. } => (0, sort_key_text(m), id),
+        Ident::Plugin { name, scope } => {
+            let scope: Vec<String> = scope.iter().map(|(f, k)| format!("{f}={}", sort_key_text(k))).collect();
+            (0, format!("{name} {}", scope.join(" ")), id)
+        }
+        Ident::Id(_) | Ident::Digest(_) => (1, String::new(), id),
+    }
+}
+
+fn sort_key_text(k: &Key) -> String {
+    match &k.ident {
+        Ident::Name(n) | Ident::CustomId(n) => n.clone(),
+        Ident::Id(id) => id.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// A copy of a value with every object's keys sorted, so that output never depends on the order a
+/// server happened to send fields in.
+fn sorted_value(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => {
+            let mut keys: Vec<&String> = o.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted_value(&o[k]))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(sorted_value).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The document as YAML.
+pub fn to_yaml(document: &Value) -> Result<String, DumpError> {
+    serde_yaml::to_string(document).map_err(|e| DumpError::Serialize(Box::new(e)))
+}
+
+/// The document as pretty JSON, with a final newline.
+pub fn to_json(document: &Value) -> Result<String, DumpError> {
+    serde_json::to_string_pretty(document).map(|s| s + "\n").map_err(|e| DumpError::Serialize(Box::new(e)))
+}
+
+/// Writes a file atomically (a temporary file in the same directory, renamed over the target) and
+/// readable by its owner only (mode 0600), since dumps and plans hold credentials and private keys.
+pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), DumpError> {
+    let fail = |source: std::io::Error| DumpError::Write { path: path.to_path_buf(), source };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    // tempfile creates the file with mode 0600 on Unix.
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    tmp.write_all(contents).map_err(fail)?;
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "dump_tests.rs"]
+mod tests;

@@ -1,0 +1,228 @@
+//! Tests of the dump writer: the decK layout, determinism, and that reading a dump back gives the
+//! state it was written from.
+
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use crate::api::live::{build, Fetched, Scope};
+use serde_json::json;
+
+const SVC: &str = "10000000-0000-0000-0000-000000000001";
+const ROUTE: &str = "20000000-0000-0000-0000-000000000001";
+const BARE_ROUTE: &str = "20000000-0000-0000-0000-000000000002";
+const CONSUMER: &str = "30000000-0000-0000-0000-000000000001";
+const GROUP: &str = "40000000-0000-0000-0000-000000000001";
+const CERT: &str = "50000000-0000-0000-0000-000000000001";
+const UPSTREAM: &str = "60000000-0000-0000-0000-000000000001";
+const GONE: &str = "99999999-0000-0000-0000-000000000001";
+
+fn live(items: Vec<(Kind, Value)>, members: Vec<(&str, &str)>, scope: &Scope) -> State {
+    let mut f = Fetched::default();
+    for (k, v) in items {
+        f.lists.entry(k).or_default().push(v.as_object().unwrap().clone());
+    }
+    for (g, c) in members {
+        f.members.push((uuid::Uuid::parse_str(g).unwrap(), json!({ "id": c }).as_object().unwrap().clone()));
+    }
+    build(f, scope)
+}
+
+fn gateway() -> State {
+    live(
+        vec![
+            (
+                Kind::Service,
+                json!({"id": SVC, "name": "orders", "host": "orders.internal", "port": 80, "protocol": "http", "path": null, "client_certificate": {"id": CERT}}),
+            ),
+            (
+                Kind::Route,
+                json!({"id": ROUTE, "name": "orders-api", "service": {"id": SVC}, "paths": ["/orders"], "strip_path": true}),
+            ),
+            (Kind::Route, json!({"id": BARE_ROUTE, "service": null, "hosts": ["bare.example"]})),
+            (
+                Kind::Plugin,
+                json!({"id": "70000000-0000-0000-0000-000000000001", "name": "cors", "route": {"id": ROUTE}, "config": {"origins": ["*"], "credentials": false}}),
+            ),
+            (
+                Kind::Plugin,
+                json!({"id": "70000000-0000-0000-0000-000000000002", "name": "rate-limiting", "service": {"id": SVC}, "consumer": {"id": CONSUMER}, "config": {"minute": 5}}),
+            ),
+            (Kind::Plugin, json!({"id": "70000000-0000-0000-0000-000000000003", "name": "prometheus", "config": {}})),
+            (
+                Kind::Plugin,
+                json!({"id": "70000000-0000-0000-0000-000000000004", "name": "key-auth", "service": {"id": GONE}, "config": {}}),
+            ),
+            (Kind::Consumer, json!({"id": CONSUMER, "username": "alice", "custom_id": null})),
+            (
+                Kind::KeyAuth,
+                json!({"id": "80000000-0000-0000-0000-000000000002", "key": "zz-key", "consumer": {"id": CONSUMER}}),
+            ),
+            (
+                Kind::KeyAuth,
+                json!({"id": "80000000-0000-0000-0000-000000000001", "key": "aa-key", "consumer": {"id": CONSUMER}}),
+            ),
+            (Kind::ConsumerGroup, json!({"id": GROUP, "name": "gold"})),
+            (Kind::Certificate, json!({"id": CERT, "cert": "CERT", "key": "KEY", "snis": ["b.example", "a.example"]})),
+            (
+                Kind::Sni,
+                json!({"id": "90000000-0000-0000-0000-000000000001", "name": "b.example", "certificate": {"id": CERT}}),
+            ),
+            (
+                Kind::Sni,
+                json!({"id": "90000000-0000-0000-0000-000000000002", "name": "a.example", "certificate": {"id": CERT}}),
+            ),
+            (Kind::Upstream, json!({"id": UPSTREAM, "name": "backend"})),
+            (
+                Kind::Target,
+                json!({"id": "a0000000-0000-0000-0000-000000000001", "target": "10.0.0.1:8000", "weight": 100, "upstream": {"id": UPSTREAM}}),
+            ),
+        ],
+        vec![(GROUP, CONSUMER)],
+        &Scope::default(),
+    )
+}
+
+#[test]
+fn the_layout_is_decks() {
+    let dump = to_document(&gateway(), &DumpOptions::default());
+    assert!(dump.unplaced.is_empty());
+    let yaml = to_yaml(&dump.document).unwrap();
+    let expected = r#"_format_version: '3.0'
+services:
+- name: orders
+  client_certificate:
+    id: 50000000-0000-0000-0000-000000000001
+  host: orders.internal
+  port: 80
+  protocol: http
+  routes:
+  - name: orders-api
+    paths:
+    - /orders
+    strip_path: true
+    plugins:
+    - name: cors
+      config:
+        credentials: false
+        origins:
+        - '*'
+routes:
+- id: 20000000-0000-0000-0000-000000000002
+  hosts:
+  - bare.example
+consumers:
+- username: alice
+  keyauth_credentials:
+  - key: aa-key
+  - key: zz-key
+  groups:
+  - name: gold
+consumer_groups:
+- name: gold
+plugins:
+- name: key-auth
+  config: {}
+  service: 99999999-0000-0000-0000-000000000001
+- name: prometheus
+  config: {}
+- name: rate-limiting
+  config:
+    minute: 5
+  consumer: alice
+  service: orders
+upstreams:
+- name: backend
+  targets:
+  - target: 10.0.0.1:8000
+    weight: 100
+certificates:
+- cert: CERT
+  id: 50000000-0000-0000-0000-000000000001
+  key: KEY
+  snis:
+  - name: a.example
+  - name: b.example
+"#;
+    assert_eq!(yaml, expected);
+}
+
+#[test]
+fn ids_are_written_on_request() {
+    let dump = to_document(&gateway(), &DumpOptions { with_id: true });
+    let services = dump.document.get("services").unwrap();
+    assert_eq!(services[0]["id"], json!(SVC));
+    assert_eq!(services[0]["routes"][0]["id"], json!(ROUTE));
+    assert_eq!(
+        dump.document["consumers"][0]["keyauth_credentials"][0]["id"],
+        json!("80000000-0000-0000-0000-000000000001")
+    );
+}
+
+#[test]
+fn meta_is_written_first() {
+    let mut state = gateway();
+    state.meta.workspace = Some("team".into());
+    state.meta.konnect_control_plane = Some("prod".into());
+    state.meta.select_tags = vec!["a".into()];
+    let doc = to_document(&state, &DumpOptions::default()).document;
+    let keys: Vec<&String> = doc.as_object().unwrap().keys().take(4).collect();
+    assert_eq!(keys, ["_format_version", "_workspace", "_konnect", "_info"]);
+    assert_eq!(doc["_konnect"], json!({"control_plane_name": "prod"}));
+    assert_eq!(doc["_info"], json!({"select_tags": ["a"]}));
+}
+
+#[test]
+fn children_without_a_place_are_reported() {
+    let state = live(
+        vec![(
+            Kind::KeyAuth,
+            json!({"id": "80000000-0000-0000-0000-000000000001", "key": "k", "consumer": {"id": CONSUMER}}),
+        )],
+        vec![],
+        &Scope::default(),
+    );
+    let dump = to_document(&state, &DumpOptions::default());
+    assert_eq!(dump.unplaced.len(), 1);
+    assert_eq!(dump.document, json!({"_format_version": "3.0"}));
+}
+
+#[test]
+fn reading_a_dump_back_gives_the_same_state() {
+    let state = gateway();
+    let yaml = to_yaml(&to_document(&state, &DumpOptions::default()).document).unwrap();
+    let doc = crate::file::parse_text("dump.yaml", &yaml, &|_| None).unwrap();
+    let back = crate::file::build(vec![doc]);
+    let back = match back {
+        Ok(s) => s,
+        Err(crate::file::FileError::Invalid(d)) => {
+            panic!("{}", d.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\n"))
+        }
+    };
+    let strip = |s: &State| -> Vec<(Key, Map<String, Value>, BTreeMap<String, Key>)> {
+        s.entities.values().map(|e| (e.key.clone(), e.fields.clone(), e.refs.clone())).collect()
+    };
+    assert_eq!(strip(&back), strip(&state));
+}
+
+#[test]
+fn output_is_deterministic() {
+    let a = to_json(&to_document(&gateway(), &DumpOptions::default()).document).unwrap();
+    let b = to_json(&to_document(&gateway(), &DumpOptions::default()).document).unwrap();
+    assert_eq!(a, b);
+    assert!(a.starts_with("{\n  \"_format_version\": \"3.0\""));
+}
+
+#[test]
+fn files_are_written_privately_and_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kong.yaml");
+    std::fs::write(&path, "old").unwrap();
+    write_private(&path, b"new").unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
+}
