@@ -1,0 +1,411 @@
+//! From a desired and a live [`State`] to the [`Plan`]: pair, compare, build each step's request,
+//! connect the steps into a dependency graph and order it.
+//!
+//! The ordering rules, each an edge between two single steps:
+//! - a create or update waits for the create or update of every parent it references (and of every
+//!   CA certificate a service lists);
+//! - a delete waits for the deletes of children that Kong would refuse to orphan, and for every
+//!   update that moves a child away from it; children Kong deletes itself (plugins, credentials,
+//!   targets, memberships, keys, SNIs) get no request and complete with their parent;
+//! - a step that takes a unique value (a name, a plugin's scope, a username) waits for the step that
+//!   frees it, so a rename that swaps names with a deleted entity works in one run.
+
+use crate::canonical;
+use crate::compare::{compare, Context};
+use crate::graph;
+use crate::mask::Masker;
+use crate::options::PlanOptions;
+use crate::pair::{pair, Ids, Pair};
+use crate::prepare::{get_path, remove_path, set_path};
+use crate::request::{self, Target};
+use crate::types::{Action, Change, Execution, Plan, PlanScope, PlannedRequest, Step, Summary, PLAN_FORMAT_VERSION};
+use kongsync_model::{Entity, Ident, Key, Kind, OnDelete, SchemaSet};
+use kongsync_state::State;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// Planning failed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    /// The steps wait on each other: no order can carry them out.
+    #[error("the changes depend on each other in a cycle and cannot be ordered: {}", .0.join(" -> "))]
+    Cycle(Vec<String>),
+}
+
+/// A step before ordering.
+struct Draft<'a> {
+    action: Action,
+    /// The entity as it will be (desired) or as it is (live, for a delete).
+    entity: &'a Entity,
+    live: Option<&'a Entity>,
+    id: Uuid,
+    changes: Vec<Change>,
+    notes: Vec<String>,
+    request: Option<PlannedRequest>,
+    /// Done by Kong as part of another draft.
+    with: Option<(usize, String)>,
+}
+
+/// Computes the plan. Both states must already be limited to the scope (`scope` only records it);
+/// entities the scope leaves out must not be in either.
+pub fn plan(
+    desired: &State,
+    live: &State,
+    scope: &PlanScope,
+    schemas: &SchemaSet,
+    options: &PlanOptions,
+) -> Result<Plan, PlanError> {
+    let desired = in_scope(desired, scope);
+    let live = in_scope(live, scope);
+    let masker = Masker::new(&desired.meta.env_values);
+    let pairs = pair(&desired, &live);
+    let ids = Ids::new(&pairs);
+    let ctx = Context { schemas, ignore: &options.ignore, ids: &ids, masker: &masker };
+    let mut drafts: Vec<Draft<'_>> = Vec::new();
+    for p in &pairs {
+        match *p {
+            Pair::Both { desired: d, live: l } => {
+                let cmp = compare(d, l, &ctx);
+                if !cmp.changes.is_empty() {
+                    drafts.push(draft(Action::Update, d, Some(l), ids.of_desired(&d.key), cmp.changes, cmp.notes));
+                }
+            }
+            Pair::DesiredOnly(d) => drafts.push(draft(Action::Create, d, None, ids.of_desired(&d.key), vec![], vec![])),
+            Pair::LiveOnly(l) => drafts.push(draft(Action::Delete, l, Some(l), ids.of_live(&l.key), vec![], vec![])),
+        }
+    }
+    let index = Index::new(&drafts);
+    for i in 0..drafts.len() {
+        let req = build_request(&drafts, i, &desired, &live, &ids, options);
+        drafts[i].request = Some(req);
+    }
+    let mut edges = Vec::new();
+    fold_children(&mut drafts, &index, &mut edges);
+    order_parents_first(&drafts, &index, &ids, &mut edges);
+    order_children_first(&drafts, &index, &live, &ids, &mut edges);
+    order_unique_values(&drafts, &mut edges);
+    finish(drafts, &edges, &desired, &live, scope, options)
+}
+
+fn draft<'a>(
+    action: Action,
+    entity: &'a Entity,
+    live: Option<&'a Entity>,
+    id: Uuid,
+    changes: Vec<Change>,
+    notes: Vec<String>,
+) -> Draft<'a> {
+    Draft { action, entity, live, id, changes, notes, request: None, with: None }
+}
+
+/// The entities a plan manages.
+fn in_scope(state: &State, scope: &PlanScope) -> State {
+    let mut out = State { entities: BTreeMap::new(), meta: state.meta.clone() };
+    for (k, e) in &state.entities {
+        let consumer_side = e.kind().is_consumer_side()
+            || (e.kind() == Kind::Plugin && (e.refs.contains_key("consumer") || e.refs.contains_key("consumer_group")));
+        if scope.skip_consumers && consumer_side {
+            continue;
+        }
+        out.entities.insert(k.clone(), e.clone());
+    }
+    out
+}
+
+/// Drafts by the entity keys of each side.
+struct Index<'k> {
+    desired: HashMap<&'k Key, usize>,
+    live: HashMap<&'k Key, usize>,
+}
+
+impl<'k> Index<'k> {
+    fn new(drafts: &[Draft<'k>]) -> Index<'k> {
+        let mut idx = Index { desired: HashMap::new(), live: HashMap::new() };
+        for (i, d) in drafts.iter().enumerate() {
+            if d.action != Action::Delete {
+                idx.desired.insert(&d.entity.key, i);
+            }
+            if let Some(l) = d.live {
+                idx.live.insert(&l.key, i);
+            }
+        }
+        idx
+    }
+}
+
+fn build_request(
+    drafts: &[Draft<'_>],
+    i: usize,
+    desired: &State,
+    live: &State,
+    ids: &Ids,
+    options: &PlanOptions,
+) -> PlannedRequest {
+    let d = &drafts[i];
+    if d.action == Action::Delete {
+        let refs: BTreeMap<String, Uuid> = d.entity.refs.iter().map(|(f, k)| (f.clone(), ids.of_live(k))).collect();
+        return request::delete(&Target { kind: d.entity.kind(), id: d.id, refs: &refs });
+    }
+    let refs: BTreeMap<String, Uuid> = d.entity.refs.iter().map(|(f, k)| (f.clone(), ids.of_desired(k))).collect();
+    let mut body = d.entity.fields.clone();
+    if let Some(l) = d.live {
+        for f in options.ignore.iter().filter(|f| f.kind == d.entity.kind()) {
+            match get_path(&l.fields, &f.path) {
+                Some(v) => set_path(&mut body, &f.path, v.clone()),
+                None => drop(remove_path(&mut body, &f.path)),
+            }
+        }
+    }
+    if d.entity.kind() == Kind::Certificate {
+        body.insert("snis".into(), Value::Array(kept_snis(d, desired, live).into_iter().map(Value::String).collect()));
+    }
+    request::write(&Target { kind: d.entity.kind(), id: d.id, refs: &refs }, d.action, body, options.dialect)
+}
+
+/// The SNI names a certificate's PUT lists: those it has now and keeps. Kong's PUT drops every SNI
+/// it does not list, so the list must be whole; new SNIs are created by their own PUT afterwards,
+/// with their own ids and tags.
+fn kept_snis(cert: &Draft<'_>, desired: &State, live: &State) -> Vec<String> {
+    let Some(live_cert) = cert.live else { return Vec::new() };
+    let mut names: Vec<String> = live
+        .of_kind(Kind::Sni)
+        .filter(|s| s.refs.get("certificate") == Some(&live_cert.key))
+        .filter(|s| desired.get(&s.key).is_some_and(|d| d.refs.get("certificate") == Some(&cert.entity.key)))
+        .filter_map(|s| s.str_field("name").map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Whether deleting a parent through this reference field deletes the child too. SNIs are not a
+/// cascade in the database, but Kong's certificate DAO deletes them before the certificate.
+fn cascades(kind: Kind, field: &str) -> bool {
+    (kind == Kind::Sni && field == "certificate")
+        || kind.reference(field).is_some_and(|r| r.on_delete == OnDelete::Cascade)
+}
+
+/// Marks deletes that Kong carries out itself: children of a deleted parent, and SNIs a
+/// certificate's PUT drops.
+fn fold_children(drafts: &mut [Draft<'_>], index: &Index<'_>, edges: &mut Vec<(usize, usize)>) {
+    for i in 0..drafts.len() {
+        if drafts[i].action != Action::Delete {
+            continue;
+        }
+        let child = drafts[i].entity;
+        for (field, parent) in &child.refs {
+            let Some(&p) = index.live.get(parent) else { continue };
+            let reason = match drafts[p].action {
+                Action::Delete if cascades(child.kind(), field) => {
+                    format!("deleted by Kong with its {} {}", parent.kind, parent)
+                }
+                Action::Update if child.kind() == Kind::Sni => {
+                    format!("dropped by the PUT of its certificate {parent} (its `snis` list)")
+                }
+                _ => continue,
+            };
+            drafts[i].with = Some((p, reason));
+            edges.push((p, i));
+            break;
+        }
+    }
+}
+
+/// Creates and updates wait for their parents' creates and updates.
+fn order_parents_first(drafts: &[Draft<'_>], index: &Index<'_>, ids: &Ids, edges: &mut Vec<(usize, usize)>) {
+    let by_id: HashMap<(Kind, Uuid), usize> = drafts
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.action != Action::Delete)
+        .map(|(i, d)| ((d.entity.kind(), d.id), i))
+        .collect();
+    for (i, d) in drafts.iter().enumerate().filter(|(_, d)| d.action != Action::Delete) {
+        for parent in d.entity.refs.values() {
+            if let Some(&p) = index.desired.get(parent) {
+                edges.push((p, i));
+            }
+        }
+        for ca in ca_list(d.entity) {
+            if let Some(&p) = by_id.get(&(Kind::CaCertificate, ca)) {
+                edges.push((p, i));
+            }
+        }
+        // An SNI moving to another certificate is first dropped by its old certificate's PUT.
+        if let (Kind::Sni, Some(l)) = (d.entity.kind(), d.live) {
+            if let Some(&p) = l.refs.get("certificate").and_then(|c| index.live.get(c)) {
+                edges.push((p, i));
+            }
+        }
+        let _ = ids;
+    }
+}
+
+/// The CA certificates a service lists by id.
+fn ca_list(e: &Entity) -> Vec<Uuid> {
+    match e.fields.get("ca_certificates") {
+        Some(Value::Array(items)) => {
+            items.iter().filter_map(Value::as_str).filter_map(|s| Uuid::parse_str(s).ok()).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Deletes wait for their children to be deleted or moved away.
+fn order_children_first(
+    drafts: &[Draft<'_>],
+    index: &Index<'_>,
+    live: &State,
+    ids: &Ids,
+    edges: &mut Vec<(usize, usize)>,
+) {
+    for (i, d) in drafts.iter().enumerate().filter(|(_, d)| d.action == Action::Delete) {
+        let parent = &d.entity.key;
+        for child in live.entities.values() {
+            let Some(&c) = index.live.get(&child.key) else { continue };
+            let by_ref = child.refs.iter().find(|(_, k)| *k == parent).map(|(f, _)| f.clone());
+            let by_list = d.entity.kind() == Kind::CaCertificate && ca_list(child).contains(&d.id);
+            if by_ref.is_none() && !by_list {
+                continue;
+            }
+            match drafts[c].action {
+                Action::Delete if drafts[c].with.as_ref().is_some_and(|(p, _)| *p == i) => {}
+                Action::Delete => edges.push((c, i)),
+                Action::Update => {
+                    let moved = match &by_ref {
+                        Some(f) => drafts[c].entity.refs.get(f).map(|k| ids.of_desired(k)) != Some(d.id),
+                        None => !ca_list(drafts[c].entity).contains(&d.id),
+                    };
+                    if moved {
+                        edges.push((c, i));
+                    }
+                }
+                Action::Create => {}
+            }
+        }
+    }
+}
+
+/// The unique values an entity holds: its natural key, and the other unique fields of its kind.
+fn claims(e: &Entity) -> Vec<String> {
+    let mut out = Vec::new();
+    if !matches!(e.key.ident, Ident::Id(_)) {
+        out.push(format!("{:?}", e.key));
+    }
+    let extra: &[&str] = match e.kind() {
+        Kind::Consumer => &["username", "custom_id"],
+        Kind::Plugin => &["instance_name"],
+        _ => &[],
+    };
+    for f in extra {
+        if let Some(v) = e.str_field(f) {
+            out.push(format!("{}|{f}|{v}", e.kind()));
+        }
+    }
+    out
+}
+
+/// A step that takes a unique value waits for the step that frees it.
+fn order_unique_values(drafts: &[Draft<'_>], edges: &mut Vec<(usize, usize)>) {
+    let mut freed: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, d) in drafts.iter().enumerate() {
+        let Some(l) = d.live else { continue };
+        let kept = if d.action == Action::Delete { Vec::new() } else { claims(d.entity) };
+        for c in claims(l).into_iter().filter(|c| !kept.contains(c)) {
+            freed.entry(c).or_default().push(i);
+        }
+    }
+    for (i, d) in drafts.iter().enumerate().filter(|(_, d)| d.action != Action::Delete) {
+        let had = d.live.map(claims).unwrap_or_default();
+        for c in claims(d.entity).into_iter().filter(|c| !had.contains(c)) {
+            for &f in freed.get(&c).into_iter().flatten() {
+                edges.push((f, i));
+            }
+        }
+    }
+}
+
+fn finish(
+    drafts: Vec<Draft<'_>>,
+    edges: &[(usize, usize)],
+    desired: &State,
+    live: &State,
+    scope: &PlanScope,
+    options: &PlanOptions,
+) -> Result<Plan, PlanError> {
+    let keys: Vec<(usize, &Key, Action)> = drafts
+        .iter()
+        .map(|d| (Kind::ALL.iter().position(|k| *k == d.entity.kind()).unwrap_or(0), &d.entity.key, d.action))
+        .collect();
+    let label = |i: usize| format!("{} {} {}", drafts[i].action.verb(), drafts[i].entity.kind(), drafts[i].entity.key);
+    let order = graph::order(&keys, edges).map_err(|cycle| PlanError::Cycle(cycle.into_iter().map(label).collect()))?;
+    let mut position = vec![0; drafts.len()];
+    for (pos, &i) in order.iter().enumerate() {
+        position[i] = pos;
+    }
+    let mut deps: Vec<Vec<usize>> = vec![Vec::new(); drafts.len()];
+    for &(a, b) in edges {
+        if a != b {
+            deps[b].push(position[a]);
+        }
+    }
+    let masker = Masker::new(&desired.meta.env_values);
+    let mut slots: Vec<Option<Draft<'_>>> = drafts.into_iter().map(Some).collect();
+    let mut steps = Vec::with_capacity(order.len());
+    let mut summary = Summary::default();
+    for (pos, &i) in order.iter().enumerate() {
+        let Some(d) = slots[i].take() else { continue };
+        let mut depends_on = std::mem::take(&mut deps[i]);
+        depends_on.sort_unstable();
+        depends_on.dedup();
+        match d.action {
+            Action::Create => summary.create += 1,
+            Action::Update => summary.update += 1,
+            Action::Delete => summary.delete += 1,
+        }
+        let execution = match (d.with, d.request) {
+            (Some((p, reason)), _) => Execution::WithStep { step: position[p], reason: masker.scrub(&reason) },
+            (None, Some(r)) => Execution::Request(r),
+            (None, None) => continue,
+        };
+        steps.push(Step {
+            index: pos,
+            action: d.action,
+            kind: d.entity.kind(),
+            key: masker.scrub(&display_key(d.entity)),
+            id: d.id,
+            changes: d.changes,
+            execution,
+            depends_on,
+            notes: d.notes,
+        });
+    }
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        target: options.target.clone(),
+        dialect: options.dialect,
+        scope: scope.clone(),
+        live_fingerprint: fingerprint(live),
+        desired_fingerprint: fingerprint(desired),
+        summary,
+        steps,
+    })
+}
+
+/// The entity as a person names it; a credential also names its consumer.
+fn display_key(e: &Entity) -> String {
+    match (Kind::CREDENTIALS.contains(&e.kind()), e.refs.get("consumer")) {
+        (true, Some(c)) if e.kind() != Kind::Acl => format!("{} for consumer {c}", e.key),
+        _ => e.key.to_string(),
+    }
+}
+
+/// The SHA-256 of a state's entities in canonical form, in key order.
+pub fn fingerprint(state: &State) -> String {
+    let values: Vec<Value> = state.entities.values().filter_map(|e| serde_json::to_value(e).ok()).collect();
+    canonical::digest(values.iter())
+}
+
+/// The fingerprint of the part of a live state a plan with this scope manages.
+pub fn scoped_fingerprint(state: &State, scope: &PlanScope) -> String {
+    fingerprint(&in_scope(state, scope))
+}

@@ -1,0 +1,124 @@
+//! The canonical form of JSON values for comparison and fingerprints.
+//!
+//! Kong answers `null` for unset fields and may write an empty list where a file says nothing; a
+//! number may come back as `1.0` where the file said `1`. None of these is a change, so before two
+//! values are compared both are put in this form: nulls and empty lists and objects dropped from
+//! objects (recursively), integral floats written as integers. Fingerprints hash the canonical text
+//! with object keys sorted, so the order in which a gateway happens to send fields never matters.
+
+use serde_json::{Map, Number, Value};
+use sha2::{Digest, Sha256};
+
+/// Puts a value in canonical form, in place.
+pub fn canonicalize(value: &mut Value) {
+    match value {
+        Value::Object(map) => canonicalize_map(map),
+        Value::Array(items) => items.iter_mut().for_each(canonicalize),
+        Value::Number(n) => {
+            if let Some(i) = integral(n) {
+                *n = i;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Canonicalizes the fields of an object, in place.
+pub fn canonicalize_map(map: &mut Map<String, Value>) {
+    for v in map.values_mut() {
+        canonicalize(v);
+    }
+    map.retain(|_, v| !is_empty(v));
+}
+
+/// Whether a value means "not set" to Kong: null, an empty list or an empty object.
+pub fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        _ => false,
+    }
+}
+
+fn integral(n: &Number) -> Option<Number> {
+    if n.is_f64() {
+        let f = n.as_f64()?;
+        if f.fract() == 0.0 && f.abs() < 9.0e15 {
+            // The range check above keeps the cast exact.
+            #[allow(clippy::cast_possible_truncation)]
+            return Some(Number::from(f as i64));
+        }
+    }
+    None
+}
+
+/// Writes a value as compact JSON with object keys sorted at every level.
+pub fn sorted_text(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => {
+            out.push('{');
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push(':');
+                if let Some(v) = map.get(*k) {
+                    sorted_text(v, out);
+                }
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                sorted_text(v, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The SHA-256, in lower-case hex, of a sequence of values in their sorted text, one per line.
+pub fn digest<'a>(values: impl IntoIterator<Item = &'a Value>) -> String {
+    let mut hasher = Sha256::new();
+    let mut line = String::new();
+    for v in values {
+        line.clear();
+        sorted_text(v, &mut line);
+        line.push('\n');
+        hasher.update(line.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn nulls_empties_and_float_integers_vanish() {
+        let mut v = json!({"a": null, "b": [], "c": {}, "d": {"e": null, "f": 1.0}, "g": [1.5, {"h": null}]});
+        canonicalize(&mut v);
+        assert_eq!(v, json!({"d": {"f": 1}, "g": [1.5, {}]}));
+    }
+
+    #[test]
+    fn sorted_text_ignores_key_order() {
+        let mut a = String::new();
+        let mut b = String::new();
+        sorted_text(&json!({"b": 1, "a": {"y": 2, "x": [3]}}), &mut a);
+        sorted_text(&json!({"a": {"x": [3], "y": 2}, "b": 1}), &mut b);
+        assert_eq!(a, b);
+        assert_eq!(a, r#"{"a":{"x":[3],"y":2},"b":1}"#);
+    }
+}

@@ -1,0 +1,173 @@
+//! What changes between the two sides of a paired entity: its fields (compared in their prepared
+//! form), its references (compared as the ids they will point to), and the fields Kong transforms
+//! on write, which have rules of their own.
+
+use crate::mask::{join, Masker};
+use crate::options::IgnoreField;
+use crate::pair::Ids;
+use crate::prepare::comparable;
+use crate::types::Change;
+use kongsync_model::{Entity, Kind, SchemaSet};
+use serde_json::{Map, Value};
+use sha1::{Digest, Sha1};
+use std::collections::BTreeSet;
+
+/// The differences of one pair.
+#[derive(Debug, Default)]
+pub struct Comparison {
+    pub changes: Vec<Change>,
+    pub notes: Vec<String>,
+}
+
+/// What the comparison needs besides the pair.
+pub struct Context<'a> {
+    pub schemas: &'a SchemaSet,
+    pub ignore: &'a [IgnoreField],
+    pub ids: &'a Ids,
+    pub masker: &'a Masker,
+}
+
+/// Compares a desired entity with its live counterpart.
+pub fn compare(desired: &Entity, live: &Entity, ctx: &Context<'_>) -> Comparison {
+    let kind = desired.kind();
+    let mut out = Comparison::default();
+    let before = comparable(live, ctx.schemas, ctx.ignore);
+    let after = comparable(desired, ctx.schemas, ctx.ignore);
+    diff_maps(kind, "", &before, &after, ctx.masker, &mut out.changes);
+    let fields: BTreeSet<&String> = desired.refs.keys().chain(live.refs.keys()).collect();
+    for field in fields {
+        let d = desired.refs.get(field);
+        let l = live.refs.get(field);
+        let same = match (d, l) {
+            (Some(d), Some(l)) => ctx.ids.of_desired(d) == ctx.ids.of_live(l),
+            (None, None) => true,
+            _ => false,
+        };
+        if !same {
+            out.changes.push(Change {
+                path: field.clone(),
+                before: l.map(|k| Value::String(ctx.masker.scrub(&k.to_string()))),
+                after: d.map(|k| Value::String(ctx.masker.scrub(&k.to_string()))),
+            });
+        }
+    }
+    if kind == Kind::BasicAuth {
+        compare_password(desired, live, ctx, &mut out);
+    }
+    out.changes.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// Kong stores a basic-auth password as the SHA-1 of the password followed by the consumer's id, so
+/// the file's password is hashed the same way and compared with what Kong holds.
+fn compare_password(desired: &Entity, live: &Entity, ctx: &Context<'_>, out: &mut Comparison) {
+    let wanted = desired.str_field("password").unwrap_or_default();
+    let held = live.str_field("password").unwrap_or_default();
+    let consumer = desired.refs.get("consumer").map(|k| ctx.ids.of_desired(k));
+    let is_hash = held.len() == 40 && held.bytes().all(|b| b.is_ascii_hexdigit());
+    if !is_hash {
+        out.notes
+            .push("the gateway does not show this password in a form kongsync can compare; it is not checked".into());
+        return;
+    }
+    let hashed = consumer.map(|c| hex::encode(Sha1::digest(format!("{wanted}{c}").as_bytes())));
+    if hashed.as_deref() != Some(held) && wanted != held {
+        let shown = Value::String(kongsync_model::secret::REDACTED.to_string());
+        out.changes.push(Change { path: "password".into(), before: Some(shown.clone()), after: Some(shown) });
+    }
+}
+
+/// Records every difference between two objects, descending into objects present on both sides.
+pub fn diff_maps(
+    kind: Kind,
+    path: &str,
+    before: &Map<String, Value>,
+    after: &Map<String, Value>,
+    masker: &Masker,
+    out: &mut Vec<Change>,
+) {
+    let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    for k in keys {
+        let here = join(path, k);
+        match (before.get(k), after.get(k)) {
+            (Some(Value::Object(b)), Some(Value::Object(a))) => diff_maps(kind, &here, b, a, masker, out),
+            (b, a) if b != a => out.push(Change {
+                path: here.clone(),
+                before: b.map(|v| masker.show(kind, &here, v)),
+                after: a.map(|v| masker.show(kind, &here, v)),
+            }),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::pair::{pair, Ids};
+    use kongsync_model::Key;
+    use kongsync_state::State;
+    use serde_json::json;
+    use uuid::Uuid;
+
+    fn entity(key: Key, id: Option<u128>, fields: Value, refs: &[(&str, Key)]) -> Entity {
+        Entity {
+            key,
+            id: id.map(Uuid::from_u128),
+            fields: fields.as_object().unwrap().clone(),
+            refs: refs.iter().map(|(f, k)| (f.to_string(), k.clone())).collect(),
+        }
+    }
+
+    fn run(desired: Vec<Entity>, live: Vec<Entity>, target: &Key) -> Comparison {
+        let mut d = State::default();
+        desired.into_iter().for_each(|e| drop(d.insert(e)));
+        let mut l = State::default();
+        live.into_iter().for_each(|e| drop(l.insert(e)));
+        let pairs = pair(&d, &l);
+        let ids = Ids::new(&pairs);
+        let schemas = SchemaSet::builtin();
+        let masker = Masker::default();
+        let ctx = Context { schemas: &schemas, ignore: &[], ids: &ids, masker: &masker };
+        compare(d.get(target).unwrap(), l.get(target).unwrap(), &ctx)
+    }
+
+    #[test]
+    fn a_hashed_basic_auth_password_equals_the_file_password() {
+        let consumer = Key::name(Kind::Consumer, "alice");
+        let cid = Uuid::from_u128(5);
+        let hashed = hex::encode(Sha1::digest(format!("pw{cid}").as_bytes()));
+        let key = Key::name(Kind::BasicAuth, "alice-basic");
+        let c = |id| entity(consumer.clone(), id, json!({"username": "alice"}), &[]);
+        let cred = |pw: &str, id| {
+            entity(
+                key.clone(),
+                id,
+                json!({"username": "alice-basic", "password": pw}),
+                &[("consumer", consumer.clone())],
+            )
+        };
+        let same = run(vec![c(None), cred("pw", None)], vec![c(Some(5)), cred(&hashed, Some(6))], &key);
+        assert!(same.changes.is_empty(), "{:?}", same.changes);
+        let changed = run(vec![c(None), cred("new", None)], vec![c(Some(5)), cred(&hashed, Some(6))], &key);
+        assert_eq!(changed.changes.len(), 1);
+        assert_eq!(changed.changes[0].after, Some(json!("<redacted>")));
+    }
+
+    #[test]
+    fn references_compare_by_the_id_they_resolve_to() {
+        let s = Key::name(Kind::Service, "s");
+        let t = Key::name(Kind::Service, "t");
+        let r = Key::name(Kind::Route, "r");
+        let route =
+            |svc: &Key| entity(r.clone(), None, json!({"name": "r", "paths": ["/"]}), &[("service", svc.clone())]);
+        let svc = |k: &Key, id| entity(k.clone(), id, json!({"name": k.to_string(), "host": "h"}), &[]);
+        let moved =
+            run(vec![svc(&s, None), svc(&t, None), route(&t)], vec![svc(&s, Some(1)), svc(&t, Some(2)), route(&s)], &r);
+        assert_eq!(
+            moved.changes,
+            [Change { path: "service".into(), before: Some(json!("s")), after: Some(json!("t")) }]
+        );
+    }
+}

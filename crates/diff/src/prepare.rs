@@ -1,0 +1,150 @@
+//! Putting both sides of a pair in the form in which equal means "Kong would hold the same thing".
+//!
+//! Both sides get the schema defaults (the target's schemas, with Kong 3.5's built in as fallback):
+//! the desired side because Kong fills every field it is not given, the live side so that a field
+//! the gateway does not know yet is not reported as a change nobody asked for. Then sets are sorted,
+//! nulls and empty lists dropped, and what Kong computes itself or another owner manages removed.
+
+use crate::canonical::canonicalize_map;
+use crate::options::IgnoreField;
+use kongsync_model::{Entity, Kind, SchemaSet};
+use serde_json::{Map, Value};
+
+/// Fields Kong computes from others; they are never compared.
+const COMPUTED: &[(Kind, &str)] = &[(Kind::CaCertificate, "cert_digest")];
+
+/// Fields compared by their own rules, not as plain values (see `compare`).
+pub const SPECIAL: &[(Kind, &str)] = &[(Kind::BasicAuth, "password")];
+
+/// The entity's fields with every default filled, as Kong would store them.
+pub fn with_defaults(e: &Entity, schemas: &SchemaSet) -> Map<String, Value> {
+    let mut fields = e.fields.clone();
+    if e.kind() == Kind::Plugin {
+        if let Some(schema) = e.str_field("name").and_then(|n| schemas.plugin(n)) {
+            schema.fill_defaults(&mut fields);
+        }
+    }
+    schemas.entity(e.kind()).fill_defaults(&mut fields);
+    // Defaults of reference fields are nulls; references live in `refs`.
+    for r in e.kind().references() {
+        fields.remove(r.field);
+    }
+    fields
+}
+
+/// The form compared: defaults filled, canonical, computed and ignored fields removed.
+pub fn comparable(e: &Entity, schemas: &SchemaSet, ignore: &[IgnoreField]) -> Map<String, Value> {
+    let mut fields = with_defaults(e, schemas);
+    if e.kind() == Kind::Plugin {
+        if let Some(schema) = e.str_field("name").and_then(|n| schemas.plugin(n)) {
+            schema.canonicalize(&mut fields);
+        }
+    }
+    schemas.entity(e.kind()).canonicalize(&mut fields);
+    canonicalize_map(&mut fields);
+    for (kind, field) in COMPUTED.iter().chain(SPECIAL) {
+        if *kind == e.kind() {
+            fields.remove(*field);
+        }
+    }
+    for f in ignore.iter().filter(|f| f.kind == e.kind()) {
+        remove_path(&mut fields, &f.path);
+    }
+    fields
+}
+
+/// Removes the value at a path, if there is one.
+pub fn remove_path(map: &mut Map<String, Value>, path: &[String]) -> Option<Value> {
+    match path {
+        [] => None,
+        [last] => map.remove(last),
+        [first, rest @ ..] => match map.get_mut(first) {
+            Some(Value::Object(inner)) => remove_path(inner, rest),
+            _ => None,
+        },
+    }
+}
+
+/// Sets the value at a path, creating objects on the way.
+pub fn set_path(map: &mut Map<String, Value>, path: &[String], value: Value) {
+    match path {
+        [] => {}
+        [last] => {
+            map.insert(last.clone(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = map.entry(first.clone()).or_insert_with(|| Value::Object(Map::new()));
+            if !entry.is_object() {
+                *entry = Value::Object(Map::new());
+            }
+            if let Value::Object(inner) = entry {
+                set_path(inner, rest, value);
+            }
+        }
+    }
+}
+
+/// The value at a path, if there is one.
+pub fn get_path<'a>(map: &'a Map<String, Value>, path: &[String]) -> Option<&'a Value> {
+    let (first, rest) = path.split_first()?;
+    let v = map.get(first)?;
+    if rest.is_empty() {
+        Some(v)
+    } else {
+        get_path(v.as_object()?, rest)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use kongsync_model::Key;
+    use serde_json::json;
+
+    fn entity(kind: Kind, name: &str, fields: Value) -> Entity {
+        Entity {
+            key: Key::name(kind, name),
+            id: None,
+            fields: fields.as_object().unwrap().clone(),
+            refs: Default::default(),
+        }
+    }
+
+    #[test]
+    fn defaults_make_a_short_file_entity_equal_to_what_kong_returns() {
+        let schemas = SchemaSet::builtin();
+        let file = entity(Kind::Service, "s", json!({"name": "s", "host": "h"}));
+        let mut kong = with_defaults(&file, &schemas);
+        kong.insert("tags".into(), Value::Null);
+        kong.insert("client_certificate".into(), Value::Null);
+        let live = Entity { fields: kong, ..file.clone() };
+        assert_eq!(comparable(&file, &schemas, &[]), comparable(&live, &schemas, &[]));
+    }
+
+    #[test]
+    fn sets_compare_in_any_order_and_arrays_in_order() {
+        let schemas = SchemaSet::builtin();
+        let a = entity(Kind::Route, "r", json!({"name": "r", "protocols": ["https", "http"], "paths": ["/a", "/b"]}));
+        let b = entity(Kind::Route, "r", json!({"name": "r", "protocols": ["http", "https"], "paths": ["/a", "/b"]}));
+        let c = entity(Kind::Route, "r", json!({"name": "r", "protocols": ["http", "https"], "paths": ["/b", "/a"]}));
+        assert_eq!(comparable(&a, &schemas, &[]), comparable(&b, &schemas, &[]));
+        assert_ne!(comparable(&a, &schemas, &[]), comparable(&c, &schemas, &[]));
+    }
+
+    #[test]
+    fn ignored_and_computed_fields_are_not_compared() {
+        let schemas = SchemaSet::builtin();
+        let ignore = [IgnoreField::parse("service.retries").unwrap()];
+        let a = entity(Kind::Service, "s", json!({"name": "s", "host": "h", "retries": 1}));
+        let b = entity(Kind::Service, "s", json!({"name": "s", "host": "h", "retries": 9}));
+        assert_eq!(comparable(&a, &schemas, &ignore), comparable(&b, &schemas, &ignore));
+        let ca = Entity {
+            key: Key::id(Kind::CaCertificate, uuid::Uuid::nil()),
+            id: None,
+            fields: json!({"cert": "PEM", "cert_digest": "abc"}).as_object().unwrap().clone(),
+            refs: Default::default(),
+        };
+        assert_eq!(comparable(&ca, &schemas, &[]).get("cert_digest"), None);
+    }
+}

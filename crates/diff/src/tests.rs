@@ -1,0 +1,139 @@
+//! Plans of small scenarios, checked as the literal list of steps a reviewer would read.
+
+#![allow(clippy::unwrap_used)]
+
+use crate::types::{Execution, Plan, PlanScope};
+use crate::{plan, PlanError, PlanOptions};
+use kongsync_model::SchemaSet;
+use kongsync_state::file::{build, parse_text};
+use kongsync_state::State;
+
+fn state(yaml: &str) -> State {
+    let text = format!("_format_version: \"3.0\"\n{yaml}");
+    let doc = parse_text("t.yaml", &text, &|_| None).unwrap();
+    build(vec![doc]).unwrap()
+}
+
+fn make(desired: &str, live: &str) -> Result<Plan, PlanError> {
+    plan(&state(desired), &state(live), &PlanScope::default(), &SchemaSet::builtin(), &PlanOptions::default())
+}
+
+/// One line per step: index, action, kind, key, how, dependencies.
+fn lines(plan: &Plan) -> Vec<String> {
+    plan.steps
+        .iter()
+        .map(|s| {
+            let how = match &s.execution {
+                Execution::Request(r) => r.method.clone(),
+                Execution::WithStep { step, .. } => format!("with #{step}"),
+            };
+            format!("#{} {} {} {} [{how}] after {:?}", s.index, s.action.verb(), s.kind, s.key, s.depends_on)
+        })
+        .collect()
+}
+
+const S1: &str = "00000000-0000-0000-0000-000000000001";
+const S2: &str = "00000000-0000-0000-0000-000000000002";
+const R1: &str = "00000000-0000-0000-0000-000000000011";
+
+#[test]
+fn equal_states_give_an_empty_plan() {
+    let files = "services:\n- name: s\n  url: http://h:81/p\n  routes:\n  - name: r\n    paths: [/a]\n    plugins:\n    - name: cors\n";
+    let p = make(files, files).unwrap();
+    assert!(p.is_empty(), "{:#?}", lines(&p));
+}
+
+#[test]
+fn creates_go_parent_first() {
+    let desired =
+        "services:\n- name: s\n  host: h\n  routes:\n  - name: r\n    paths: [/a]\n    plugins:\n    - name: cors\n\
+                   consumers:\n- username: alice\n  keyauth_credentials:\n  - key: k123456\n";
+    let p = make(desired, "").unwrap();
+    assert_eq!(
+        lines(&p),
+        [
+            "#0 create consumer alice [PUT] after []",
+            "#1 create key-auth …3456 for consumer alice [PUT] after [0]",
+            "#2 create service s [PUT] after []",
+            "#3 create route r [PUT] after [2]",
+            "#4 create plugin cors for route r [PUT] after [3]",
+        ]
+    );
+}
+
+#[test]
+fn deletes_go_child_first_and_cascades_send_nothing() {
+    let live = format!(
+        "services:\n- name: s\n  id: {S1}\n  host: h\n  routes:\n  - name: r\n    id: {R1}\n    paths: [/a]\n    plugins:\n    - name: cors\n"
+    );
+    let p = make("", &live).unwrap();
+    assert_eq!(
+        lines(&p),
+        [
+            "#0 delete route r [DELETE] after []",
+            "#1 delete service s [DELETE] after [0]",
+            "#2 delete plugin cors for route r [with #0] after [0]",
+        ]
+    );
+}
+
+#[test]
+fn a_route_moved_away_is_updated_before_its_old_service_is_deleted() {
+    let live = format!(
+        "services:\n- name: old\n  id: {S1}\n  host: h\n  routes:\n  - name: r\n    id: {R1}\n    paths: [/a]\n- name: new\n  id: {S2}\n  host: h\n"
+    );
+    let desired = "services:\n- name: new\n  host: h\n  routes:\n  - name: r\n    paths: [/a]\n";
+    let p = make(desired, &live).unwrap();
+    assert_eq!(lines(&p), ["#0 update route r [PUT] after []", "#1 delete service old [DELETE] after [0]"]);
+    assert_eq!(p.steps[0].changes[0].path, "service");
+}
+
+#[test]
+fn a_freed_name_is_taken_after_the_delete_that_frees_it() {
+    // The file gives service `a` a new id: the old one must go before the new one takes its name.
+    let live = format!("services:\n- name: a\n  id: {S1}\n  host: h\n");
+    let desired = format!("services:\n- name: a\n  id: {S2}\n  host: h\n");
+    let p = make(&desired, &live).unwrap();
+    assert_eq!(lines(&p), ["#0 delete service a [DELETE] after []", "#1 create service a [PUT] after [0]"]);
+}
+
+#[test]
+fn a_consumer_custom_id_moving_between_consumers_waits_for_its_release() {
+    let live = format!("consumers:\n- username: a\n  id: {S1}\n  custom_id: x\n");
+    let desired = "consumers:\n- username: b\n  custom_id: x\n";
+    let p = make(desired, &live).unwrap();
+    assert_eq!(lines(&p), ["#0 delete consumer a [DELETE] after []", "#1 create consumer b [PUT] after [0]"]);
+}
+
+#[test]
+fn two_entities_swapping_names_is_a_cycle_named_in_the_error() {
+    let live =
+        format!("consumers:\n- username: a\n  id: {S1}\n  custom_id: x\n- username: b\n  id: {S2}\n  custom_id: y\n");
+    let desired =
+        format!("consumers:\n- username: a\n  id: {S1}\n  custom_id: y\n- username: b\n  id: {S2}\n  custom_id: x\n");
+    let err = make(&desired, &live).unwrap_err();
+    assert_eq!(err, PlanError::Cycle(vec!["update consumer a".into(), "update consumer b".into()]));
+}
+
+#[test]
+fn the_same_inputs_give_the_same_plan_byte_for_byte() {
+    let desired = "services:\n- name: a\n  host: h\n- name: b\n  host: h\n  routes:\n  - name: r\n    paths: [/]\n";
+    let live = format!("services:\n- name: c\n  id: {S1}\n  host: h\n");
+    let a = serde_json::to_string(&make(desired, &live).unwrap()).unwrap();
+    let b = serde_json::to_string(&make(desired, &live).unwrap()).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn an_update_shows_only_the_changed_fields_and_puts_the_whole_entity() {
+    let live = format!("services:\n- name: s\n  id: {S1}\n  host: h\n  retries: 5\n");
+    let desired = "services:\n- name: s\n  host: h\n  retries: 6\n  tags: [t]\n";
+    let p = make(desired, &live).unwrap();
+    let s = &p.steps[0];
+    let changes: Vec<String> =
+        s.changes.iter().map(|c| format!("{}: {:?} -> {:?}", c.path, c.before, c.after)).collect();
+    assert_eq!(changes, ["retries: Some(Number(5)) -> Some(Number(6))", "tags: None -> Some(Array [String(\"t\")])"]);
+    let Execution::Request(r) = &s.execution else { panic!("no request") };
+    assert_eq!(r.path, format!("/services/{S1}"));
+    assert_eq!(r.body.as_ref().and_then(|b| b.get("host")), Some(&serde_json::json!("h")));
+}

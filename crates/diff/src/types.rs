@@ -1,0 +1,138 @@
+//! The plan: a versioned, serializable artifact. Everything `sync` does is readable from it: each
+//! step's action, entity, changed fields, the exact request, and the steps it waits for.
+
+use crate::options::Dialect;
+use kongsync_model::Kind;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// The version of the plan format this build writes and accepts.
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+/// A computed plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub format_version: u32,
+    /// The target the plan was computed against (address, workspace or control plane; no secrets).
+    pub target: String,
+    pub dialect: Dialect,
+    /// What the plan manages: only these entities were read and may be changed.
+    pub scope: PlanScope,
+    /// SHA-256 of the canonical live state in scope the plan was computed from.
+    pub live_fingerprint: String,
+    /// SHA-256 of the canonical desired state.
+    pub desired_fingerprint: String,
+    pub summary: Summary,
+    pub steps: Vec<Step>,
+}
+
+/// The managed scope of a plan.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanScope {
+    pub select_tags: Vec<String>,
+    pub skip_consumers: bool,
+}
+
+/// Counts of steps by action.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+}
+
+impl Summary {
+    pub fn total(&self) -> usize {
+        self.create + self.update + self.delete
+    }
+}
+
+/// What a step does to its entity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Action {
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+/// One step of the plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// The step's position in the plan (its index in `steps`).
+    pub index: usize,
+    pub action: Action,
+    pub kind: Kind,
+    /// The entity as a person names it (secrets in keys masked).
+    pub key: String,
+    /// The entity's id after the step (for a delete: the id deleted).
+    pub id: Uuid,
+    /// The fields that change, with values before and after (secrets masked). Empty for a delete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
+    /// How the step is carried out.
+    pub execution: Execution,
+    /// Indices of the steps that must be done first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<usize>,
+    /// What a reviewer should know (a password that cannot be compared, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// How a step is carried out: its own request, or by Kong as part of another step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "by")]
+pub enum Execution {
+    /// The step sends this request.
+    Request(PlannedRequest),
+    /// Kong does it as part of another step (children deleted with their parent, SNIs dropped by
+    /// their certificate's PUT): no request is sent.
+    WithStep { step: usize, reason: String },
+}
+
+/// One HTTP request, with a path relative to the target's entity root (`/services/{id}`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlannedRequest {
+    pub method: String,
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+}
+
+/// One changed field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// Dot-separated path (`config.minute`); a reference field names the parent (`service`).
+    pub path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Value>,
+}
+
+impl Plan {
+    /// Whether the plan changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The steps that send a request.
+    pub fn requests(&self) -> impl Iterator<Item = (&Step, &PlannedRequest)> {
+        self.steps.iter().filter_map(|s| match &s.execution {
+            Execution::Request(r) => Some((s, r)),
+            Execution::WithStep { .. } => None,
+        })
+    }
+}
