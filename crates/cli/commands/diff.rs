@@ -1,0 +1,37 @@
+//! `kongsync diff`: the plan that `sync` would carry out, as text, JSON or Markdown, optionally saved
+//! for `sync --plan` (mode 0600: the requests hold the credentials they write). With `--exit-code`
+//! the exit code says whether anything would change: 0 nothing, 2 changes, 1 error.
+
+use super::planning::{ignore_fields, plan, read_desired};
+use crate::args::{DiffArgs, GlobalArgs, PlanFormat};
+use crate::exit;
+use crate::printer::Printer;
+use crate::render;
+use kongsync_diff::{redacted, Masker, Plan};
+use kongsync_state::dump::write_private;
+use std::process::ExitCode;
+
+pub async fn run(global: &GlobalArgs, args: &DiffArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
+    let DiffArgs { state, format, out, exit_code, ignore_fields: ignored } = args;
+    let ignore = ignore_fields(ignored)?;
+    let Some(desired) = read_desired(state, printer) else { return Ok(exit::ERROR) };
+    let masker = Masker::new(&desired.meta.env_values);
+    let planned = plan(global, desired, ignore, printer).await?;
+    planned.conn.close().await?;
+    let plan = planned.plan;
+    if let Some(path) = out {
+        write_private(path, serde_json::to_string_pretty(&plan)?.as_bytes())?;
+        printer.status(&format!("plan saved to {}", path.display()));
+    }
+    printer.data(&show(&redacted(&plan, &masker), *format, printer.color));
+    Ok(if *exit_code && !plan.is_empty() { exit::changes() } else { exit::OK })
+}
+
+/// A plan in the asked format.
+pub fn show(plan: &Plan, format: PlanFormat, color: bool) -> String {
+    match format {
+        PlanFormat::Text => render::text::plan(plan, color),
+        PlanFormat::Json => render::json::plan(plan),
+        PlanFormat::Markdown => render::markdown::plan(plan),
+    }
+}

@@ -1,0 +1,68 @@
+//! `kongsync reset`: delete every entity in scope (all of them, or those carrying the select tags),
+//! children first. It asks first; without a terminal to ask on, it refuses unless `--force`.
+
+use super::diff::show;
+use super::planning::{dialect, plan_scope};
+use super::sync::run_plan;
+use crate::args::{GlobalArgs, PlanFormat, ResetArgs};
+use crate::exit;
+use crate::printer::Printer;
+use crate::progress::Progress;
+use crate::render;
+use crate::target::Connection;
+use anyhow::bail;
+use kongsync_diff::{redacted, Masker, PlanOptions};
+use kongsync_model::SchemaSet;
+use kongsync_state::{Meta, State};
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+pub async fn run(global: &GlobalArgs, args: &ResetArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
+    let ResetArgs { force } = args;
+    if !*force && !std::io::stdin().is_terminal() {
+        bail!("refusing to reset without a terminal to confirm on; pass --force to delete without asking");
+    }
+    let conn = Connection::open(global, &Meta::default(), printer).await?;
+    let progress = Progress::new(printer, "reading");
+    let live = conn.read_live(&progress).await;
+    progress.finish();
+    let live = match live {
+        Ok(l) => l,
+        Err(e) => {
+            conn.close().await?;
+            return Err(e);
+        }
+    };
+    let options = PlanOptions { target: conn.describe(), dialect: dialect(&conn), ignore: Vec::new() };
+    let empty = State { meta: live.meta.clone(), ..State::default() };
+    let plan = match kongsync_diff::plan(&empty, &live, &plan_scope(&conn), &SchemaSet::builtin(), &options) {
+        Ok(p) => p,
+        Err(e) => {
+            conn.close().await?;
+            return Err(e.into());
+        }
+    };
+    printer.data(&show(&redacted(&plan, &Masker::default()), PlanFormat::Text, printer.color));
+    if plan.is_empty() {
+        conn.close().await?;
+        return Ok(exit::OK);
+    }
+    if !*force && !confirm(&format!("Delete these {} entities from {}?", plan.summary.delete, plan.target))? {
+        conn.close().await?;
+        printer.status("reset cancelled; nothing was deleted");
+        return Ok(exit::ERROR);
+    }
+    let report = run_plan(&conn, &plan, 10, false, printer).await;
+    conn.close().await?;
+    printer.data(&render::text::report(&plan, &report));
+    Ok(if report.succeeded() { exit::OK } else { exit::ERROR })
+}
+
+/// Asks on the terminal; only `yes` confirms.
+fn confirm(question: &str) -> anyhow::Result<bool> {
+    eprint!("{question} Type `yes` to confirm: ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
