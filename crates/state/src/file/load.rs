@@ -98,6 +98,15 @@ pub fn parse_text(
     if rendered.text.trim().is_empty() {
         return Ok(Document { name: name.to_string(), content: Value::Null, env_values: rendered.values });
     }
+    if name.to_ascii_lowercase().ends_with(".json") {
+        // YAML accepts what JSON does not (a trailing comma, say): a .json file is held to JSON.
+        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&rendered.text) {
+            let position = Some(format!("{}:{}", e.line(), e.column()));
+            let message = e.to_string();
+            let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+            return Err(vec![Diagnostic { position, ..Diagnostic::file(name, format!("invalid JSON: {message}")) }]);
+        }
+    }
     let content: Value = serde_yaml::from_str(&rendered.text).map_err(|e| {
         let e = later_document_error(&rendered.text).unwrap_or(e);
         let position = e.location().map(|l| format!("{}:{}", l.line(), l.column()));
