@@ -20,7 +20,25 @@ macro_rules! plugin_files {
     };
 }
 
-plugin_files!("acl", "cors", "key-auth", "rate-limiting", "request-transformer");
+plugin_files!(
+    "acl",
+    "basic-auth",
+    "correlation-id",
+    "cors",
+    "file-log",
+    "hmac-auth",
+    "http-log",
+    "ip-restriction",
+    "jwt",
+    "key-auth",
+    "oauth2",
+    "prometheus",
+    "proxy-cache",
+    "rate-limiting",
+    "request-size-limiting",
+    "request-transformer",
+    "response-transformer",
+);
 
 fn parse(text: &str) -> Option<Value> {
     serde_json::from_str(text).ok()
@@ -80,6 +98,51 @@ mod tests {
             assert!(schema.as_ref().is_some_and(|s| s.field("config").is_some()), "{name}: no config record");
         }
         assert_eq!(plugins().len(), PLUGIN_SCHEMAS.len());
+    }
+
+    #[test]
+    fn every_plugin_fills_defaults_for_an_empty_config() {
+        for (name, _) in PLUGIN_SCHEMAS {
+            let schema = plugin_schema(name).unwrap_or_else(|| panic!("{name}: schema did not parse"));
+            let mut obj = serde_json::Map::new();
+            schema.fill_defaults(&mut obj);
+            let protocols = obj.get("protocols").and_then(Value::as_array);
+            assert!(protocols.is_some_and(|p| !p.is_empty()), "{name}: no default protocols");
+            let config = obj.get("config").and_then(Value::as_object);
+            let config = config.unwrap_or_else(|| panic!("{name}: config not filled"));
+            // Every config field with a default must now be present with exactly that default.
+            let fields = schema.field("config").map(|c| c.fields.as_slice()).unwrap_or_default();
+            for f in fields {
+                if let Some(d) = f.spec.default.as_ref().filter(|d| !d.is_object()) {
+                    assert_eq!(config.get(&f.name), Some(d), "{name}: config.{}", f.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plugin_scope_and_protocol_facts() {
+        let fill = |name: &str| {
+            let mut obj = serde_json::Map::new();
+            plugin_schema(name).unwrap_or_else(|| panic!("{name}")).fill_defaults(&mut obj);
+            Value::Object(obj)
+        };
+        for name in ["basic-auth", "hmac-auth", "jwt", "oauth2"] {
+            let consumer = plugin_schema(name).and_then(|s| s.field("consumer"));
+            assert!(consumer.is_some_and(|c| c.must_be_null), "{name}: consumer must be null");
+        }
+        for name in ["correlation-id", "http-log", "prometheus", "proxy-cache", "request-size-limiting"] {
+            assert!(plugin_schema(name).and_then(|s| s.field("consumer")).is_none(), "{name}: consumer allowed");
+        }
+        let http_log = fill("http-log");
+        assert_eq!(http_log["config"]["queue"]["max_batch_size"], 1);
+        assert_eq!(http_log["config"]["queue"]["initial_retry_delay"], 0.01);
+        assert_eq!(
+            fill("ip-restriction")["protocols"],
+            serde_json::json!(["http", "https", "tcp", "tls", "grpc", "grpcs"])
+        );
+        assert_eq!(fill("proxy-cache")["config"]["memory"]["dictionary_name"], "kong_db_cache");
+        assert_eq!(fill("response-transformer")["config"]["add"]["json_types"], serde_json::json!([]));
     }
 
     #[test]
