@@ -1,8 +1,10 @@
-//! The plan as Markdown, for a pull-request comment: a heading with the counts, a table of steps,
-//! and the changed fields of each update folded under `<details>`.
+//! The plan as Markdown, for a pull-request comment: a heading with the counts, a summary table per
+//! kind, then one collapsible section per kind listing its steps and their changed fields.
 
-use super::{carried_by, show_change, summary_line};
-use kongsync_diff::{Action, Plan};
+use super::{carried_by, field_diff, summary_line, symbol};
+use kongsync_diff::{Action, Plan, Step};
+use kongsync_model::Kind;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// The plan as Markdown.
@@ -14,27 +16,25 @@ pub fn plan(plan: &Plan) -> String {
     }
     let _ = writeln!(out, "### kongsync plan: {}\n", summary_line(&plan.summary));
     let _ = writeln!(out, "Target: `{}`\n", code(&plan.target));
-    let _ = writeln!(out, "| # | action | kind | entity | changes |\n| ---: | --- | --- | --- | --- |");
-    for step in &plan.steps {
-        let action = match step.action {
-            Action::Create => "🟢 create",
-            Action::Update => "🟡 update",
-            Action::Delete => "🔴 delete",
-        };
-        let changes = match carried_by(step) {
-            Some(reason) => cell(reason),
-            None if step.changes.is_empty() => String::new(),
-            None => step.changes.iter().map(|c| format!("`{}`", code(&c.path))).collect::<Vec<_>>().join(", "),
-        };
-        let _ = writeln!(out, "| {} | {action} | {} | `{}` | {changes} |", step.index, step.kind, code(&step.key));
+    let mut by_kind: BTreeMap<Kind, Vec<&Step>> = BTreeMap::new();
+    for s in &plan.steps {
+        by_kind.entry(s.kind).or_default().push(s);
     }
-    let updates: Vec<_> = plan.steps.iter().filter(|s| !s.changes.is_empty()).collect();
-    if !updates.is_empty() {
-        let _ = writeln!(out, "\n<details><summary>Changed fields</summary>\n\n```diff");
-        for s in updates {
-            let _ = writeln!(out, "~ {} {}", s.kind, s.key);
-            for c in &s.changes {
-                let _ = writeln!(out, "    {}", show_change(c));
+    let _ = writeln!(out, "| kind | create | update | delete |\n| --- | ---: | ---: | ---: |");
+    for (kind, steps) in &by_kind {
+        let n = |a: Action| steps.iter().filter(|s| s.action == a).count();
+        let _ = writeln!(out, "| {kind} | {} | {} | {} |", n(Action::Create), n(Action::Update), n(Action::Delete));
+    }
+    for (kind, steps) in &by_kind {
+        let _ = writeln!(out, "\n<details><summary>{kind}: {} changes</summary>\n\n```diff", steps.len());
+        for s in steps {
+            let _ = write!(out, "{} {} {} {}", symbol(s.action), s.action.verb(), s.kind, s.key);
+            if let Some(reason) = carried_by(s) {
+                let _ = write!(out, "  ({reason})");
+            }
+            out.push('\n');
+            for line in field_diff(&s.changes) {
+                let _ = writeln!(out, "{line}");
             }
             for n in &s.notes {
                 let _ = writeln!(out, "    note: {n}");
@@ -45,12 +45,7 @@ pub fn plan(plan: &Plan) -> String {
     out
 }
 
-/// Text safe inside a Markdown code span in a table cell.
+/// Text safe inside a Markdown code span.
 fn code(text: &str) -> String {
-    text.replace('`', "'").replace('|', "\\|")
-}
-
-/// Text safe inside a table cell.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    text.replace('`', "'")
 }

@@ -24,9 +24,42 @@ pub fn show_value(v: Option<&Value>) -> String {
     }
 }
 
-/// "a → b" for a change.
-pub fn show_change(c: &Change) -> String {
-    format!("{}: {} → {}", c.path, show_value(c.before.as_ref()), show_value(c.after.as_ref()))
+/// The changed fields of a step as a unified diff (made with `similar`): each field as `path: value`
+/// lines before and after, values of several lines (lists, records) pretty-printed so that only the
+/// lines that differ are marked. Lines start with `-`, `+` or a space.
+pub fn field_diff(changes: &[Change]) -> Vec<String> {
+    let side = |pick: fn(&Change) -> Option<&Value>| {
+        let mut text = String::new();
+        for c in changes {
+            if let Some(v) = pick(c) {
+                let shown = match v {
+                    Value::Array(_) | Value::Object(_) => serde_json::to_string_pretty(v).unwrap_or_default(),
+                    other => show_value(Some(other)),
+                };
+                for (i, line) in shown.lines().enumerate() {
+                    if i == 0 {
+                        text.push_str(&format!("{}: {line}\n", c.path));
+                    } else {
+                        text.push_str(&format!("  {line}\n"));
+                    }
+                }
+            }
+        }
+        text
+    };
+    let before = side(|c| c.before.as_ref());
+    let after = side(|c| c.after.as_ref());
+    let diff = similar::TextDiff::from_lines(&before, &after);
+    diff.iter_all_changes()
+        .map(|change| {
+            let sign = match change.tag() {
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+                similar::ChangeTag::Equal => ' ',
+            };
+            format!("{sign} {}", change.value().trim_end_matches('\n'))
+        })
+        .collect()
 }
 
 /// The symbol of an action, as Terraform users read it.

@@ -1,6 +1,6 @@
 //! The plan and the sync report as a person reads them in a terminal or a CI log.
 
-use super::{carried_by, show_change, summary_line, symbol};
+use super::{carried_by, field_diff, summary_line, symbol};
 use crate::printer::paint;
 use kongsync_apply::{Report, StepStatus};
 use kongsync_diff::{Action, Plan};
@@ -26,8 +26,13 @@ pub fn plan(plan: &Plan, color: bool) -> String {
             let _ = write!(out, "  ({reason})");
         }
         out.push('\n');
-        for c in &step.changes {
-            let _ = writeln!(out, "    {}", show_change(c));
+        for line in field_diff(&step.changes) {
+            let code = match line.chars().next() {
+                Some('-') => "31",
+                Some('+') => "32",
+                _ => "0",
+            };
+            let _ = writeln!(out, "    {}", paint(color && code != "0", &line, code));
         }
         for n in &step.notes {
             let _ = writeln!(out, "    note: {n}");

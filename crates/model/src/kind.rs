@@ -10,8 +10,7 @@ use std::fmt;
 
 /// One kind of Kong entity. `Ord` follows the declaration order, which puts every parent kind before
 /// the kinds that reference it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
     CaCertificate,
     Certificate,
@@ -281,6 +280,21 @@ impl Kind {
     /// Whether entities of this kind carry `tags` (membership is a relation, not an entity).
     pub fn has_tags(self) -> bool {
         self != Kind::ConsumerGroupMember
+    }
+}
+
+/// Serialized as decK names the kind (`key-auth`, `jwt-auth`, `consumer-group-consumer`), so that
+/// scripts reading kongsync's JSON can use the names they know from decK.
+impl Serialize for Kind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.deck_name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Kind, D::Error> {
+        let name = String::deserialize(d)?;
+        Kind::from_name(&name).ok_or_else(|| serde::de::Error::custom(format!("unknown entity kind `{name}`")))
     }
 }
 
