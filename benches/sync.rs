@@ -1,0 +1,116 @@
+//! Benchmark: 10,000 creates, then 10,000 updates, executed against the simulator with 10 ms of
+//! latency per request, at parallelism 10 and 32. Prints wall time, requests, and the lower bound
+//! max(ceil(steps / parallelism), longest dependency chain) × latency. Then the same creates with the
+//! simulator limiting the request rate as Konnect does, with the client's own rate limit set just
+//! under it, printing the share of requests answered 429. Run with `cargo bench --bench sync`.
+
+#![allow(clippy::unwrap_used)]
+
+#[path = "common/generate.rs"]
+mod generate;
+
+use kongsync_apply::{execute, ExecuteOptions, Quiet};
+use kongsync_diff::{plan, Plan, PlanOptions, PlanScope};
+use kongsync_model::SchemaSet;
+use kongsync_sim::{FaultRule, Faults, SimConfig};
+use kongsync_state::api::{read_state, Client, ClientOptions, Scope, Silent, Target};
+use kongsync_state::State;
+use std::time::{Duration, Instant};
+
+const LATENCY_MS: u64 = 10;
+
+fn longest_chain(plan: &Plan) -> usize {
+    let mut depth = vec![1usize; plan.steps.len()];
+    for (i, s) in plan.steps.iter().enumerate() {
+        for &d in &s.depends_on {
+            depth[i] = depth[i].max(depth[d] + 1);
+        }
+    }
+    depth.into_iter().max().unwrap_or(0)
+}
+
+struct Run {
+    wall: f64,
+    requests: u64,
+    bound: f64,
+}
+
+async fn run(desired: &State, parallelism: usize, faults: Faults, client_rate: Option<f64>) -> (Run, Run, Vec<u16>) {
+    let config = SimConfig { faults, ..SimConfig::default() };
+    let sim = kongsync_sim::start(config).await.unwrap();
+    let base = reqwest::Url::parse(&sim.base_url()).unwrap();
+    let mut options = ClientOptions::new(base.clone());
+    options.max_in_flight = parallelism;
+    options.rate_limit = client_rate;
+    let client = Client::new(options).unwrap();
+    let target = Target::Kong { base, workspace: None };
+    let mut results = Vec::new();
+    let mut desired = desired.clone();
+    for round in 0..2 {
+        if round == 1 {
+            // Every entity changes: a tag added everywhere.
+            for e in desired.entities.values_mut().filter(|e| e.kind().has_tags()) {
+                e.fields.insert("tags".into(), serde_json::json!(["bench", "v2"]));
+            }
+        }
+        let live = read_state(&client, &target, &Scope::default(), &Silent).await.unwrap();
+        let p = plan(&desired, &live, &PlanScope::default(), &SchemaSet::builtin(), &PlanOptions::default()).unwrap();
+        let steps = p.requests().count();
+        let bound = (steps.div_ceil(parallelism)).max(longest_chain(&p)) as f64 * LATENCY_MS as f64 / 1000.0;
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let sent = client.requests_sent();
+        let t = Instant::now();
+        let report = execute(&p, &client, &target, ExecuteOptions { parallelism, fail_fast: false }, rx, &Quiet).await;
+        let wall = t.elapsed().as_secs_f64();
+        assert!(report.succeeded(), "{report:?}");
+        results.push(Run { wall, requests: client.requests_sent() - sent, bound });
+        if round == 0 {
+            sim.clear_requests();
+        }
+    }
+    let statuses = sim.requests().iter().map(|r| r.status).collect();
+    sim.shutdown().await.unwrap();
+    let second = results.pop().unwrap();
+    let first = results.pop().unwrap();
+    (first, second, statuses)
+}
+
+fn latency() -> FaultRule {
+    FaultRule { latency_ms: Some((LATENCY_MS, LATENCY_MS)), ..FaultRule::default() }
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kong.yaml");
+    std::fs::write(&path, generate::state_file(3_334, 0)).unwrap();
+    let desired = kongsync_state::file::read(std::slice::from_ref(&path), &|_| None).unwrap();
+    println!("{} entities (services, routes, route plugins); {LATENCY_MS} ms latency per request", desired.len());
+    for parallelism in [10, 32] {
+        let faults = Faults { rules: vec![latency()], ..Faults::default() };
+        let (create, update, _) = runtime.block_on(run(&desired, parallelism, faults, None));
+        for (what, r) in [("create", create), ("update", update)] {
+            println!(
+                "parallelism {parallelism:>2}: {what}: {:.2} s, {} requests, bound {:.2} s, ratio {:.2}",
+                r.wall,
+                r.requests,
+                r.bound,
+                r.wall / r.bound
+            );
+        }
+    }
+    let limit = 500.0;
+    let faults = Faults { rules: vec![latency()], rate_limit: Some(limit) };
+    let (create, update, statuses) = runtime.block_on(run(&desired, 32, faults, Some(limit * 0.95)));
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    println!(
+        "rate-limited simulator ({limit} req/s, client limit {:.0} req/s): create {:.2} s, update {:.2} s ({} requests); 429s: {throttled} of {} ({:.2}%)",
+        limit * 0.95,
+        create.wall,
+        update.wall,
+        update.requests,
+        statuses.len(),
+        100.0 * throttled as f64 / statuses.len().max(1) as f64
+    );
+    let _ = Duration::ZERO;
+}
