@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 #[path = "common/generate.rs"]
+#[allow(dead_code)]
 mod generate;
 
 use kongsync_apply::{execute, ExecuteOptions, Quiet};

@@ -106,7 +106,8 @@ pub enum Command {
     Reset(ResetArgs),
     /// Check for drift: files against the gateway, and data planes against their control plane.
     Drift(DriftArgs),
-    /// Print Kong's configuration hash.
+    /// Print Kong's configuration hash: of a JSON document (exact), of the state files, or of the
+    /// live gateway (both built like the control plane's export, approximately: see --live).
     Hash(HashArgs),
     /// Run the simulated Kong / Konnect gateway in the foreground. The global `--rate-limit` sets the
     /// rate above which it answers 429, and `--konnect-token` the token it accepts (default `kpat_sim`).
@@ -227,8 +228,11 @@ pub struct HashArgs {
     /// Hash this JSON document as it is.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["live", "files", "state"])]
     pub json_document: Option<PathBuf>,
-    /// Hash what the gateway holds, built the way the control plane builds its export (approximate:
-    /// the control plane's own hash also covers timestamps and the workspace row the API does not show).
+    /// Hash what the gateway holds, as the control plane's export (same tables, ids, foreign keys as
+    /// bare ids, disabled entities left out). Approximate: the control plane's own export also holds
+    /// timestamps, null fields and the workspace row, which kongsync leaves out so that a gateway and
+    /// the files synced to it hash alike; so this matches `kongsync hash [STATE...]` and the
+    /// simulator's expected hash, not a real control plane's. Compare data planes with `drift`.
     #[arg(long, conflicts_with_all = ["files", "state"])]
     pub live: bool,
 }

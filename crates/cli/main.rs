@@ -7,7 +7,10 @@ mod args;
 mod commands;
 mod exit;
 mod printer;
+mod progress;
+mod render;
 mod settings;
+mod target;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -1,5 +1,15 @@
 //! One module per command; `run` dispatches.
 
+mod diff;
+mod drift;
+mod dump;
+mod hash;
+mod ping;
+mod planning;
+mod reset;
+mod sim;
+mod sync;
+mod sync_progress;
 mod validate;
 
 use crate::args::{Cli, Command};
@@ -8,23 +18,15 @@ use std::process::ExitCode;
 
 pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitCode> {
     let Cli { global, command } = cli;
-    let _ = &global;
     match command {
         Command::Validate(args) => validate::run(&args, printer),
-        other => anyhow::bail!("`{}` is not available in this build yet", command_name(&other)),
-    }
-}
-
-fn command_name(c: &Command) -> &'static str {
-    match c {
-        Command::Validate(_) => "validate",
-        Command::Diff(_) => "diff",
-        Command::Sync(_) => "sync",
-        Command::Dump(_) => "dump",
-        Command::Ping => "ping",
-        Command::Reset(_) => "reset",
-        Command::Drift(_) => "drift",
-        Command::Hash(_) => "hash",
-        Command::Sim(_) => "sim",
+        Command::Dump(args) => dump::run(&global, &args, printer).await,
+        Command::Ping => ping::run(&global, printer).await,
+        Command::Hash(args) => hash::run(&global, &args, printer).await,
+        Command::Sim(args) => sim::run(&global, &args, printer).await,
+        Command::Diff(args) => diff::run(&global, &args, printer).await,
+        Command::Sync(args) => sync::run(&global, &args, printer).await,
+        Command::Reset(args) => reset::run(&global, &args, printer).await,
+        Command::Drift(args) => drift::run(&global, &args, printer).await,
     }
 }

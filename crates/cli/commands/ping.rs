@@ -1,0 +1,31 @@
+//! `kongsync ping`: connect, authenticate and say what answered: Kong's version (from `GET /`) and
+//! address, or the Konnect control plane's name and id. Any failure (unreachable, TLS, 401, control
+//! plane not found) is an error with exit code 1.
+
+use crate::args::GlobalArgs;
+use crate::exit;
+use crate::printer::Printer;
+use crate::target::{explain, Connection};
+use kongsync_state::api::request::node_info;
+use kongsync_state::Meta;
+use serde_json::Value;
+use std::process::ExitCode;
+
+pub async fn run(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
+    let conn = Connection::open(global, &Meta::default(), printer).await?;
+    let result = ping(&conn).await;
+    conn.close().await?;
+    printer.data(&result?);
+    Ok(exit::OK)
+}
+
+/// The line that says what answered.
+async fn ping(conn: &Connection) -> anyhow::Result<String> {
+    if conn.control_plane().is_some() {
+        // Finding the control plane when the connection opened already proved the token works.
+        return Ok(format!("connected to {}", conn.describe()));
+    }
+    let info = conn.client().get_json(&node_info()).await.map_err(|e| explain(e, false))?;
+    let version = info.get("version").and_then(Value::as_str).unwrap_or("not reported");
+    Ok(format!("connected to {}, version {version}", conn.describe()))
+}

@@ -1,0 +1,29 @@
+//! kongsync's end-to-end tests: the built binary against the in-process simulator. One test binary;
+//! each module below covers one command or one promise.
+
+// Tests may panic on anything unexpected: that is how they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod harness;
+
+// `validate`: valid and invalid fixtures, every problem reported, exit codes.
+mod validate;
+// `dump`: decK layout, YAML/JSON, files 0600, select tags, determinism, paging, round trip through validate.
+mod dump;
+// `ping`: Kong version, Konnect control plane by name and id, embedded, unreachable and 401 errors.
+mod ping;
+// `hash`: JSON documents, state files and the live gateway hash the same configuration alike.
+mod hash;
+// CI recipes in examples/ci: every kongsync command they run is accepted, and run against the simulator.
+mod recipes;
+// `sync` and `diff`: minimal writes, dependency order, renames, renderings; asserted on the request log.
+mod sync;
+// `diff --out` then `sync --plan`: the reviewed plan runs, a stale one is refused.
+mod plan_file;
+// `reset`: confirmation, select tags, children first.
+mod reset;
+// Faults: 503s, 429s and dropped connections converge in one run; a failure skips only its dependents.
+mod faults;
+// `drift`: Konnect nodes and Kong hybrid data planes in sync, lagging and stale; exit codes.
+mod drift;
