@@ -74,8 +74,7 @@ fn services() -> EntityDef {
 
 fn routes() -> EntityDef {
     let source = || {
-        set(record(vec![("ip", string().check(v::ip_or_cidr)), ("port", integer().between(0.0, 65535.0))])
-            .optional())
+        set(record(vec![("ip", string().check(v::ip_or_cidr)), ("port", integer().between(0.0, 65535.0))]).optional())
     };
     let mut e = base(
         "routes",

@@ -7,11 +7,8 @@ use super::*;
 use serde_json::json;
 
 fn credential(name: &'static str, path: &'static str, extra: Vec<(&'static str, Field)>) -> EntityDef {
-    let mut fields = vec![
-        ("id", id_field()),
-        ("created_at", timestamp_field()),
-        ("consumer", foreign("consumers").req().cascade()),
-    ];
+    let mut fields =
+        vec![("id", id_field()), ("created_at", timestamp_field()), ("consumer", foreign("consumers").req().cascade())];
     fields.extend(extra);
     fields.push(("tags", tags_field()));
     EntityDef {
@@ -57,9 +54,9 @@ pub fn entities() -> Vec<EntityDef> {
             ("rsa_public_key", string()),
             (
                 "algorithm",
-                string().def(json!("HS256")).one_of(&[
-                    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384",
-                ]),
+                string()
+                    .def(json!("HS256"))
+                    .one_of(&["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384"]),
             ),
         ],
     );

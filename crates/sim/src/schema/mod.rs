@@ -3,6 +3,7 @@
 //! Admin API path. The tables themselves live in `core.rs`, `credentials.rs` and `plugins.rs`; this file
 //! holds only the vocabulary and the small builder functions that keep those tables readable.
 
+pub mod checks;
 pub mod core;
 pub mod credentials;
 pub mod plugins;
@@ -126,10 +127,6 @@ impl Field {
     }
     pub fn len_min(mut self, n: usize) -> Field {
         self.len_min = Some(n);
-        self
-    }
-    pub fn starts_with(mut self, s: &'static str) -> Field {
-        self.starts_with = Some(s);
         self
     }
     pub fn null_only(mut self) -> Field {

@@ -11,8 +11,6 @@ use serde_json::json;
 pub struct PluginDef {
     pub name: &'static str,
     pub priority: i64,
-    /// Whether `config` is modelled field by field.
-    pub modelled: bool,
     pub protocols: Field,
     /// `typedefs.no_consumer`: the plugin cannot be scoped to a consumer.
     pub no_consumer: bool,
@@ -54,7 +52,7 @@ fn empty_list() -> Field {
 }
 
 fn plugin(name: &'static str, priority: i64, protocols: Field, no_consumer: bool, config: Field) -> PluginDef {
-    PluginDef { name, priority, modelled: true, protocols, no_consumer, config, check: None }
+    PluginDef { name, priority, protocols, no_consumer, config, check: None }
 }
 
 fn with_check(mut p: PluginDef, c: EntityCheck) -> PluginDef {
@@ -66,7 +64,6 @@ fn unmodelled(name: &'static str, priority: i64) -> PluginDef {
     PluginDef {
         name,
         priority,
-        modelled: false,
         protocols: protocols_all(),
         no_consumer: false,
         config: json_any().req().def(json!({})),
@@ -127,8 +124,10 @@ fn cors() -> PluginDef {
             ("exposed_headers", array(string())),
             (
                 "methods",
-                array(string().one_of(&["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS", "TRACE", "CONNECT"]))
-                    .def(json!(["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS", "TRACE", "CONNECT"])),
+                array(
+                    string().one_of(&["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS", "TRACE", "CONNECT"]),
+                )
+                .def(json!(["GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS", "TRACE", "CONNECT"])),
             ),
             ("max_age", number()),
             ("credentials", flag(false)),
@@ -155,7 +154,14 @@ fn rate_limiting() -> PluginDef {
                 ("year", limit()),
                 (
                     "limit_by",
-                    string().def(json!("consumer")).one_of(&["consumer", "credential", "ip", "service", "header", "path"]),
+                    string().def(json!("consumer")).one_of(&[
+                        "consumer",
+                        "credential",
+                        "ip",
+                        "service",
+                        "header",
+                        "path",
+                    ]),
                 ),
                 ("header_name", string().check(v::header_name)),
                 ("path", string().check(v::service_path)),
@@ -412,7 +418,9 @@ fn http_log() -> PluginDef {
             ("method", string().def(json!("POST")).one_of(&["POST", "PUT", "PATCH"])),
             (
                 "content_type",
-                string().def(json!("application/json")).one_of(&["application/json", "application/json; charset=utf-8"]),
+                string()
+                    .def(json!("application/json"))
+                    .one_of(&["application/json", "application/json; charset=utf-8"]),
             ),
             ("timeout", number().def(json!(10000))),
             ("keepalive", number().def(json!(60000))),

@@ -115,16 +115,6 @@ pub fn utf8_name(v: &Value) -> Result<(), String> {
     }
 }
 
-/// typedefs.name (ASCII only; consumer groups and key sets in Kong use utf8 names, workspaces this one)
-pub fn ascii_name(v: &Value) -> Result<(), String> {
-    let s = as_str(v);
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || ".-_~".contains(c)) {
-        Ok(())
-    } else {
-        Err(format!("invalid value '{s}': it must only contain alphanumeric and '., -, _, ~' characters"))
-    }
-}
-
 /// typedefs.host: a hostname or IP without a port.
 pub fn host(v: &Value) -> Result<(), String> {
     let s = as_str(v);
@@ -166,7 +156,8 @@ pub fn wildcard_host(v: &Value) -> Result<(), String> {
         }
         host = s.replace('*', "wildcard");
     }
-    sni(&Value::String(host)).map_err(|e| if e.starts_with("invalid value") { format!("invalid value: {s}") } else { e })
+    sni(&Value::String(host))
+        .map_err(|e| if e.starts_with("invalid value") { format!("invalid value: {s}") } else { e })
 }
 
 /// typedefs.hosts elements (routes): wildcard label leftmost or rightmost, optional port.
@@ -288,15 +279,6 @@ fn normalize_path(s: &str) -> String {
     result
 }
 
-pub fn ip(v: &Value) -> Result<(), String> {
-    let s = as_str(v);
-    if is_ip(s) {
-        Ok(())
-    } else {
-        Err(format!("not an ip address: {s}"))
-    }
-}
-
 pub fn ip_or_cidr(v: &Value) -> Result<(), String> {
     let s = as_str(v);
     if is_ip(s) || is_cidr(s) {
@@ -390,7 +372,8 @@ pub fn vault_prefix(v: &Value) -> Result<(), String> {
 /// Normalises a target the way Kong's targets DAO does: default port 8000, IPv4 without leading
 /// zeros, IPv6 fully expanded in brackets; hostnames keep their case.
 pub fn normalize_target(s: &str) -> Result<String, String> {
-    let (kind, port) = parse_host_port(s).map_err(|_| format!("Invalid target ('{s}'); not a valid hostname or ip address"))?;
+    let (kind, port) =
+        parse_host_port(s).map_err(|_| format!("Invalid target ('{s}'); not a valid hostname or ip address"))?;
     let port = port.unwrap_or(8000);
     Ok(match kind {
         HostKind::V4(ip) => format!("{ip}:{port}"),
@@ -407,6 +390,7 @@ pub fn is_uuid(s: &str) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

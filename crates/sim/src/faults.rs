@@ -1,0 +1,192 @@
+//! Fault injection: per method and path pattern, fixed or random latency, a share of 5xx answers, 429
+//! with `Retry-After`, dropped connections and "fail the Nth matching request", plus a global request
+//! rate limit answering 429 the way Konnect does. Every random draw comes from one generator seeded
+//! by `SimConfig::seed`, so a sequential run is reproducible.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+
+/// The faults in force. `Default` is none.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Faults {
+    /// Checked in order; the first rule whose method and path match applies.
+    pub rules: Vec<FaultRule>,
+    /// Requests per second; requests beyond it get 429 with `Retry-After`.
+    pub rate_limit: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FaultRule {
+    /// HTTP method (any case); `None` matches every method.
+    pub method: Option<String>,
+    /// A substring of the path, or a glob where `*` matches any run of characters (anchored at both
+    /// ends when it contains `*`); `None` matches every path.
+    pub path: Option<String>,
+    /// Added latency in milliseconds, uniformly drawn from the inclusive range (`(n, n)` is fixed).
+    pub latency_ms: Option<(u64, u64)>,
+    /// Share (0..1) of matching requests answered with `status` (default 503) without being handled.
+    pub error_rate: f64,
+    /// 500, 502 or 503 (default 503) for `error_rate` and `fail_nth`.
+    pub status: Option<u16>,
+    /// Share (0..1) answered 429 with `Retry-After: retry_after_s` (default 1).
+    pub rate_429: f64,
+    pub retry_after_s: Option<u64>,
+    /// Share (0..1) of connections closed without an answer.
+    pub drop_rate: f64,
+    /// The Nth matching request (1-based, counted from when the faults were set) fails with `status`.
+    pub fail_nth: Option<u64>,
+}
+
+/// What to do with one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    Pass,
+    Status { status: u16, retry_after: Option<u64> },
+    Drop,
+}
+
+impl FaultRule {
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && self.path.as_deref().is_none_or(|p| path_matches(p, path))
+    }
+}
+
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    if !pattern.contains('*') {
+        return path.contains(pattern);
+    }
+    glob(pattern.as_bytes(), path.as_bytes())
+}
+
+fn glob(p: &[u8], s: &[u8]) -> bool {
+    // Iterative wildcard match with backtracking to the last `*`.
+    let (mut pi, mut si, mut star, mut mark) = (0, 0, None, 0);
+    while si < s.len() {
+        if pi < p.len() && p[pi] != b'*' && p[pi] == s[si] {
+            pi += 1;
+            si += 1;
+        } else if pi < p.len() && p[pi] == b'*' {
+            star = Some(pi);
+            mark = si;
+            pi += 1;
+        } else if let Some(st) = star {
+            pi = st + 1;
+            mark += 1;
+            si = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == b'*')
+}
+
+/// The live fault state: the rules, per-rule counters, the seeded generator and the rate bucket.
+pub struct FaultEngine {
+    faults: Faults,
+    counters: Vec<u64>,
+    rng: StdRng,
+    bucket: f64,
+    last_refill: Instant,
+}
+
+impl FaultEngine {
+    pub fn new(faults: Faults, seed: u64) -> FaultEngine {
+        let counters = vec![0; faults.rules.len()];
+        let bucket = faults.rate_limit.unwrap_or(0.0).max(1.0);
+        // The fault generator is derived from the seed but separate from the store's, so enabling
+        // faults does not change generated ids.
+        FaultEngine {
+            faults,
+            counters,
+            rng: StdRng::seed_from_u64(seed ^ 0x5eed_fa17),
+            bucket,
+            last_refill: Instant::now(),
+        }
+    }
+
+    pub fn set(&mut self, faults: Faults) {
+        self.counters = vec![0; faults.rules.len()];
+        self.bucket = faults.rate_limit.unwrap_or(0.0).max(1.0);
+        self.last_refill = Instant::now();
+        self.faults = faults;
+    }
+
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// Decides the fate of one request and the latency to add before answering.
+    pub fn decide(&mut self, method: &str, path: &str) -> (Decision, Duration) {
+        if let Some(rate) = self.faults.rate_limit.filter(|r| *r > 0.0) {
+            let now = Instant::now();
+            let elapsed = now.duration_since(self.last_refill).as_secs_f64();
+            self.last_refill = now;
+            self.bucket = (self.bucket + elapsed * rate).min(rate.max(1.0));
+            if self.bucket < 1.0 {
+                let wait = ((1.0 - self.bucket) / rate).ceil().max(1.0) as u64;
+                return (Decision::Status { status: 429, retry_after: Some(wait) }, Duration::ZERO);
+            }
+            self.bucket -= 1.0;
+        }
+        let Some(i) = self.faults.rules.iter().position(|r| r.matches(method, path)) else {
+            return (Decision::Pass, Duration::ZERO);
+        };
+        self.counters[i] += 1;
+        let n = self.counters[i];
+        let rule = &self.faults.rules[i];
+        let latency = match rule.latency_ms {
+            Some((lo, hi)) if hi > lo => Duration::from_millis(self.rng.gen_range(lo..=hi)),
+            Some((lo, _)) => Duration::from_millis(lo),
+            None => Duration::ZERO,
+        };
+        let status = rule.status.unwrap_or(503);
+        // One draw per kind of fault, always made, so each request consumes the same randomness.
+        let (d_drop, d_err, d_429): (f64, f64, f64) = (self.rng.gen(), self.rng.gen(), self.rng.gen());
+        let decision = if rule.fail_nth == Some(n) {
+            Decision::Status { status, retry_after: None }
+        } else if d_drop < rule.drop_rate {
+            Decision::Drop
+        } else if d_err < rule.error_rate {
+            Decision::Status { status, retry_after: None }
+        } else if d_429 < rule.rate_429 {
+            Decision::Status { status: 429, retry_after: Some(rule.retry_after_s.unwrap_or(1)) }
+        } else {
+            Decision::Pass
+        };
+        (decision, latency)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_and_substrings() {
+        assert!(path_matches("/services", "/services/abc"));
+        assert!(path_matches("/services/*", "/services/abc"));
+        assert!(!path_matches("/services/*", "/routes/abc"));
+        assert!(path_matches("*/routes*", "/services/x/routes"));
+    }
+
+    #[test]
+    fn deterministic_with_seed() {
+        let faults = Faults {
+            rules: vec![FaultRule { error_rate: 0.5, fail_nth: Some(3), ..Default::default() }],
+            rate_limit: None,
+        };
+        let run = |seed| {
+            let mut e = FaultEngine::new(faults.clone(), seed);
+            (0..50).map(|_| e.decide("GET", "/x").0).collect::<Vec<_>>()
+        };
+        assert_eq!(run(7), run(7));
+        assert_eq!(run(7)[2], Decision::Status { status: 503, retry_after: None });
+        assert!(run(7).contains(&Decision::Pass));
+    }
+}

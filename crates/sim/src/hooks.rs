@@ -1,0 +1,214 @@
+//! Entity-specific behaviour around the generic write path, each rule from `kong-schemas.md`:
+//! the service `url` shorthand, the grpc `strip_path` default, upstream `hash_on` coupling on PATCH,
+//! key-auth `ttl`, the certificate `snis` pseudo-field, basic-auth password hashing, CA certificate
+//! digests and target normalisation; and the read-side view (certificate `snis`, key-auth `ttl`).
+
+use crate::errors::{ApiError, ApiResult};
+use crate::schema::{validators, EntityDef};
+use crate::store::{fk_id, Store};
+use serde_json::{json, Map, Value};
+use sha1::Digest;
+
+/// Values taken out of the body before validation.
+#[derive(Default, Debug)]
+pub struct Extras {
+    /// Certificates: the `snis` pseudo-field, when sent.
+    pub snis: Option<Vec<String>>,
+    /// Key-auth: `ttl`, when sent.
+    pub ttl: Option<Value>,
+}
+
+/// Runs before validation. `fill` is true for POST/PUT (defaults will be filled), false for PATCH.
+pub fn prepare(def: &EntityDef, body: &mut Map<String, Value>, fill: bool) -> ApiResult<Extras> {
+    let mut extras = Extras::default();
+    match def.name {
+        "services" => {
+            if let Some(url) = body.remove("url") {
+                if !url.is_null() {
+                    let Some(u) = url.as_str() else { return Err(ApiError::field("url", "expected a string")) };
+                    expand_url(u, body);
+                }
+            }
+        }
+        "routes" if fill && !body.contains_key("strip_path") => {
+            // grpc and grpcs routes default to strip_path = false (routes_subschemas.lua).
+            let first = body.get("protocols").and_then(|p| p.get(0)).and_then(Value::as_str);
+            if matches!(first, Some("grpc" | "grpcs")) {
+                body.insert("strip_path".into(), json!(false));
+            }
+        }
+        "upstreams" if !fill => {
+            // A PATCH that sets only `hash_on` also moves `algorithm` (kong-schemas.md §2.5); full bodies
+            // (POST/PUT, which clients send complete) keep the algorithm they carry.
+            if let (Some(h), false) = (body.get("hash_on").and_then(Value::as_str), body.contains_key("algorithm")) {
+                let algo = if h == "none" { "round-robin" } else { "consistent-hashing" };
+                body.insert("algorithm".into(), json!(algo));
+            }
+        }
+        "keyauth_credentials" => {
+            if let Some(ttl) = body.remove("ttl") {
+                match ttl.as_f64() {
+                    Some(n) if (0.0..=100_000_000.0).contains(&n) => extras.ttl = Some(ttl),
+                    None if ttl.is_null() => {}
+                    _ => return Err(ApiError::field("ttl", "value should be between 0 and 100000000")),
+                }
+            }
+        }
+        "certificates" => {
+            if let Some(snis) = body.remove("snis") {
+                extras.snis = Some(parse_snis(&snis)?);
+            }
+        }
+        _ => {}
+    }
+    Ok(extras)
+}
+
+fn parse_snis(v: &Value) -> ApiResult<Vec<String>> {
+    let items = match v {
+        Value::Null => return Ok(Vec::new()),
+        Value::Array(a) => a,
+        _ => return Err(ApiError::field("snis", "expected an array")),
+    };
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        let Some(name) = item.as_str() else { return Err(ApiError::field("snis", "expected a string")) };
+        validators::wildcard_host(item).map_err(|e| ApiError::field("snis", e))?;
+        if out.iter().any(|n| n == name) {
+            return Err(ApiError::field("snis", format!("{name} is duplicated")));
+        }
+        out.push(name.to_string());
+    }
+    Ok(out)
+}
+
+/// The `url` shorthand: overrides protocol, host, port and path (kong-schemas.md §2.1).
+fn expand_url(url: &str, body: &mut Map<String, Value>) {
+    let (scheme, rest) = match url.split_once("://") {
+        Some((s, r)) if !s.is_empty() => (Some(s.to_ascii_lowercase()), r),
+        _ => (None, url),
+    };
+    let (host, port, path) = if scheme.is_some() {
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        let authority = authority.rsplit('@').next().unwrap_or_default();
+        let (host, port) = split_host_port(authority);
+        let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
+        let path = &tail[..path_end];
+        (host, port, if path.is_empty() { None } else { Some(path.to_string()) })
+    } else {
+        // Not a URL: Lua's url parser keeps the whole text as the path.
+        (None, None, Some(url.to_string()))
+    };
+    let protocol = scheme.clone().unwrap_or_else(|| if port == Some(443) { "https".into() } else { "http".into() });
+    let port = port.unwrap_or(if protocol == "https" { 443 } else { 80 });
+    body.insert("protocol".into(), json!(protocol));
+    body.insert("host".into(), host.map(Value::String).unwrap_or(Value::Null));
+    body.insert("port".into(), json!(port));
+    body.insert("path".into(), path.map(Value::String).unwrap_or(Value::Null));
+}
+
+fn split_host_port(authority: &str) -> (Option<String>, Option<u16>) {
+    if authority.is_empty() {
+        return (None, None);
+    }
+    if let Some(rest) = authority.strip_prefix('[') {
+        if let Some((h, after)) = rest.split_once(']') {
+            let port = after.strip_prefix(':').and_then(|p| p.parse().ok());
+            return (Some(h.to_string()), port);
+        }
+    }
+    match authority.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => (Some(h.to_string()), p.parse().ok()),
+        _ => (Some(authority.to_string()), None),
+    }
+}
+
+/// Runs after validation, on the complete row. `body_has` tells whether the client sent a field.
+pub fn finish(def: &EntityDef, row: &mut Map<String, Value>, body_has: &dyn Fn(&str) -> bool) -> ApiResult<()> {
+    match def.name {
+        "basicauth_credentials" if body_has("password") => {
+            // Kong stores sha1(password .. consumer_id) as hex (kong/plugins/basic-auth/crypto.lua).
+            let password = row.get("password").and_then(Value::as_str).unwrap_or_default();
+            if !password.starts_with("{vault://") {
+                let consumer = fk_id(row.get("consumer")).map(|u| u.to_string()).unwrap_or_default();
+                let digest = sha1::Sha1::digest(format!("{password}{consumer}").as_bytes());
+                row.insert("password".into(), json!(hex::encode(digest)));
+            }
+        }
+        "ca_certificates" => {
+            if let Some(cert) = row.get("cert").and_then(Value::as_str) {
+                let digest = sha2::Sha256::digest(cert.as_bytes());
+                row.insert("cert_digest".into(), json!(hex::encode(digest)));
+            }
+        }
+        "targets" => {
+            if let Some(t) = row.get("target").and_then(Value::as_str) {
+                let normalized = validators::normalize_target(t).map_err(|e| ApiError::field("target", e))?;
+                row.insert("target".into(), json!(normalized));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The entity as the Admin API shows it: certificates gain their sorted `snis`, key-auth credentials
+/// their `ttl`.
+pub fn view(store: &Store, def: &EntityDef, row: &Value) -> Value {
+    match def.name {
+        "certificates" => {
+            let mut out = row.clone();
+            if let (Some(obj), Some(id)) = (out.as_object_mut(), crate::store::row_id(row)) {
+                obj.insert("snis".into(), json!(sni_names(store, &id)));
+            }
+            out
+        }
+        "keyauth_credentials" => {
+            let mut out = row.clone();
+            if let Some(obj) = out.as_object_mut() {
+                obj.entry("ttl").or_insert(Value::Null);
+            }
+            out
+        }
+        _ => row.clone(),
+    }
+}
+
+pub fn sni_names(store: &Store, cert: &uuid::Uuid) -> Vec<String> {
+    let snis = store.coll("snis");
+    let mut names: Vec<String> = snis
+        .children("certificate", cert)
+        .iter()
+        .filter_map(|id| snis.get(id))
+        .filter_map(|r| r.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    names.sort();
+    names
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_shorthand() {
+        let mut b = Map::new();
+        expand_url("http://example.test:443", &mut b);
+        assert_eq!(
+            Value::Object(b.clone()),
+            json!({"protocol": "http", "host": "example.test", "port": 443, "path": null})
+        );
+        expand_url("https://example2.test:80/", &mut b);
+        assert_eq!(b["protocol"], "https");
+        assert_eq!(b["port"], 80);
+        assert_eq!(b["path"], "/");
+        expand_url("https://h/x/y?q=1", &mut b);
+        assert_eq!(b["port"], 443);
+        assert_eq!(b["path"], "/x/y");
+        expand_url("invalid url", &mut b);
+        assert_eq!(b["host"], Value::Null);
+        assert_eq!(b["path"], "invalid url");
+    }
+}
