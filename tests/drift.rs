@@ -34,8 +34,11 @@ fn konnect_nodes_in_sync_lagging_and_stale() {
     ok.success();
     assert!(ok.stdout.contains("2 data planes: 2 in sync, 0 lagging, 0 stale"), "{}", ok.stdout);
 
+    // A lagging node keeps the configuration it had; the others follow the next change.
     env.sim().add_data_planes(planes(Some("default"), 1, true, 5));
     env.sim().add_data_planes(planes(Some("default"), 1, false, 3600));
+    env.write("kong.yaml", &STATE.replace("orders.internal", "orders-v2.internal"));
+    env.run(&konnect_args(&env, &url, &["sync", "kong.yaml"]), &[], None).success();
     let drift = env.run(&konnect_args(&env, &url, &["drift", "kong.yaml", "--format", "json"]), &[], None);
     drift.expect_code(2);
     let report: serde_json::Value = serde_json::from_str(&drift.stdout).unwrap();

@@ -46,7 +46,12 @@ fn a_failed_step_skips_its_dependents_and_nothing_else() {
     let s1 = plan["steps"].as_array().unwrap().iter().find(|s| s["kind"] == "service" && s["key"] == "s1").unwrap();
     let id = s1["id"].as_str().unwrap().to_string();
     env.sim().set_faults(Faults {
-        rules: vec![FaultRule { path: Some(format!("/services/{id}")), error_rate: 1.0, status: Some(400), ..FaultRule::default() }],
+        rules: vec![FaultRule {
+            path: Some(format!("/services/{id}")),
+            error_rate: 1.0,
+            status: Some(400),
+            ..FaultRule::default()
+        }],
         ..Faults::default()
     });
     let out = env.kongsync(&["sync", "kong.yaml"]);

@@ -20,7 +20,8 @@ pub fn state_file(services: usize, consumers: usize) -> String {
     if consumers > 0 {
         out.push_str("consumers:\n");
         for i in 0..consumers {
-            let _ = write!(out, "- username: user-{i:06}\n  keyauth_credentials:\n  - key: key-{i:06}-0123456789abcdef\n");
+            let _ =
+                write!(out, "- username: user-{i:06}\n  keyauth_credentials:\n  - key: key-{i:06}-0123456789abcdef\n");
         }
     }
     out

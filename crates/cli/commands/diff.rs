@@ -19,7 +19,10 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs, printer: &Printer) -> any
     let planned = plan(global, desired, ignore, printer).await?;
     planned.conn.close().await?;
     let plan = planned.plan;
-    printer.detail(&format!("live fingerprint {}, desired fingerprint {}", plan.live_fingerprint, plan.desired_fingerprint));
+    printer.detail(&format!(
+        "live fingerprint {}, desired fingerprint {}",
+        plan.live_fingerprint, plan.desired_fingerprint
+    ));
     if let Some(path) = out {
         write_private(path, serde_json::to_string_pretty(&plan)?.as_bytes())?;
         printer.status(&format!("plan saved to {}", path.display()));

@@ -53,7 +53,11 @@ async fn data_planes(conn: &Connection, live: &State) -> anyhow::Result<Planes> 
                 Ok(r) => r.body,
                 // Kong answers 400 (404 on some versions) when it is not a hybrid control plane.
                 Err(e) if matches!(e.status(), Some(400 | 404)) => {
-                    return Ok((None, Vec::new(), vec!["the gateway is not a hybrid control plane: no data planes to check".into()]))
+                    return Ok((
+                        None,
+                        Vec::new(),
+                        vec!["the gateway is not a hybrid control plane: no data planes to check".into()],
+                    ))
                 }
                 Err(e) => return Err(e.into()),
             };
@@ -113,7 +117,14 @@ fn classify(node: &Value, expected: Option<&str>, now: u64, stale_after: Duratio
             None => NodeState::Unknown,
         }
     };
-    NodeStatus { id: text("id"), hostname: text("hostname"), version: text("version"), config_hash: hash, seen_secs_ago: ago, state }
+    NodeStatus {
+        id: text("id"),
+        hostname: text("hostname"),
+        version: text("version"),
+        config_hash: hash,
+        seen_secs_ago: ago,
+        state,
+    }
 }
 
 /// `300`, `300s`, `5m`, `1h`.

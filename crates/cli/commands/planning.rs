@@ -2,11 +2,11 @@
 //! them, before anything is sent), open the connection, read the live state in scope, fetch the
 //! target's schemas, and plan.
 
+use crate::args::{GlobalArgs, StateArgs};
 use crate::printer::Printer;
 use crate::progress::Progress;
 use crate::settings::{env_lookup, state_files};
 use crate::target::Connection;
-use crate::args::{GlobalArgs, StateArgs};
 use anyhow::Context;
 use kongsync_diff::{Dialect, IgnoreField, Plan, PlanOptions, PlanScope};
 use kongsync_model::Kind;

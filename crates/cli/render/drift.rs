@@ -78,13 +78,26 @@ fn as_text(r: &DriftReport, color: bool) -> String {
     let mut out = String::new();
     let verdict = if r.drifted() { "DRIFT" } else { "in sync" };
     let _ = writeln!(out, "Drift check of {}: {verdict}", r.plan.target);
-    let _ = writeln!(out, "Configuration: {}", if r.plan.is_empty() { "matches the files".to_string() } else { summary_line(&r.plan.summary) });
+    let _ = writeln!(
+        out,
+        "Configuration: {}",
+        if r.plan.is_empty() { "matches the files".to_string() } else { summary_line(&r.plan.summary) }
+    );
     let _ = writeln!(out, "{}", r.node_line());
     if let Some(h) = &r.expected_hash {
         let _ = writeln!(out, "Expected config hash: {h}");
     }
     for n in &r.nodes {
-        let _ = writeln!(out, "  {:?} {} ({}, {}, hash {}, {})", n.state, n.hostname, n.id, n.version, n.config_hash, seen(n));
+        let _ = writeln!(
+            out,
+            "  {:?} {} ({}, {}, hash {}, {})",
+            n.state,
+            n.hostname,
+            n.id,
+            n.version,
+            n.config_hash,
+            seen(n)
+        );
     }
     for note in &r.notes {
         let _ = writeln!(out, "note: {note}");
@@ -101,15 +114,31 @@ fn as_markdown(r: &DriftReport) -> String {
     let verdict = if r.drifted() { "⚠️ drift" } else { "✅ in sync" };
     let _ = writeln!(out, "### kongsync drift check: {verdict}\n");
     let _ = writeln!(out, "- Target: `{}`", r.plan.target);
-    let _ = writeln!(out, "- Configuration: {}", if r.plan.is_empty() { "matches the files".to_string() } else { summary_line(&r.plan.summary) });
+    let _ = writeln!(
+        out,
+        "- Configuration: {}",
+        if r.plan.is_empty() { "matches the files".to_string() } else { summary_line(&r.plan.summary) }
+    );
     let _ = writeln!(out, "- {}", r.node_line());
     if let Some(h) = &r.expected_hash {
         let _ = writeln!(out, "- Expected config hash: `{h}`");
     }
     if !r.nodes.is_empty() {
-        let _ = writeln!(out, "\n| data plane | id | version | config hash | last seen | state |\n| --- | --- | --- | --- | --- | --- |");
+        let _ = writeln!(
+            out,
+            "\n| data plane | id | version | config hash | last seen | state |\n| --- | --- | --- | --- | --- | --- |"
+        );
         for n in &r.nodes {
-            let _ = writeln!(out, "| {} | `{}` | {} | `{}` | {} | {:?} |", n.hostname, n.id, n.version, n.config_hash, seen(n), n.state);
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} | `{}` | {} | {:?} |",
+                n.hostname,
+                n.id,
+                n.version,
+                n.config_hash,
+                seen(n),
+                n.state
+            );
         }
     }
     for note in &r.notes {

@@ -11,7 +11,7 @@
 //!   frees it, so a rename that swaps names with a deleted entity works in one run.
 
 use crate::canonical;
-use crate::compare::{compare, Context};
+use crate::compare::{compare, Comparison, Context};
 use crate::graph;
 use crate::mask::Masker;
 use crate::options::PlanOptions;
@@ -22,6 +22,8 @@ use crate::types::{Action, Change, Execution, Plan, PlanScope, PlannedRequest, S
 use kongsync_model::{Entity, Ident, Key, Kind, OnDelete, SchemaSet};
 use kongsync_state::State;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
@@ -62,11 +64,12 @@ pub fn plan(
     let pairs = pair(&desired, &live);
     let ids = Ids::new(&pairs);
     let ctx = Context { schemas, ignore: &options.ignore, ids: &ids, masker: &masker };
+    let mut comparisons = compare_all(&pairs, &ctx).into_iter();
     let mut drafts: Vec<Draft<'_>> = Vec::new();
     for p in &pairs {
         match *p {
             Pair::Both { desired: d, live: l } => {
-                let cmp = compare(d, l, &ctx);
+                let cmp = comparisons.next().flatten().unwrap_or_default();
                 if !cmp.changes.is_empty() {
                     drafts.push(draft(Action::Update, d, Some(l), ids.of_desired(&d.key), cmp.changes, cmp.notes));
                 }
@@ -88,6 +91,28 @@ pub fn plan(
     finish(drafts, &edges, &desired, &live, scope, options)
 }
 
+/// Compares every paired entity, on all cores: comparing is most of a plan's work. One result per
+/// pair that has both sides, in order.
+fn compare_all(pairs: &[Pair<'_>], ctx: &Context<'_>) -> Vec<Option<Comparison>> {
+    let both: Vec<(&Entity, &Entity)> = pairs
+        .iter()
+        .filter_map(|p| match *p {
+            Pair::Both { desired, live } => Some((desired, live)),
+            _ => None,
+        })
+        .collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let chunk = both.len().div_ceil(threads).max(1024);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = both
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|(d, l)| Some(compare(d, l, ctx))).collect::<Vec<_>>()))
+            .collect();
+        // A panic in a comparison is a bug: it is raised again here, never turned into "no change".
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+    })
+}
+
 fn draft<'a>(
     action: Action,
     entity: &'a Entity,
@@ -100,7 +125,10 @@ fn draft<'a>(
 }
 
 /// The entities a plan manages.
-fn in_scope(state: &State, scope: &PlanScope) -> State {
+fn in_scope<'a>(state: &'a State, scope: &PlanScope) -> Cow<'a, State> {
+    if !scope.skip_consumers {
+        return Cow::Borrowed(state);
+    }
     let mut out = State { entities: BTreeMap::new(), meta: state.meta.clone() };
     for (k, e) in &state.entities {
         let consumer_side = e.kind().is_consumer_side()
@@ -110,7 +138,7 @@ fn in_scope(state: &State, scope: &PlanScope) -> State {
         }
         out.entities.insert(k.clone(), e.clone());
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Drafts by the entity keys of each side.
@@ -348,6 +376,11 @@ fn finish(
             deps[b].push(position[a]);
         }
     }
+    let (live_fingerprint, desired_fingerprint) = std::thread::scope(|scope| {
+        let live = scope.spawn(|| fingerprint(live));
+        let desired = fingerprint(desired);
+        (live.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), desired)
+    });
     let masker = Masker::new(&desired.meta.env_values);
     let mut slots: Vec<Option<Draft<'_>>> = drafts.into_iter().map(Some).collect();
     let mut steps = Vec::with_capacity(order.len());
@@ -384,8 +417,8 @@ fn finish(
         target: options.target.clone(),
         dialect: options.dialect,
         scope: scope.clone(),
-        live_fingerprint: fingerprint(live),
-        desired_fingerprint: fingerprint(desired),
+        live_fingerprint,
+        desired_fingerprint,
         summary,
         steps,
     })
@@ -399,10 +432,30 @@ fn display_key(e: &Entity) -> String {
     }
 }
 
-/// The SHA-256 of a state's entities in canonical form, in key order.
+/// The SHA-256 of a state's entities in canonical form, in key order: each entity's key, id,
+/// fields (keys sorted) and references, one line per entity, streamed into the hash.
 pub fn fingerprint(state: &State) -> String {
-    let values: Vec<Value> = state.entities.values().filter_map(|e| serde_json::to_value(e).ok()).collect();
-    canonical::digest(values.iter())
+    let mut hasher = Sha256::new();
+    let mut line = String::new();
+    for e in state.entities.values() {
+        line.clear();
+        line.push_str(&serde_json::to_string(&e.key).unwrap_or_default());
+        line.push('|');
+        if let Some(id) = e.id {
+            line.push_str(&id.to_string());
+        }
+        line.push('|');
+        canonical::sorted_map(&e.fields, &mut line);
+        for (field, parent) in &e.refs {
+            line.push('|');
+            line.push_str(field);
+            line.push('=');
+            line.push_str(&serde_json::to_string(parent).unwrap_or_default());
+        }
+        line.push('\n');
+        hasher.update(line.as_bytes());
+    }
+    hex::encode(hasher.finalize())
 }
 
 /// The fingerprint of the part of a live state a plan with this scope manages.

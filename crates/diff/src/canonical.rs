@@ -7,7 +7,6 @@
 //! with object keys sorted, so the order in which a gateway happens to send fields never matters.
 
 use serde_json::{Map, Number, Value};
-use sha2::{Digest, Sha256};
 
 /// Puts a value in canonical form, in place.
 pub fn canonicalize(value: &mut Value) {
@@ -53,25 +52,33 @@ fn integral(n: &Number) -> Option<Number> {
     None
 }
 
+/// Writes an object as compact JSON with keys sorted at every level.
+pub fn sorted_map(map: &Map<String, Value>, out: &mut String) {
+    out.push('{');
+    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    for (i, (k, v)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_string(k, out);
+        out.push(':');
+        sorted_text(v, out);
+    }
+    out.push('}');
+}
+
+fn push_string(s: &str, out: &mut String) {
+    match serde_json::to_string(s) {
+        Ok(quoted) => out.push_str(&quoted),
+        Err(_) => out.push_str("\"\""),
+    }
+}
+
 /// Writes a value as compact JSON with object keys sorted at every level.
 pub fn sorted_text(value: &Value, out: &mut String) {
     match value {
-        Value::Object(map) => {
-            out.push('{');
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            for (i, k) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String((*k).clone()).to_string());
-                out.push(':');
-                if let Some(v) = map.get(*k) {
-                    sorted_text(v, out);
-                }
-            }
-            out.push('}');
-        }
+        Value::Object(map) => sorted_map(map, out),
         Value::Array(items) => {
             out.push('[');
             for (i, v) in items.iter().enumerate() {
@@ -84,19 +91,6 @@ pub fn sorted_text(value: &Value, out: &mut String) {
         }
         other => out.push_str(&other.to_string()),
     }
-}
-
-/// The SHA-256, in lower-case hex, of a sequence of values in their sorted text, one per line.
-pub fn digest<'a>(values: impl IntoIterator<Item = &'a Value>) -> String {
-    let mut hasher = Sha256::new();
-    let mut line = String::new();
-    for v in values {
-        line.clear();
-        sorted_text(v, &mut line);
-        line.push('\n');
-        hasher.update(line.as_bytes());
-    }
-    hex::encode(hasher.finalize())
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ pub struct Comparison {
 pub struct Context<'a> {
     pub schemas: &'a SchemaSet,
     pub ignore: &'a [IgnoreField],
-    pub ids: &'a Ids,
+    pub ids: &'a Ids<'a>,
     pub masker: &'a Masker,
 }
 

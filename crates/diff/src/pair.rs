@@ -51,26 +51,26 @@ pub fn pair<'a>(desired: &'a State, live: &'a State) -> Vec<Pair<'a>> {
 
 /// The ids of both sides after the sync, for turning references into ids.
 #[derive(Debug, Default)]
-pub struct Ids {
-    desired: HashMap<Key, Uuid>,
-    live: HashMap<Key, Uuid>,
+pub struct Ids<'a> {
+    desired: HashMap<&'a Key, Uuid>,
+    live: HashMap<&'a Key, Uuid>,
 }
 
-impl Ids {
-    pub fn new(pairs: &[Pair<'_>]) -> Ids {
-        let mut ids = Ids::default();
+impl<'a> Ids<'a> {
+    pub fn new(pairs: &[Pair<'a>]) -> Ids<'a> {
+        let mut ids = Ids { desired: HashMap::with_capacity(pairs.len()), live: HashMap::with_capacity(pairs.len()) };
         for p in pairs {
             match p {
                 Pair::Both { desired, live } => {
                     let id = live.id.unwrap_or_else(|| desired.effective_id());
-                    ids.desired.insert(desired.key.clone(), id);
-                    ids.live.insert(live.key.clone(), id);
+                    ids.desired.insert(&desired.key, id);
+                    ids.live.insert(&live.key, id);
                 }
                 Pair::DesiredOnly(d) => {
-                    ids.desired.insert(d.key.clone(), d.effective_id());
+                    ids.desired.insert(&d.key, d.effective_id());
                 }
                 Pair::LiveOnly(l) => {
-                    ids.live.insert(l.key.clone(), l.effective_id());
+                    ids.live.insert(&l.key, l.effective_id());
                 }
             }
         }

@@ -245,9 +245,40 @@ pub fn export(store: &Store) -> Value {
                     }
                 }
             }
+            // kongsync's hash shape (crates/cli/commands/hash.rs): no timestamps, no nulls at any
+            // depth of an object, memberships as the two bare ids.
+            for server_managed in ["created_at", "updated_at", "ws_id"] {
+                flat.remove(server_managed);
+            }
+            drop_nulls(&mut flat);
+            if def.name == "consumer_group_consumers" {
+                flat.retain(|k, _| k == "consumer_group" || k == "consumer");
+            }
             rows.push(Value::Object(flat));
+        }
+        if def.name == "consumer_group_consumers" {
+            let key = |r: &Value| {
+                let f = |n: &str| r.get(n).and_then(Value::as_str).unwrap_or_default().to_string();
+                (f("consumer_group"), f("consumer"))
+            };
+            rows.sort_by_key(key);
         }
         out.insert(def.name.to_string(), Value::Array(rows));
     }
     Value::Object(out)
+}
+
+fn drop_nulls(obj: &mut Map<String, Value>) {
+    obj.retain(|_, v| !v.is_null());
+    for v in obj.values_mut() {
+        drop_nulls_in(v);
+    }
+}
+
+fn drop_nulls_in(v: &mut Value) {
+    match v {
+        Value::Object(o) => drop_nulls(o),
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls_in),
+        _ => {}
+    }
 }

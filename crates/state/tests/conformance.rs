@@ -69,11 +69,17 @@ fn decks_own_files_are_read_or_refused_by_name() {
             }
             Err(FileError::Invalid(diags)) => {
                 refused += 1;
-                let first = diags.first().map(|d| d.to_string().replace(&format!("{}/", root.display()), "")).unwrap_or_default();
+                let first = diags
+                    .first()
+                    .map(|d| d.to_string().replace(&format!("{}/", root.display()), ""))
+                    .unwrap_or_default();
                 for (key, word) in UNSUPPORTED {
                     if text.lines().any(|l| l.starts_with(key)) {
                         let all: String = diags.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
-                        assert!(all.to_lowercase().contains(word), "{shown} uses {key} but the messages do not say so:\n{all}");
+                        assert!(
+                            all.to_lowercase().contains(word),
+                            "{shown} uses {key} but the messages do not say so:\n{all}"
+                        );
                     }
                 }
                 report.push_str(&format!("refused {shown}: {} problems; first: {first}\n", diags.len()));

@@ -48,7 +48,11 @@ fn every_valid_fixture_reads() {
             continue;
         }
         if let Err(FileError::Invalid(d)) = read(std::slice::from_ref(&path), &env) {
-            failures.push(format!("{}: {}", relative(&path), d.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")));
+            failures.push(format!(
+                "{}: {}",
+                relative(&path),
+                d.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+            ));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
