@@ -77,12 +77,14 @@ fn creates_go_parent_first_and_deletes_child_first() {
     assert!(position(&w, "PUT", "/routes/") < position(&w, "PUT", "/plugins/"));
     assert!(position(&w, "PUT", "/consumers/") < position(&w, "PUT", "/key-auth/"));
 
+    let (_, orders) = env.request("GET", "/services/orders", None);
+    let orders = format!("/services/{}", orders["id"].as_str().unwrap());
     env.write("kong.yaml", "_format_version: \"3.0\"\n");
     env.clear_requests();
     let out = env.kongsync(&["sync", "kong.yaml"]);
     out.success();
     let w = writes(&env.requests());
-    assert!(position(&w, "DELETE", "/routes/") < position(&w, "DELETE", "/services/"), "{w:#?}");
+    assert!(position(&w, "DELETE", "/routes/") < position(&w, "DELETE", &orders), "{w:#?}");
     // Kong deletes plugins with their route and credentials with their consumer.
     assert!(!w.iter().any(|x| x.contains("/plugins/") || x.contains("key-auth")), "{w:#?}");
     assert!(out.stdout.contains("deleted by Kong with its"), "{}", out.stdout);
