@@ -5,6 +5,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "common/generate.rs"]
 mod generate;
 

@@ -6,6 +6,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "common/generate.rs"]
 #[allow(dead_code)]
 mod generate;
@@ -73,7 +76,12 @@ async fn run(desired: &State, parallelism: usize, faults: Faults, client_rate: O
         statuses.extend(log.iter().map(|r| r.status));
         let writes: Vec<f64> = log.iter().filter(|r| r.method != "GET").map(|r| r.ended_ms - r.started_ms).collect();
         let mean_ms = writes.iter().sum::<f64>() / writes.len().max(1) as f64;
-        results.push(Run { wall, requests: client.requests_sent() - sent, bound, observed_bound: rounds * mean_ms / 1000.0 });
+        results.push(Run {
+            wall,
+            requests: client.requests_sent() - sent,
+            bound,
+            observed_bound: rounds * mean_ms / 1000.0,
+        });
     }
     sim.shutdown().await.unwrap();
     let second = results.pop().unwrap();
