@@ -390,3 +390,32 @@ fn a_dump_synced_to_an_empty_gateway_dumps_the_same() {
     second.kongsync(&["dump", "-o", "again.yaml"]).success();
     assert_eq!(without_passwords(&second.read("again.yaml")), without_passwords(&dumped));
 }
+
+#[test]
+fn reads_retry_through_429s_503s_and_dropped_connections() {
+    use kongsync_sim::{FaultRule, Faults};
+    let env = TestEnv::new();
+    env.write("kong.yaml", &repo_file("examples/state/kong.yaml"));
+    env.kongsync(&["sync", "kong.yaml"]).success();
+    env.kongsync(&["dump", "-o", "clean.yaml"]).success();
+    env.sim().set_faults(Faults {
+        // One rule: the simulator applies the first rule that matches a request.
+        rules: vec![FaultRule {
+            method: Some("GET".into()),
+            error_rate: 0.2,
+            status: Some(503),
+            rate_429: 0.15,
+            retry_after_s: Some(1),
+            drop_rate: 0.1,
+            ..FaultRule::default()
+        }],
+        ..Faults::default()
+    });
+    env.clear_requests();
+    env.kongsync(&["dump", "-o", "faulty.yaml"]).success();
+    let statuses: Vec<u16> = env.requests().iter().map(|r| r.status).collect();
+    for status in [503, 429, 0] {
+        assert!(statuses.contains(&status), "no {status} was injected: {statuses:?}");
+    }
+    assert_eq!(env.read("faulty.yaml"), env.read("clean.yaml"));
+}
