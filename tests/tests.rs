@@ -27,3 +27,9 @@ mod reset;
 mod faults;
 // `drift`: Konnect nodes and Kong hybrid data planes in sync, lagging and stale; exit codes.
 mod drift;
+// No phantom diffs: each case decK users report converges to an empty diff and a read-only sync.
+mod phantom;
+// Scope: select tags and --skip-consumers never touch what is outside them; --ignore-field.
+mod scope;
+// Renderings: plan text, JSON and Markdown and the sync report, as snapshots; no secret shown.
+mod render;
