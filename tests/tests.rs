@@ -33,3 +33,5 @@ mod phantom;
 mod scope;
 // Renderings: plan text, JSON and Markdown and the sync report, as snapshots; no secret shown.
 mod render;
+// Interruptions: a sync killed (SIGKILL) or interrupted (SIGINT) midway converges when re-run.
+mod interrupt;

@@ -19,6 +19,9 @@ pub const SPECIAL: &[(Kind, &str)] = &[(Kind::BasicAuth, "password")];
 /// The entity's fields with every default filled, as Kong would store them.
 pub fn with_defaults(e: &Entity, schemas: &SchemaSet) -> Map<String, Value> {
     let mut fields = e.fields.clone();
+    if e.kind() == Kind::Route {
+        grpc_strip_path(&mut fields);
+    }
     if e.kind() == Kind::Plugin {
         if let Some(schema) = e.str_field("name").and_then(|n| schemas.plugin(n)) {
             schema.fill_defaults(&mut fields);
@@ -30,6 +33,19 @@ pub fn with_defaults(e: &Entity, schemas: &SchemaSet) -> Map<String, Value> {
         fields.remove(r.field);
     }
     fields
+}
+
+/// Kong gives a gRPC route `strip_path: false` when it is not set, where the schema's default is
+/// `true` (the grpc/grpcs route subschemas). The protocol groups exclude each other, so one grpc or
+/// grpcs protocol means the route is a gRPC route.
+fn grpc_strip_path(fields: &mut Map<String, Value>) {
+    let grpc = match fields.get("protocols") {
+        Some(Value::Array(p)) => p.iter().any(|v| matches!(v.as_str(), Some("grpc" | "grpcs"))),
+        _ => false,
+    };
+    if grpc && fields.get("strip_path").is_none_or(Value::is_null) {
+        fields.insert("strip_path".into(), Value::Bool(false));
+    }
 }
 
 /// The form compared: defaults filled, canonical, computed and ignored fields removed.
@@ -130,6 +146,17 @@ mod tests {
         let c = entity(Kind::Route, "r", json!({"name": "r", "protocols": ["http", "https"], "paths": ["/b", "/a"]}));
         assert_eq!(comparable(&a, &schemas, &[]), comparable(&b, &schemas, &[]));
         assert_ne!(comparable(&a, &schemas, &[]), comparable(&c, &schemas, &[]));
+    }
+
+    #[test]
+    fn a_grpc_route_without_strip_path_gets_kongs_false() {
+        let schemas = SchemaSet::builtin();
+        let strip =
+            |fields: Value| with_defaults(&entity(Kind::Route, "r", fields), &schemas).get("strip_path").cloned();
+        assert_eq!(strip(json!({"name": "r", "protocols": ["grpcs", "grpc"]})), Some(json!(false)));
+        assert_eq!(strip(json!({"name": "r", "protocols": ["grpc"], "strip_path": true})), Some(json!(true)));
+        assert_eq!(strip(json!({"name": "r", "protocols": ["http"]})), Some(json!(true)));
+        assert_eq!(strip(json!({"name": "r"})), Some(json!(true)));
     }
 
     #[test]
