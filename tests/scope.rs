@@ -327,7 +327,6 @@ fn a_team_managing_plugins_through_lookup_tags_touches_nothing_of_the_other_team
 }
 
 #[test]
-#[ignore = "bug: live plugins whose parents are outside the select tags are keyed by parent id, the file's by name: phantom create+delete"]
 fn a_file_using_lookup_tags_shows_no_change_after_its_sync() {
     let env = TestEnv::new();
     three_teams(&env);
@@ -339,7 +338,6 @@ fn a_file_using_lookup_tags_shows_no_change_after_its_sync() {
 }
 
 #[test]
-#[ignore = "bug: the phantom create and delete share one id and are unordered; the delete can run last and lose the plugin"]
 fn a_second_sync_using_lookup_tags_keeps_every_plugin() {
     let env = TestEnv::new();
     three_teams(&env);
@@ -353,7 +351,6 @@ fn a_second_sync_using_lookup_tags_keeps_every_plugin() {
 }
 
 #[test]
-#[ignore = "bug: `_info.default_lookup_tags` entities are never looked up on the gateway; references get the id derived from the name"]
 fn lookup_tags_find_entities_created_outside_kongsync() {
     let env = TestEnv::new();
     three_teams(&env);

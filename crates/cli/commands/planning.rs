@@ -6,14 +6,16 @@ use crate::args::{GlobalArgs, StateArgs};
 use crate::printer::Printer;
 use crate::progress::Progress;
 use crate::settings::{env_lookup, state_files};
-use crate::target::Connection;
-use anyhow::Context;
-use kongsync_diff::{Dialect, IgnoreField, Plan, PlanOptions, PlanScope};
-use kongsync_model::Kind;
+use crate::target::{explain, Connection};
+use anyhow::{bail, Context};
+use kongsync_diff::{scoped_fingerprint, Dialect, IgnoreField, Plan, PlanOptions, PlanScope};
+use kongsync_model::{Ident, Key, Kind};
+use kongsync_state::api::Request;
 use kongsync_state::file::{self, FileError};
 use kongsync_state::State;
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use uuid::Uuid;
 
 /// Reads the state files; on invalid input prints every problem and returns `None`.
 pub fn read_desired(args: &StateArgs, printer: &Printer) -> Option<State> {
@@ -71,9 +73,53 @@ async fn plan_on(
     progress.finish();
     let live = live?;
     let schemas = conn.schemas(&plugin_names(desired, &live)).await?;
-    let options = PlanOptions { target: conn.describe(), dialect: dialect(conn), ignore };
-    let plan = kongsync_diff::plan(desired, &live, &scope, &schemas, &options).context("cannot plan the changes")?;
+    let known_ids = look_up_parents(conn, desired, &live).await?;
+    let by_id: HashMap<(Kind, Uuid), Key> = known_ids.iter().map(|(k, id)| ((k.kind, *id), k.clone())).collect();
+    let keyed = live.with_parents_known(&by_id);
+    let options = PlanOptions { target: conn.describe(), dialect: dialect(conn), ignore, known_ids };
+    let mut plan =
+        kongsync_diff::plan(desired, &keyed, &scope, &schemas, &options).context("cannot plan the changes")?;
+    // `sync --plan` compares what it reads with this, before any lookup: the fingerprint is of the read.
+    plan.live_fingerprint = scoped_fingerprint(&live, &scope);
     Ok((live, plan))
+}
+
+/// Parents the files reference that neither the files nor the read hold: entities another team
+/// manages (`_info.default_lookup_tags`), looked up on the gateway by name so that references carry
+/// their real ids. A parent the gateway does not have either is an error, before anything is sent.
+async fn look_up_parents(conn: &Connection, desired: &State, live: &State) -> anyhow::Result<HashMap<Key, Uuid>> {
+    let mut wanted: Vec<&Key> = desired
+        .entities
+        .values()
+        .flat_map(|e| e.refs.values())
+        .filter(|k| desired.get(k).is_none() && live.get(k).is_none())
+        .filter(|k| matches!(k.ident, Ident::Name(_) | Ident::CustomId(_)))
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let client = conn.client();
+    let target = conn.target();
+    let lookups = wanted.iter().map(|key| async move {
+        let request = match &key.ident {
+            Ident::CustomId(c) => Request::get(target.entities(&["consumers"])).with_query("custom_id", c.clone()),
+            _ => Request::get(target.entities(&[key.kind.collection(), &key.to_string()])),
+        };
+        let found = match client.send(&request).await {
+            Ok(response) => Some(response.body),
+            Err(e) if e.status() == Some(404) => None,
+            Err(e) => return Err(explain(e, target.is_konnect())),
+        };
+        let id = found.as_ref().and_then(|body| {
+            let entity =
+                body.get("data").and_then(|d| d.get(0)).or_else(|| body.get(key.kind.dao_name())).unwrap_or(body);
+            entity.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok())
+        });
+        match id {
+            Some(id) => Ok(((*key).clone(), id)),
+            None => bail!("the files reference {} {key}, which neither the files nor the gateway have", key.kind),
+        }
+    });
+    futures::future::try_join_all(lookups).await.map(|found| found.into_iter().collect())
 }
 
 /// The scope the connection reads, as the plan records it.

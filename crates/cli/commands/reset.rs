@@ -33,7 +33,7 @@ pub async fn run(global: &GlobalArgs, args: &ResetArgs, printer: &Printer) -> an
             return Err(e);
         }
     };
-    let options = PlanOptions { target: conn.describe(), dialect: dialect(&conn), ignore: Vec::new() };
+    let options = PlanOptions { target: conn.describe(), dialect: dialect(&conn), ..PlanOptions::default() };
     let empty = State { meta: live.meta.clone(), ..State::default() };
     let plan = match kongsync_diff::plan(&empty, &live, &plan_scope(&conn), &SchemaSet::builtin(), &options) {
         Ok(p) => p,

@@ -62,7 +62,7 @@ pub fn plan(
     let live = in_scope(live, scope);
     let masker = Masker::new(&desired.meta.env_values);
     let pairs = pair(&desired, &live);
-    let ids = Ids::new(&pairs);
+    let ids = Ids::new(&pairs).with_known(&options.known_ids);
     let ctx = Context { schemas, ignore: &options.ignore, ids: &ids, masker: &masker };
     let mut comparisons = compare_all(&pairs, &ctx).into_iter();
     let mut drafts: Vec<Draft<'_>> = Vec::new();
@@ -88,6 +88,7 @@ pub fn plan(
     order_parents_first(&drafts, &index, &ids, &mut edges);
     order_children_first(&drafts, &index, &live, &ids, &mut edges);
     order_unique_values(&drafts, &mut edges);
+    order_same_id(&drafts, &mut edges);
     finish(drafts, &edges, &desired, &live, scope, options)
 }
 
@@ -348,6 +349,22 @@ fn order_unique_values(drafts: &[Draft<'_>], edges: &mut Vec<(usize, usize)>) {
             for &f in freed.get(&c).into_iter().flatten() {
                 edges.push((f, i));
             }
+        }
+    }
+}
+
+/// A delete and a create of the same id, should pairing ever leave one: the delete first, or the
+/// create's entity would be deleted right after it was written.
+fn order_same_id(drafts: &[Draft<'_>], edges: &mut Vec<(usize, usize)>) {
+    let deletes: HashMap<(Kind, Uuid), usize> = drafts
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.action == Action::Delete)
+        .map(|(i, d)| ((d.entity.kind(), d.id), i))
+        .collect();
+    for (i, d) in drafts.iter().enumerate().filter(|(_, d)| d.action == Action::Create) {
+        if let Some(&del) = deletes.get(&(d.entity.kind(), d.id)) {
+            edges.push((del, i));
         }
     }
 }

@@ -1,8 +1,10 @@
 //! What a plan is computed for: the target it will run against, the API dialect that decides a few
 //! request forms, and the fields left to another owner.
 
-use kongsync_model::Kind;
+use kongsync_model::{Key, Kind};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use uuid::Uuid;
 
 /// The API the plan's requests are written for. Kong 3.5 and Konnect differ in how a target is
 /// created: Kong's `PUT /upstreams/{u}/targets/{t}` only updates, so a new target is a `POST` with
@@ -56,6 +58,9 @@ pub struct PlanOptions {
     pub target: String,
     pub dialect: Dialect,
     pub ignore: Vec<IgnoreField>,
+    /// Ids of parents that neither state holds but the desired side references (entities another
+    /// team manages, found on the gateway through `_info.default_lookup_tags`).
+    pub known_ids: HashMap<Key, Uuid>,
 }
 
 #[cfg(test)]

@@ -37,6 +37,17 @@ pub fn pair<'a>(desired: &'a State, live: &'a State) -> Vec<Pair<'a>> {
             matched.insert(&d.key, l);
         }
     }
+    // Then the id a new entity would take: a live entity holding it is the same entity, whatever its
+    // key now says (a parent read by id, say). Never a create and a delete of one id.
+    for d in desired.entities.values().filter(|d| d.id.is_none()) {
+        if matched.contains_key(&d.key) {
+            continue;
+        }
+        if let Some(l) = live_by_id.get(&(d.kind(), d.key.derived_id())).filter(|l| !taken.contains(&l.key)) {
+            taken.insert(&l.key);
+            matched.insert(&d.key, l);
+        }
+    }
     let mut out: Vec<Pair<'a>> = desired
         .entities
         .values()
@@ -54,11 +65,16 @@ pub fn pair<'a>(desired: &'a State, live: &'a State) -> Vec<Pair<'a>> {
 pub struct Ids<'a> {
     desired: HashMap<&'a Key, Uuid>,
     live: HashMap<&'a Key, Uuid>,
+    known: Option<&'a HashMap<Key, Uuid>>,
 }
 
 impl<'a> Ids<'a> {
     pub fn new(pairs: &[Pair<'a>]) -> Ids<'a> {
-        let mut ids = Ids { desired: HashMap::with_capacity(pairs.len()), live: HashMap::with_capacity(pairs.len()) };
+        let mut ids = Ids {
+            desired: HashMap::with_capacity(pairs.len()),
+            live: HashMap::with_capacity(pairs.len()),
+            known: None,
+        };
         for p in pairs {
             match p {
                 Pair::Both { desired, live } => {
@@ -77,9 +93,20 @@ impl<'a> Ids<'a> {
         ids
     }
 
+    /// With the ids of parents outside both states, looked up on the gateway.
+    pub fn with_known(mut self, known: &'a HashMap<Key, Uuid>) -> Ids<'a> {
+        self.known = Some(known);
+        self
+    }
+
     /// The id a desired entity's reference points to.
     pub fn of_desired(&self, key: &Key) -> Uuid {
-        self.desired.get(key).or_else(|| self.live.get(key)).copied().unwrap_or_else(|| fallback(key))
+        self.desired
+            .get(key)
+            .or_else(|| self.live.get(key))
+            .or_else(|| self.known.and_then(|k| k.get(key)))
+            .copied()
+            .unwrap_or_else(|| fallback(key))
     }
 
     /// The id a live entity's reference points to.
@@ -136,5 +163,17 @@ mod tests {
         assert_eq!(ids.of_desired(&Key::name(Kind::Service, "b")), Uuid::from_u128(9));
         assert_eq!(ids.of_desired(&Key::name(Kind::Service, "a")), Uuid::from_u128(7));
         assert_eq!(ids.of_live(&Key::name(Kind::Service, "a")), Uuid::from_u128(8));
+    }
+
+    #[test]
+    fn a_live_entity_holding_the_id_a_new_one_would_take_is_the_same_entity() {
+        let desired = state(vec![svc("a", None)]);
+        let mut held = svc("a", None);
+        held.key = Key::id(Kind::Service, Key::name(Kind::Service, "a").derived_id());
+        held.id = Some(Key::name(Kind::Service, "a").derived_id());
+        let live = state(vec![held]);
+        let pairs = pair(&desired, &live);
+        assert_eq!(pairs.len(), 1);
+        assert!(matches!(pairs[0], Pair::Both { .. }));
     }
 }

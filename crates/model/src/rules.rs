@@ -158,6 +158,18 @@ fn route_matchers(e: &Entity, has: &dyn Fn(&str) -> bool, push: &mut dyn FnMut(&
         Some(Value::Array(p)) => p.iter().filter_map(Value::as_str).collect(),
         _ => vec!["http", "https"],
     };
+    // Kong matches a route by one family of protocols only.
+    const GROUPS: [&[&str]; 5] =
+        [&["http", "https"], &["tcp", "tls", "udp"], &["tls_passthrough"], &["grpc", "grpcs"], &["ws", "wss"]];
+    let used: Vec<String> = GROUPS
+        .iter()
+        .filter(|g| g.iter().any(|p| protocols.contains(p)))
+        .map(|g| format!("({})", g.iter().map(|p| format!("'{p}'")).collect::<Vec<_>>().join(", ")))
+        .collect();
+    if used.len() > 1 {
+        push("protocols", format!("these sets are mutually exclusive: {}", used.join(", ")));
+        return;
+    }
     let first = protocols.first().copied().unwrap_or("http");
     let any = |fs: &[&str]| fs.iter().any(|f| has(f));
     match first {

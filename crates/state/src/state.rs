@@ -58,6 +58,35 @@ impl State {
         self.entities.is_empty()
     }
 
+    /// The same state with references to parents it only knows by id (parents outside the read, such
+    /// as another team's service) given those parents' keys, and the keys that embed a parent (plugins,
+    /// targets, ACLs, memberships) made again from them. Then an entity on a parent found by lookup has
+    /// the same key on both sides.
+    pub fn with_parents_known(&self, known: &HashMap<(Kind, Uuid), Key>) -> State {
+        let mut out = State { entities: BTreeMap::new(), meta: self.meta.clone() };
+        for e in self.entities.values() {
+            let mut e = e.clone();
+            let mut changed = false;
+            for parent in e.refs.values_mut() {
+                if let kongsync_model::Ident::Id(id) = parent.ident {
+                    if let Some(k) = known.get(&(parent.kind, id)) {
+                        *parent = k.clone();
+                        changed = true;
+                    }
+                }
+            }
+            if changed {
+                // A key another entity already holds stays as it was: two entities never merge.
+                let key = kongsync_model::natural_key(e.kind(), &e.fields, &e.refs, e.id);
+                if let Some(key) = key.filter(|k| !self.entities.contains_key(k) && !out.entities.contains_key(k)) {
+                    e.key = key;
+                }
+            }
+            out.insert(e);
+        }
+        out
+    }
+
     /// An index from id to key over the entities that have an id.
     pub fn id_index(&self) -> HashMap<Uuid, &Key> {
         self.entities.values().filter_map(|e| Some((e.id?, &e.key))).collect()
@@ -93,5 +122,20 @@ mod tests {
         assert_eq!(s.of_kind(Kind::Route).count(), 1);
         assert_eq!(s.of_kind(Kind::Plugin).count(), 1);
         assert_eq!(s.counts(), vec![(Kind::Service, 2), (Kind::Route, 1), (Kind::Plugin, 1)]);
+    }
+
+    #[test]
+    fn parents_known_only_by_id_get_their_keys_and_plugins_are_keyed_again() {
+        let svc_id = Uuid::from_u128(7);
+        let mut plugin = entity(Key::plugin("cors", [("service", Key::id(Kind::Service, svc_id))]));
+        plugin.fields.insert("name".into(), serde_json::json!("cors"));
+        plugin.refs.insert("service".into(), Key::id(Kind::Service, svc_id));
+        let mut s = State::default();
+        s.insert(plugin);
+        let known = HashMap::from([((Kind::Service, svc_id), Key::name(Kind::Service, "orders"))]);
+        let rekeyed = s.with_parents_known(&known);
+        let want = Key::plugin("cors", [("service", Key::name(Kind::Service, "orders"))]);
+        assert!(rekeyed.get(&want).is_some(), "{:?}", rekeyed.entities.keys().collect::<Vec<_>>());
+        assert_eq!(rekeyed.len(), 1);
     }
 }
