@@ -9,6 +9,7 @@
 //! entities that nothing else identifies (certificates, CA certificates, mTLS credentials, unnamed
 //! routes), for entities referenced by id, or for all with `with_id`.
 
+use crate::layout::{self, TOP_LEVEL};
 use crate::State;
 use kongsync_model::{Entity, Ident, Key, Kind};
 use serde_json::{Map, Value};
@@ -47,41 +48,11 @@ pub enum DumpError {
     },
 }
 
-/// Top-level collections in the order decK writes them.
-const TOP: [(&str, Kind); 12] = [
-    ("services", Kind::Service),
-    ("routes", Kind::Route),
-    ("consumers", Kind::Consumer),
-    ("consumer_groups", Kind::ConsumerGroup),
-    ("plugins", Kind::Plugin),
-    ("upstreams", Kind::Upstream),
-    ("targets", Kind::Target),
-    ("certificates", Kind::Certificate),
-    ("ca_certificates", Kind::CaCertificate),
-    ("vaults", Kind::Vault),
-    ("key_sets", Kind::KeySet),
-    ("keys", Kind::Key),
-];
-
-/// Nested collections per parent kind: (collection, child kind, the child's reference to the parent).
+/// Nesting a dump does not use: decK writes keys at the top level, naming their set.
 fn nested(kind: Kind) -> &'static [(&'static str, Kind, &'static str)] {
     match kind {
-        Kind::Service => &[("routes", Kind::Route, "service"), ("plugins", Kind::Plugin, "service")],
-        Kind::Route => &[("plugins", Kind::Plugin, "route")],
-        Kind::Consumer => &[
-            ("acls", Kind::Acl, "consumer"),
-            ("basicauth_credentials", Kind::BasicAuth, "consumer"),
-            ("hmacauth_credentials", Kind::HmacAuth, "consumer"),
-            ("jwt_secrets", Kind::Jwt, "consumer"),
-            ("keyauth_credentials", Kind::KeyAuth, "consumer"),
-            ("mtls_auth_credentials", Kind::MtlsAuth, "consumer"),
-            ("oauth2_credentials", Kind::Oauth2, "consumer"),
-            ("plugins", Kind::Plugin, "consumer"),
-        ],
-        Kind::ConsumerGroup => &[("plugins", Kind::Plugin, "consumer_group")],
-        Kind::Upstream => &[("targets", Kind::Target, "upstream")],
-        Kind::Certificate => &[("snis", Kind::Sni, "certificate")],
-        _ => &[],
+        Kind::KeySet => &[],
+        _ => layout::nested(kind),
     }
 }
 
@@ -116,7 +87,7 @@ pub fn to_document(state: &State, options: &DumpOptions) -> Dump {
     if !state.meta.select_tags.is_empty() {
         doc.insert("_info".into(), serde_json::json!({ "select_tags": state.meta.select_tags }));
     }
-    for (collection, kind) in TOP {
+    for (collection, kind) in TOP_LEVEL {
         let items: Vec<Value> =
             w.sorted(state.of_kind(kind).filter(|e| w.placed_at_top(e))).map(|e| w.render(e, None)).collect();
         if !items.is_empty() {
@@ -175,12 +146,12 @@ impl<'a> Writer<'a> {
 
     /// Whether the entity goes in a top-level collection.
     fn placed_at_top(&self, e: &'a Entity) -> bool {
-        self.nesting_parent(e).is_none() && TOP.iter().any(|(_, k)| *k == e.kind())
+        self.nesting_parent(e).is_none() && TOP_LEVEL.iter().any(|(_, k)| *k == e.kind())
     }
 
     /// Whether the entity can be written nowhere.
     fn unplaceable(&self, e: &'a Entity) -> bool {
-        self.nesting_parent(e).is_none() && !TOP.iter().any(|(_, k)| *k == e.kind())
+        self.nesting_parent(e).is_none() && !TOP_LEVEL.iter().any(|(_, k)| *k == e.kind())
     }
 
     fn sorted(&self, entities: impl Iterator<Item = &'a Entity>) -> impl Iterator<Item = &'a Entity> {

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod dump;
 pub mod file;
+pub mod layout;
 mod state;
 
 pub use state::{Meta, State};

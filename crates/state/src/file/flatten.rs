@@ -2,6 +2,7 @@
 //! its references still as written (a parent it was nested under, or a name or id to look up).
 
 use super::Diagnostic;
+use crate::layout::{nested, TOP_LEVEL};
 use kongsync_model::Kind;
 use serde_json::{Map, Value};
 
@@ -29,46 +30,6 @@ pub enum RefSpec {
     Parent(usize),
     /// A name, username, custom id or id given as text or as `{name: ...}` / `{id: ...}`.
     Text(String),
-}
-
-/// Collections allowed at the top level of a file, with their kind.
-pub const TOP_LEVEL: [(&str, Kind); 12] = [
-    ("services", Kind::Service),
-    ("routes", Kind::Route),
-    ("consumers", Kind::Consumer),
-    ("consumer_groups", Kind::ConsumerGroup),
-    ("plugins", Kind::Plugin),
-    ("upstreams", Kind::Upstream),
-    ("certificates", Kind::Certificate),
-    ("ca_certificates", Kind::CaCertificate),
-    ("vaults", Kind::Vault),
-    ("key_sets", Kind::KeySet),
-    ("keys", Kind::Key),
-    ("targets", Kind::Target),
-];
-
-/// The collections that may be nested under an entity of `kind`: (field, child kind, the child's
-/// reference field that points back at the parent).
-fn children(kind: Kind) -> &'static [(&'static str, Kind, &'static str)] {
-    match kind {
-        Kind::Service => &[("routes", Kind::Route, "service"), ("plugins", Kind::Plugin, "service")],
-        Kind::Route => &[("plugins", Kind::Plugin, "route")],
-        Kind::Consumer => &[
-            ("plugins", Kind::Plugin, "consumer"),
-            ("keyauth_credentials", Kind::KeyAuth, "consumer"),
-            ("basicauth_credentials", Kind::BasicAuth, "consumer"),
-            ("hmacauth_credentials", Kind::HmacAuth, "consumer"),
-            ("jwt_secrets", Kind::Jwt, "consumer"),
-            ("oauth2_credentials", Kind::Oauth2, "consumer"),
-            ("acls", Kind::Acl, "consumer"),
-            ("mtls_auth_credentials", Kind::MtlsAuth, "consumer"),
-        ],
-        Kind::ConsumerGroup => &[("plugins", Kind::Plugin, "consumer_group")],
-        Kind::Upstream => &[("targets", Kind::Target, "upstream")],
-        Kind::Certificate => &[("snis", Kind::Sni, "certificate")],
-        Kind::KeySet => &[("keys", Kind::Key, "set")],
-        _ => &[],
-    }
 }
 
 /// Collects the entities of one document into `out`.
@@ -124,7 +85,7 @@ fn walk(
             refs.push((field, RefSpec::Parent(p)));
         }
         let nested: Vec<(&str, Kind, &'static str, Value)> =
-            children(kind).iter().filter_map(|(f, k, r)| obj.remove(*f).map(|v| (*f, *k, *r, v))).collect();
+            nested(kind).iter().filter_map(|(f, k, r)| obj.remove(*f).map(|v| (*f, *k, *r, v))).collect();
         let groups = if kind == Kind::Consumer { obj.remove("groups") } else { None };
         let members = if kind == Kind::ConsumerGroup { obj.remove("consumers") } else { None };
         out.push(Raw { kind, doc, place: here.clone(), obj, refs, implicit: false, identity_reported: false });

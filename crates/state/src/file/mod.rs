@@ -16,8 +16,9 @@ pub use diagnostic::Diagnostic;
 pub use load::{collect, parse_text, Document};
 pub use resolve::is_id_only;
 
+use crate::layout::TOP_LEVEL;
 use crate::{Meta, State};
-use flatten::{Raw, TOP_LEVEL};
+use flatten::Raw;
 use kongsync_model::Kind;
 use normalize::Context;
 use serde_json::{Map, Value};
