@@ -81,6 +81,14 @@ fn main() {
     let t = Instant::now();
     let p = plan(&changed_desired, &live, &PlanScope::default(), &schemas, &options).unwrap();
     let plan_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let reset = plan(&State::default(), &live, &PlanScope::default(), &schemas, &options).unwrap();
+    println!(
+        "plan of a reset: {} deletes ({} sent, the rest done by Kong with their parents) in {:.2} s",
+        reset.summary.delete,
+        reset.requests().count(),
+        t.elapsed().as_secs_f64()
+    );
     let total = read_s + gateway_s + plan_s;
     println!(
         "read gateway: {} entities in {gateway_s:.2} s; plan with {changed} changed: {} steps in {plan_s:.2} s",

@@ -79,14 +79,20 @@ pub fn plan(
         }
     }
     let index = Index::new(&drafts);
+    let mut snis: HashMap<&Key, Vec<&Entity>> = HashMap::new();
+    for sni in live.of_kind(Kind::Sni) {
+        if let Some(cert) = sni.refs.get("certificate") {
+            snis.entry(cert).or_default().push(sni);
+        }
+    }
     for i in 0..drafts.len() {
-        let req = build_request(&drafts, i, &desired, &live, &ids, options);
+        let req = build_request(&drafts, i, &desired, &snis, &ids, options);
         drafts[i].request = Some(req);
     }
     let mut edges = Vec::new();
     fold_children(&mut drafts, &index, &mut edges);
     order_parents_first(&drafts, &index, &ids, &mut edges);
-    order_children_first(&drafts, &index, &live, &ids, &mut edges);
+    order_children_first(&drafts, &ids, &mut edges);
     order_unique_values(&drafts, &mut edges);
     order_same_id(&drafts, &mut edges);
     finish(drafts, &edges, &desired, &live, scope, options)
@@ -167,7 +173,7 @@ fn build_request(
     drafts: &[Draft<'_>],
     i: usize,
     desired: &State,
-    live: &State,
+    snis: &HashMap<&Key, Vec<&Entity>>,
     ids: &Ids,
     options: &PlanOptions,
 ) -> PlannedRequest {
@@ -187,7 +193,7 @@ fn build_request(
         }
     }
     if d.entity.kind() == Kind::Certificate {
-        body.insert("snis".into(), Value::Array(kept_snis(d, desired, live).into_iter().map(Value::String).collect()));
+        body.insert("snis".into(), Value::Array(kept_snis(d, desired, snis).into_iter().map(Value::String).collect()));
     }
     request::write(&Target { kind: d.entity.kind(), id: d.id, refs: &refs }, d.action, body, options.dialect)
 }
@@ -195,11 +201,12 @@ fn build_request(
 /// The SNI names a certificate's PUT lists: those it has now and keeps. Kong's PUT drops every SNI
 /// it does not list, so the list must be whole; new SNIs are created by their own PUT afterwards,
 /// with their own ids and tags.
-fn kept_snis(cert: &Draft<'_>, desired: &State, live: &State) -> Vec<String> {
+fn kept_snis(cert: &Draft<'_>, desired: &State, snis: &HashMap<&Key, Vec<&Entity>>) -> Vec<String> {
     let Some(live_cert) = cert.live else { return Vec::new() };
-    let mut names: Vec<String> = live
-        .of_kind(Kind::Sni)
-        .filter(|s| s.refs.get("certificate") == Some(&live_cert.key))
+    let mut names: Vec<String> = snis
+        .get(&live_cert.key)
+        .into_iter()
+        .flatten()
         .filter(|s| desired.get(&s.key).is_some_and(|d| d.refs.get("certificate") == Some(&cert.entity.key)))
         .filter_map(|s| s.str_field("name").map(str::to_string))
         .collect();
@@ -280,27 +287,31 @@ fn ca_list(e: &Entity) -> Vec<Uuid> {
 }
 
 /// Deletes wait for their children to be deleted or moved away.
-fn order_children_first(
-    drafts: &[Draft<'_>],
-    index: &Index<'_>,
-    live: &State,
-    ids: &Ids,
-    edges: &mut Vec<(usize, usize)>,
-) {
+fn order_children_first(drafts: &[Draft<'_>], ids: &Ids, edges: &mut Vec<(usize, usize)>) {
+    // Only children with a step of their own can need ordering: index them by the parents they hold.
+    let mut by_parent: HashMap<&Key, Vec<(usize, &str)>> = HashMap::new();
+    let mut by_ca: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    for (c, d) in drafts.iter().enumerate() {
+        let Some(l) = d.live else { continue };
+        for (field, parent) in &l.refs {
+            by_parent.entry(parent).or_default().push((c, field.as_str()));
+        }
+        for ca in ca_list(l) {
+            by_ca.entry(ca).or_default().push(c);
+        }
+    }
     for (i, d) in drafts.iter().enumerate().filter(|(_, d)| d.action == Action::Delete) {
-        let parent = &d.entity.key;
-        for child in live.entities.values() {
-            let Some(&c) = index.live.get(&child.key) else { continue };
-            let by_ref = child.refs.iter().find(|(_, k)| *k == parent).map(|(f, _)| f.clone());
-            let by_list = d.entity.kind() == Kind::CaCertificate && ca_list(child).contains(&d.id);
-            if by_ref.is_none() && !by_list {
-                continue;
-            }
+        let by_ref = by_parent.get(&d.entity.key).into_iter().flatten().map(|(c, f)| (*c, Some(*f)));
+        let listed = match d.entity.kind() {
+            Kind::CaCertificate => by_ca.get(&d.id).map(Vec::as_slice).unwrap_or_default(),
+            _ => &[],
+        };
+        for (c, field) in by_ref.chain(listed.iter().map(|c| (*c, None))) {
             match drafts[c].action {
                 Action::Delete if drafts[c].with.as_ref().is_some_and(|(p, _)| *p == i) => {}
                 Action::Delete => edges.push((c, i)),
                 Action::Update => {
-                    let moved = match &by_ref {
+                    let moved = match field {
                         Some(f) => drafts[c].entity.refs.get(f).map(|k| ids.of_desired(k)) != Some(d.id),
                         None => !ca_list(drafts[c].entity).contains(&d.id),
                     };
