@@ -138,3 +138,36 @@ fn diff_renders_json_and_markdown() {
     assert!(!md.stdout.contains("alice-key-0001"));
     assert_eq!(writes(&env.requests()), Vec::<String>::new(), "diff must not write");
 }
+
+#[test]
+fn the_example_syncs_to_a_konnect_control_plane_and_then_nothing_differs() {
+    let env = TestEnv::new();
+    let url = env.url();
+    let example = repo_file("examples/state/kong.yaml");
+    env.write("kong.yaml", &example);
+    let konnect = |rest: &[&str]| {
+        let mut args =
+            vec!["--konnect-addr", url.as_str(), "--konnect-token", crate::harness::SIM_TOKEN, "--rate-limit", "1000"];
+        args.extend_from_slice(rest);
+        env.run(&args, &[], None)
+    };
+    // Konnect has no OAuth2 credentials: refused before anything is written.
+    let refused = konnect(&["sync", "kong.yaml"]);
+    refused.expect_code(1);
+    assert!(refused.stderr.contains("Konnect has no oauth2-cred entities"), "{}", refused.stderr);
+    assert_eq!(writes(&env.requests()), Vec::<String>::new());
+    let start = example.find("    oauth2_credentials:").unwrap();
+    let end = example.find("    mtls_auth_credentials:").unwrap();
+    env.write("kong.yaml", &format!("{}{}", &example[..start], &example[end..]));
+    konnect(&["sync", "kong.yaml"]).success();
+    let w = writes(&env.requests());
+    assert!(w.iter().all(|x| x.contains("/v2/control-planes/")), "{w:#?}");
+    assert!(
+        w.iter().any(|x| x.starts_with("PUT ") && x.contains("/targets/")),
+        "Konnect creates targets by PUT: {w:#?}"
+    );
+    konnect(&["diff", "kong.yaml", "--exit-code"]).success();
+    env.clear_requests();
+    konnect(&["sync", "kong.yaml"]).success();
+    assert_eq!(writes(&env.requests()), Vec::<String>::new());
+}

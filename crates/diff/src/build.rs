@@ -14,7 +14,7 @@ use crate::canonical;
 use crate::compare::{compare, Comparison, Context};
 use crate::graph;
 use crate::mask::Masker;
-use crate::options::PlanOptions;
+use crate::options::{Dialect, PlanOptions};
 use crate::pair::{pair, Ids, Pair};
 use crate::prepare::{get_path, remove_path, set_path};
 use crate::request::{self, Target};
@@ -33,6 +33,9 @@ pub enum PlanError {
     /// The steps wait on each other: no order can carry them out.
     #[error("the changes depend on each other in a cycle and cannot be ordered: {}", .0.join(" -> "))]
     Cycle(Vec<String>),
+    /// The files hold entities of a kind the target does not have.
+    #[error("Konnect has no {kind} entities, but the files define {}", .entities.join(", "))]
+    NotOnKonnect { kind: Kind, entities: Vec<String> },
 }
 
 /// A step before ordering.
@@ -60,6 +63,13 @@ pub fn plan(
 ) -> Result<Plan, PlanError> {
     let desired = in_scope(desired, scope);
     let live = in_scope(live, scope);
+    if options.dialect == Dialect::Konnect {
+        // Konnect serves no OAuth2 credentials: writing them would fail, or vanish unread.
+        let unsupported: Vec<String> = desired.of_kind(Kind::Oauth2).map(display_key).collect();
+        if !unsupported.is_empty() {
+            return Err(PlanError::NotOnKonnect { kind: Kind::Oauth2, entities: unsupported });
+        }
+    }
     let masker = Masker::new(&desired.meta.env_values);
     let pairs = pair(&desired, &live);
     let ids = Ids::new(&pairs).with_known(&options.known_ids);

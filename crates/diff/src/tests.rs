@@ -137,3 +137,11 @@ fn an_update_shows_only_the_changed_fields_and_puts_the_whole_entity() {
     assert_eq!(r.path, format!("/services/{S1}"));
     assert_eq!(r.body.as_ref().and_then(|b| b.get("host")), Some(&serde_json::json!("h")));
 }
+
+#[test]
+fn oauth2_credentials_are_refused_for_konnect() {
+    let desired = "consumers:\n- username: a\n  oauth2_credentials:\n  - name: app\n    client_id: cid\n    client_secret: s3cr3t-value\n    redirect_uris: [https://a.example]\n";
+    let options = PlanOptions { dialect: crate::Dialect::Konnect, ..PlanOptions::default() };
+    let err = plan(&state(desired), &State::default(), &PlanScope::default(), &SchemaSet::builtin(), &options);
+    assert!(matches!(err, Err(PlanError::NotOnKonnect { .. })), "{err:?}");
+}

@@ -50,9 +50,15 @@ pub fn collection(flavor: Flavor, segment: &str) -> Option<&'static EntityDef> {
     }
 }
 
-fn nested(parent_path: &str, segment: &str) -> Option<(&'static EntityDef, &'static str)> {
+fn nested(flavor: Flavor, parent_path: &str, segment: &str) -> Option<(&'static EntityDef, &'static str)> {
     let (_, _, child, field) = NESTED.iter().find(|(p, s, _, _)| *p == parent_path && *s == segment)?;
-    Some((Registry::get().entity(child)?, field))
+    let def = Registry::get().entity(child)?;
+    // A kind the flavour does not serve is not served nested either (Konnect has no OAuth2).
+    let served = match flavor {
+        Flavor::Kong => def.on_kong,
+        Flavor::Konnect => def.on_konnect,
+    };
+    served.then_some((def, *field))
 }
 
 fn ok(result: ApiResult<(u16, Value)>) -> ApiResult<Reply> {
@@ -154,7 +160,7 @@ fn sub(ctx: &mut Ctx, flavor: Flavor, def: &EntityDef, req: &Req, segs: &[String
         _ => {}
     }
     let parent = ops::find(ctx.store, def, pkey, None)?.ok_or_else(ApiError::not_found)?;
-    if let Some((child, field)) = nested(def.path, seg) {
+    if let Some((child, field)) = nested(flavor, def.path, seg) {
         let scope = Scope { field, parent };
         let path = format!("{base}/{}", segs[..3].join("/"));
         if segs.len() == 3 {
