@@ -156,9 +156,7 @@ fn the_example_syncs_to_a_konnect_control_plane_and_then_nothing_differs() {
     refused.expect_code(1);
     assert!(refused.stderr.contains("Konnect has no oauth2-cred entities"), "{}", refused.stderr);
     assert_eq!(writes(&env.requests()), Vec::<String>::new());
-    let start = example.find("    oauth2_credentials:").unwrap();
-    let end = example.find("    mtls_auth_credentials:").unwrap();
-    env.write("kong.yaml", &format!("{}{}", &example[..start], &example[end..]));
+    env.write("kong.yaml", &crate::harness::example_for_konnect());
     konnect(&["sync", "kong.yaml"]).success();
     let w = writes(&env.requests());
     assert!(w.iter().all(|x| x.contains("/v2/control-planes/")), "{w:#?}");

@@ -217,3 +217,12 @@ macro_rules! assert_filtered {
 pub fn repo_file(path: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
 }
+
+/// The example state without its OAuth2 credential, which Konnect does not have: what a Konnect user's
+/// files hold.
+pub fn example_for_konnect() -> String {
+    let example = repo_file("examples/state/kong.yaml");
+    let start = example.find("    oauth2_credentials:").expect("the example has an OAuth2 credential");
+    let end = example.find("    mtls_auth_credentials:").expect("mTLS credentials follow it");
+    format!("{}{}", &example[..start], &example[end..])
+}

@@ -410,7 +410,7 @@ mod tests {
     fn server_name_readdresses_the_base() {
         let mut base = Url::parse("https://127.0.0.1:8444/admin").unwrap();
         let tls = TlsOptions { server_name: Some("kong.internal".into()), ..TlsOptions::default() };
-        apply_tls(reqwest::Client::builder(), &tls, &mut base).unwrap();
+        let _ = apply_tls(reqwest::Client::builder(), &tls, &mut base).unwrap();
         assert_eq!(base.as_str(), "https://kong.internal:8444/admin");
     }
 
