@@ -98,7 +98,7 @@ fn an_unreachable_gateway_is_an_error() {
     let lines: Vec<&str> = out.stderr.lines().take(3).collect();
     assert_filtered!(lines.join("\n"), @r"
     error: the gateway is not reachable: check the address and that it is running
-      caused by: GET /: gave up after 6 attempts
+      caused by: GET /: gave up after 4 attempts
       caused by: cannot reach http://127.0.0.1:[PORT] (GET /)
     ");
 }

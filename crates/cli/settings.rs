@@ -40,6 +40,8 @@ pub struct ConnectionSettings {
     pub rate_limit: Option<f64>,
     pub workspace: Option<String>,
     pub scope: Scope,
+    /// Requests in flight at most (a sync's `--parallelism` raises it).
+    pub max_in_flight: usize,
 }
 
 /// Where the gateway is.
@@ -200,6 +202,7 @@ pub fn connection(global: &GlobalArgs, file: &Meta) -> anyhow::Result<Connection
         rate_limit,
         workspace: one_workspace(workspace.as_deref(), file.workspace.as_deref())?,
         scope: scope(select_tags, &file.select_tags, *skip_consumers)?,
+        max_in_flight: kongsync_state::api::client::DEFAULT_MAX_IN_FLIGHT,
     })
 }
 

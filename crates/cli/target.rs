@@ -55,9 +55,22 @@ impl Connection {
         Connection::from_settings(settings, printer).await
     }
 
+    /// Opens the connection for a sync that keeps up to `parallelism` requests in flight.
+    pub async fn open_for_writes(
+        global: &GlobalArgs,
+        file: &Meta,
+        printer: &Printer,
+        parallelism: usize,
+    ) -> anyhow::Result<Connection> {
+        let mut settings = settings::connection(global, file)?;
+        settings.max_in_flight = settings.max_in_flight.max(parallelism);
+        Connection::from_settings(settings, printer).await
+    }
+
     /// Opens a connection from resolved settings.
     pub async fn from_settings(settings: ConnectionSettings, printer: &Printer) -> anyhow::Result<Connection> {
-        let ConnectionSettings { endpoint, api, headers, timeout, tls, rate_limit, workspace, scope } = settings;
+        let ConnectionSettings { endpoint, api, headers, timeout, tls, rate_limit, workspace, scope, max_in_flight } =
+            settings;
         let (embedded, base) = match endpoint {
             Endpoint::Url(url) => (None, url),
             Endpoint::Embedded => {
@@ -90,6 +103,7 @@ impl Connection {
         options.timeout = timeout;
         options.tls = read_tls(&tls)?;
         options.rate_limit = rate_limit;
+        options.max_in_flight = max_in_flight;
         let observer = (printer.verbose > 0 && !printer.quiet).then(verbose_observer);
         let client = Client::with_observer(options, observer)?;
         let (target, control_plane) = match api {

@@ -16,7 +16,7 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs, printer: &Printer) -> any
     let ignore = ignore_fields(ignored)?;
     let Some(desired) = read_desired(state, printer) else { return Ok(exit::ERROR) };
     let masker = Masker::new(&desired.meta.env_values);
-    let planned = plan(global, desired, ignore, printer).await?;
+    let planned = plan(global, desired, ignore, 1, printer).await?;
     planned.conn.close().await?;
     let plan = planned.plan;
     printer.detail(&format!(

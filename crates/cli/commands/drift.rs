@@ -25,7 +25,7 @@ pub async fn run(global: &GlobalArgs, args: &DriftArgs, printer: &Printer) -> an
     let ignore = ignore_fields(ignored)?;
     let Some(desired) = read_desired(state, printer) else { return Ok(exit::ERROR) };
     let masker = Masker::new(&desired.meta.env_values);
-    let planned = plan(global, desired, ignore, printer).await?;
+    let planned = plan(global, desired, ignore, 1, printer).await?;
     let planes = data_planes(&planned.conn, &planned.live).await;
     planned.conn.close().await?;
     let (expected_hash, raw_nodes, notes) = planes?;

@@ -43,14 +43,16 @@ pub struct Planned {
     pub plan: Plan,
 }
 
-/// Plans `desired` against the gateway. The connection is closed on error.
+/// Plans `desired` against the gateway, on a connection that allows `parallelism` requests in flight
+/// (for the sync that may follow). The connection is closed on error.
 pub async fn plan(
     global: &GlobalArgs,
     mut desired: State,
     ignore: Vec<IgnoreField>,
+    parallelism: usize,
     printer: &Printer,
 ) -> anyhow::Result<Planned> {
-    let conn = Connection::open(global, &desired.meta, printer).await?;
+    let conn = Connection::open_for_writes(global, &desired.meta, printer, parallelism).await?;
     match plan_on(&conn, &mut desired, ignore, printer).await {
         Ok((live, plan)) => Ok(Planned { conn, live, plan }),
         Err(e) => {

@@ -24,13 +24,13 @@ pub async fn run(global: &GlobalArgs, args: &SyncArgs, printer: &Printer) -> any
     let ignore = ignore_fields(ignored)?;
     let (conn, plan, masker) = match saved {
         Some(path) => {
-            let (conn, plan) = open_saved(global, path, printer).await?;
+            let (conn, plan) = open_saved(global, path, *parallelism as usize, printer).await?;
             (conn, plan, Masker::default())
         }
         None => {
             let Some(desired) = read_desired(state, printer) else { return Ok(exit::ERROR) };
             let masker = Masker::new(&desired.meta.env_values);
-            let planned = plan(global, desired, ignore, printer).await?;
+            let planned = plan(global, desired, ignore, *parallelism as usize, printer).await?;
             (planned.conn, planned.plan, masker)
         }
     };
@@ -76,7 +76,12 @@ pub async fn run_plan(
 }
 
 /// Reads a saved plan and opens its target, refusing a plan that is stale or for another target.
-async fn open_saved(global: &GlobalArgs, path: &Path, printer: &Printer) -> anyhow::Result<(Connection, Plan)> {
+async fn open_saved(
+    global: &GlobalArgs,
+    path: &Path,
+    parallelism: usize,
+    printer: &Printer,
+) -> anyhow::Result<(Connection, Plan)> {
     let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the plan {}", path.display()))?;
     let plan: Plan = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a kongsync plan (from `kongsync diff --out`)", path.display()))?;
@@ -85,7 +90,7 @@ async fn open_saved(global: &GlobalArgs, path: &Path, printer: &Printer) -> anyh
         bail!("the plan {} was computed with --skip-consumers; run it with the same flag", path.display());
     }
     let meta = Meta { select_tags: plan.scope.select_tags.clone(), ..Meta::default() };
-    let conn = Connection::open(global, &meta, printer).await?;
+    let conn = Connection::open_for_writes(global, &meta, printer, parallelism).await?;
     let checked = async {
         if plan_scope(&conn) != plan.scope || dialect(&conn) != plan.dialect {
             bail!("the plan {} was computed for another scope or API than this run's flags give", path.display());

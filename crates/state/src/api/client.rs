@@ -179,6 +179,7 @@ impl Client {
         let url = req.url(&self.inner.base);
         let described = req.describe();
         let mut attempts = 0;
+        let mut unanswered = 0;
         loop {
             attempts += 1;
             if let Some(limiter) = &self.inner.limiter {
@@ -207,7 +208,10 @@ impl Client {
                 }
             };
             let idempotent = req.is_idempotent();
-            let wait = failure.and_then(|f| {
+            if error.status().is_none() {
+                unanswered += 1;
+            }
+            let wait = failure.filter(|f| !self.inner.retry.unreachable(*f, unanswered)).and_then(|f| {
                 self.inner.retry.next_wait(
                     f,
                     idempotent,

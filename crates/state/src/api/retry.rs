@@ -16,6 +16,9 @@ use std::time::{Duration, SystemTime};
 pub struct RetryPolicy {
     /// Attempts in total, the first included (1 = never retry).
     pub max_attempts: u32,
+    /// Attempts at most when the last failure was the connection (refused, reset, timed out): a
+    /// gateway that cannot be reached usually stays so, and the user should hear it soon.
+    pub max_connection_attempts: u32,
     /// The wait before the first retry.
     pub initial: Duration,
     /// The longest computed wait.
@@ -29,7 +32,10 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> RetryPolicy {
         RetryPolicy {
-            max_attempts: 6,
+            // Ten, so that a sync through a gateway failing one request in six still converges: the
+            // chance that one request fails ten times in a row is then below one in ten million.
+            max_attempts: 10,
+            max_connection_attempts: 4,
             initial: Duration::from_millis(250),
             max_backoff: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(60),
@@ -52,7 +58,7 @@ pub enum Failure {
 impl RetryPolicy {
     /// Never retry.
     pub fn none() -> RetryPolicy {
-        RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }
+        RetryPolicy { max_attempts: 1, max_connection_attempts: 1, ..RetryPolicy::default() }
     }
 
     /// How long to wait before attempt `attempts + 1`, or `None` to give up. `attempts` is the number
@@ -76,6 +82,11 @@ impl RetryPolicy {
             None => self.backoff(attempts, jitter),
         };
         (elapsed + wait <= self.max_total).then_some(wait)
+    }
+
+    /// Whether to stop trying a gateway that has not answered at all in `unanswered` attempts.
+    pub fn unreachable(&self, failure: Failure, unanswered: u32) -> bool {
+        matches!(failure, Failure::Connection | Failure::Timeout) && unanswered >= self.max_connection_attempts
     }
 
     /// The computed wait after `attempts` attempts: `initial · 2^(attempts-1)`, capped, ±25 %.
@@ -119,7 +130,11 @@ mod tests {
         assert_eq!(wait(2), Some(Duration::from_millis(500)));
         assert_eq!(wait(3), Some(Duration::from_secs(1)));
         assert_eq!(wait(5), Some(Duration::from_secs(4)));
-        assert_eq!(wait(6), None, "six attempts at most");
+        assert_eq!(wait(9), Some(Duration::from_secs(8)));
+        assert_eq!(wait(10), None, "ten attempts at most");
+        assert!(!p.unreachable(Failure::Connection, 3));
+        assert!(p.unreachable(Failure::Connection, 4), "a gateway that never answers is reported after four attempts");
+        assert!(!p.unreachable(Failure::Status(503), 9), "a gateway that answers is not unreachable");
         assert_eq!(p.backoff(30, 0.5), Duration::from_secs(8), "capped");
     }
 
