@@ -10,8 +10,9 @@ use crate::options::IgnoreField;
 use kongsync_model::{Entity, Kind, SchemaSet};
 use serde_json::{Map, Value};
 
-/// Fields Kong computes from others; they are never compared.
-const COMPUTED: &[(Kind, &str)] = &[(Kind::CaCertificate, "cert_digest")];
+/// Fields Kong computes from others; they are never compared. A key-auth `ttl` reads back as the
+/// seconds left, so comparing it would report a change, and restart the countdown, on every run.
+const COMPUTED: &[(Kind, &str)] = &[(Kind::CaCertificate, "cert_digest"), (Kind::KeyAuth, "ttl")];
 
 /// Fields compared by their own rules, not as plain values (see `compare`).
 pub const SPECIAL: &[(Kind, &str)] = &[(Kind::BasicAuth, "password")];
@@ -173,5 +174,12 @@ mod tests {
             refs: Default::default(),
         };
         assert_eq!(comparable(&ca, &schemas, &[]).get("cert_digest"), None);
+        let key = |ttl: u64| Entity {
+            key: Key::name(Kind::KeyAuth, "k"),
+            id: None,
+            fields: json!({"key": "k", "ttl": ttl}).as_object().unwrap().clone(),
+            refs: Default::default(),
+        };
+        assert_eq!(comparable(&key(3600), &schemas, &[]), comparable(&key(1234), &schemas, &[]), "ttl counts down");
     }
 }
