@@ -82,7 +82,9 @@ async fn plan_on(
     let mut plan =
         kongsync_diff::plan(desired, &keyed, &scope, &schemas, &options).context("cannot plan the changes")?;
     // `sync --plan` compares what it reads with this, before any lookup: the fingerprint is of the read.
-    plan.live_fingerprint = scoped_fingerprint(&live, &scope);
+    if !by_id.is_empty() {
+        plan.live_fingerprint = scoped_fingerprint(&live, &scope);
+    }
     Ok((live, plan))
 }
 
