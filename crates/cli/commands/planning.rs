@@ -14,6 +14,7 @@ use kongsync_state::api::Request;
 use kongsync_state::file::{self, FileError};
 use kongsync_state::State;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use uuid::Uuid;
 
@@ -77,7 +78,7 @@ async fn plan_on(
     let schemas = conn.schemas(&plugin_names(desired, &live)).await?;
     let known_ids = look_up_parents(conn, desired, &live).await?;
     let by_id: HashMap<(Kind, Uuid), Key> = known_ids.iter().map(|(k, id)| ((k.kind, *id), k.clone())).collect();
-    let keyed = live.with_parents_known(&by_id);
+    let keyed = if by_id.is_empty() { Cow::Borrowed(&live) } else { Cow::Owned(live.with_parents_known(&by_id)) };
     let options = PlanOptions { target: conn.describe(), dialect: dialect(conn), ignore, known_ids };
     let mut plan =
         kongsync_diff::plan(desired, &keyed, &scope, &schemas, &options).context("cannot plan the changes")?;
