@@ -70,7 +70,7 @@ async fn plan_on(
     printer: &Printer,
 ) -> anyhow::Result<(State, Plan)> {
     let scope = plan_scope(conn);
-    stamp_select_tags(desired, &scope.select_tags);
+    desired.stamp_select_tags(&scope.select_tags);
     let progress = Progress::new(printer, "reading");
     let live = conn.read_live(&progress).await;
     progress.finish();
@@ -139,24 +139,6 @@ pub fn dialect(conn: &Connection) -> Dialect {
         Dialect::Konnect
     } else {
         Dialect::Kong
-    }
-}
-
-/// Gives every desired entity the select tags (from `--select-tag` or the files), as decK does, so
-/// that what the sync creates is found by the next read.
-fn stamp_select_tags(state: &mut State, tags: &[String]) {
-    if tags.is_empty() {
-        return;
-    }
-    for e in state.entities.values_mut().filter(|e| e.kind().has_tags()) {
-        let list = e.fields.entry("tags").or_insert_with(|| Value::Array(Vec::new()));
-        if let Value::Array(items) = list {
-            for t in tags {
-                if !items.iter().any(|i| i.as_str() == Some(t)) {
-                    items.push(Value::String(t.clone()));
-                }
-            }
-        }
     }
 }
 

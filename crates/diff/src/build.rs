@@ -47,7 +47,7 @@ struct Draft<'a> {
     id: Uuid,
     changes: Vec<Change>,
     notes: Vec<String>,
-    request: Option<PlannedRequest>,
+    request: PlannedRequest,
     /// Done by Kong as part of another draft.
     with: Option<(usize, String)>,
 }
@@ -74,71 +74,53 @@ pub fn plan(
     let pairs = pair(&desired, &live);
     let ids = Ids::new(&pairs).with_known(&options.known_ids);
     let ctx = Context { schemas, ignore: &options.ignore, ids: &ids, masker: &masker };
-    let mut comparisons = compare_all(&pairs, &ctx).into_iter();
-    let mut drafts: Vec<Draft<'_>> = Vec::new();
-    for p in &pairs {
-        match *p {
-            Pair::Both { desired: d, live: l } => {
-                let cmp = comparisons.next().flatten().unwrap_or_default();
-                if !cmp.changes.is_empty() {
-                    drafts.push(draft(Action::Update, d, Some(l), ids.of_desired(&d.key), cmp.changes, cmp.notes));
-                }
-            }
-            Pair::DesiredOnly(d) => drafts.push(draft(Action::Create, d, None, ids.of_desired(&d.key), vec![], vec![])),
-            Pair::LiveOnly(l) => drafts.push(draft(Action::Delete, l, Some(l), ids.of_live(&l.key), vec![], vec![])),
-        }
-    }
-    let index = Index::new(&drafts);
     let mut snis: HashMap<&Key, Vec<&Entity>> = HashMap::new();
     for sni in live.of_kind(Kind::Sni) {
         if let Some(cert) = sni.refs.get("certificate") {
             snis.entry(cert).or_default().push(sni);
         }
     }
-    for i in 0..drafts.len() {
-        let req = build_request(&drafts, i, &desired, &snis, &ids, options);
-        drafts[i].request = Some(req);
+    let requests = Requests { desired: &desired, snis: &snis, ids: &ids, options };
+    let mut drafts: Vec<Draft<'_>> = Vec::new();
+    for (p, cmp) in pairs.iter().zip(compare_all(&pairs, &ctx)) {
+        let (action, entity, live, id, cmp) = match (*p, cmp) {
+            (Pair::Both { desired: d, live: l }, Some(cmp)) if !cmp.changes.is_empty() => {
+                (Action::Update, d, Some(l), ids.of_desired(&d.key), cmp)
+            }
+            (Pair::Both { .. }, _) => continue,
+            (Pair::DesiredOnly(d), _) => (Action::Create, d, None, ids.of_desired(&d.key), Comparison::default()),
+            (Pair::LiveOnly(l), _) => (Action::Delete, l, Some(l), ids.of_live(&l.key), Comparison::default()),
+        };
+        let request = requests.build(action, entity, live, id);
+        drafts.push(Draft { action, entity, live, id, changes: cmp.changes, notes: cmp.notes, request, with: None });
     }
+    let index = Index::new(&drafts);
     let mut edges = Vec::new();
     fold_children(&mut drafts, &index, &mut edges);
-    order_parents_first(&drafts, &index, &ids, &mut edges);
+    order_parents_first(&drafts, &index, &mut edges);
     order_children_first(&drafts, &ids, &mut edges);
     order_unique_values(&drafts, &mut edges);
     order_same_id(&drafts, &mut edges);
-    finish(drafts, &edges, &desired, &live, scope, options)
+    finish(drafts, &edges, &desired, &live, &masker, scope, options)
 }
 
 /// Compares every paired entity, on all cores: comparing is most of a plan's work. One result per
-/// pair that has both sides, in order.
+/// pair, in order: `None` for a pair with one side only.
 fn compare_all(pairs: &[Pair<'_>], ctx: &Context<'_>) -> Vec<Option<Comparison>> {
-    let both: Vec<(&Entity, &Entity)> = pairs
-        .iter()
-        .filter_map(|p| match *p {
-            Pair::Both { desired, live } => Some((desired, live)),
-            _ => None,
-        })
-        .collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let chunk = both.len().div_ceil(threads).max(1024);
+    let chunk = pairs.len().div_ceil(threads).max(1024);
+    let compare_one = |p: &Pair<'_>| match *p {
+        Pair::Both { desired, live } => Some(compare(desired, live, ctx)),
+        Pair::DesiredOnly(_) | Pair::LiveOnly(_) => None,
+    };
     std::thread::scope(|scope| {
-        let handles: Vec<_> = both
+        let handles: Vec<_> = pairs
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|(d, l)| Some(compare(d, l, ctx))).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(move || part.iter().map(compare_one).collect::<Vec<_>>()))
             .collect();
         // A panic in a comparison is a bug: it is raised again here, never turned into "no change".
         handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     })
-}
-
-fn draft<'a>(
-    action: Action,
-    entity: &'a Entity,
-    live: Option<&'a Entity>,
-    id: Uuid,
-    changes: Vec<Change>,
-    notes: Vec<String>,
-) -> Draft<'a> {
-    Draft { action, entity, live, id, changes, notes, request: None, with: None }
 }
 
 /// The entities a plan manages.
@@ -147,12 +129,7 @@ fn in_scope<'a>(state: &'a State, scope: &PlanScope) -> Cow<'a, State> {
         return Cow::Borrowed(state);
     }
     let mut out = State { entities: BTreeMap::new(), meta: state.meta.clone() };
-    for (k, e) in &state.entities {
-        let consumer_side = e.kind().is_consumer_side()
-            || (e.kind() == Kind::Plugin && (e.refs.contains_key("consumer") || e.refs.contains_key("consumer_group")));
-        if scope.skip_consumers && consumer_side {
-            continue;
-        }
+    for (k, e) in state.entities.iter().filter(|(_, e)| !e.is_consumer_side()) {
         out.entities.insert(k.clone(), e.clone());
     }
     Cow::Owned(out)
@@ -179,45 +156,56 @@ impl<'k> Index<'k> {
     }
 }
 
-fn build_request(
-    drafts: &[Draft<'_>],
-    i: usize,
-    desired: &State,
-    snis: &HashMap<&Key, Vec<&Entity>>,
-    ids: &Ids,
-    options: &PlanOptions,
-) -> PlannedRequest {
-    let d = &drafts[i];
-    if d.action == Action::Delete {
-        let refs: BTreeMap<String, Uuid> = d.entity.refs.iter().map(|(f, k)| (f.clone(), ids.of_live(k))).collect();
-        return request::delete(&Target { kind: d.entity.kind(), id: d.id, refs: &refs });
-    }
-    let refs: BTreeMap<String, Uuid> = d.entity.refs.iter().map(|(f, k)| (f.clone(), ids.of_desired(k))).collect();
-    let mut body = d.entity.fields.clone();
-    if let Some(l) = d.live {
-        for f in options.ignore.iter().filter(|f| f.kind == d.entity.kind()) {
-            match get_path(&l.fields, &f.path) {
-                Some(v) => set_path(&mut body, &f.path, v.clone()),
-                None => drop(remove_path(&mut body, &f.path)),
+/// What each step's request is built from.
+struct Requests<'a> {
+    desired: &'a State,
+    /// The live SNIs of each live certificate.
+    snis: &'a HashMap<&'a Key, Vec<&'a Entity>>,
+    ids: &'a Ids<'a>,
+    options: &'a PlanOptions,
+}
+
+impl Requests<'_> {
+    /// The request of a step on `entity` (for a delete, the live entity; else the desired one).
+    fn build(&self, action: Action, entity: &Entity, live: Option<&Entity>, id: Uuid) -> PlannedRequest {
+        let Requests { desired, snis, ids, options } = self;
+        if action == Action::Delete {
+            let refs: BTreeMap<String, Uuid> = entity.refs.iter().map(|(f, k)| (f.clone(), ids.of_live(k))).collect();
+            return request::delete(&Target { kind: entity.kind(), id, refs: &refs });
+        }
+        let refs: BTreeMap<String, Uuid> = entity.refs.iter().map(|(f, k)| (f.clone(), ids.of_desired(k))).collect();
+        let mut body = entity.fields.clone();
+        if let Some(l) = live {
+            for f in options.ignore.iter().filter(|f| f.kind == entity.kind()) {
+                match get_path(&l.fields, &f.path) {
+                    Some(v) => set_path(&mut body, &f.path, v.clone()),
+                    None => drop(remove_path(&mut body, &f.path)),
+                }
             }
         }
+        if entity.kind() == Kind::Certificate {
+            let kept = kept_snis(entity, live, desired, snis);
+            body.insert("snis".into(), Value::Array(kept.into_iter().map(Value::String).collect()));
+        }
+        request::write(&Target { kind: entity.kind(), id, refs: &refs }, action, body, options.dialect)
     }
-    if d.entity.kind() == Kind::Certificate {
-        body.insert("snis".into(), Value::Array(kept_snis(d, desired, snis).into_iter().map(Value::String).collect()));
-    }
-    request::write(&Target { kind: d.entity.kind(), id: d.id, refs: &refs }, d.action, body, options.dialect)
 }
 
 /// The SNI names a certificate's PUT lists: those it has now and keeps. Kong's PUT drops every SNI
 /// it does not list, so the list must be whole; new SNIs are created by their own PUT afterwards,
 /// with their own ids and tags.
-fn kept_snis(cert: &Draft<'_>, desired: &State, snis: &HashMap<&Key, Vec<&Entity>>) -> Vec<String> {
-    let Some(live_cert) = cert.live else { return Vec::new() };
+fn kept_snis(
+    cert: &Entity,
+    live_cert: Option<&Entity>,
+    desired: &State,
+    snis: &HashMap<&Key, Vec<&Entity>>,
+) -> Vec<String> {
+    let Some(live_cert) = live_cert else { return Vec::new() };
     let mut names: Vec<String> = snis
         .get(&live_cert.key)
         .into_iter()
         .flatten()
-        .filter(|s| desired.get(&s.key).is_some_and(|d| d.refs.get("certificate") == Some(&cert.entity.key)))
+        .filter(|s| desired.get(&s.key).is_some_and(|d| d.refs.get("certificate") == Some(&cert.key)))
         .filter_map(|s| s.str_field("name").map(str::to_string))
         .collect();
     names.sort();
@@ -258,7 +246,7 @@ fn fold_children(drafts: &mut [Draft<'_>], index: &Index<'_>, edges: &mut Vec<(u
 }
 
 /// Creates and updates wait for their parents' creates and updates.
-fn order_parents_first(drafts: &[Draft<'_>], index: &Index<'_>, ids: &Ids, edges: &mut Vec<(usize, usize)>) {
+fn order_parents_first(drafts: &[Draft<'_>], index: &Index<'_>, edges: &mut Vec<(usize, usize)>) {
     let by_id: HashMap<(Kind, Uuid), usize> = drafts
         .iter()
         .enumerate()
@@ -282,7 +270,6 @@ fn order_parents_first(drafts: &[Draft<'_>], index: &Index<'_>, ids: &Ids, edges
                 edges.push((p, i));
             }
         }
-        let _ = ids;
     }
 }
 
@@ -395,13 +382,12 @@ fn finish(
     edges: &[(usize, usize)],
     desired: &State,
     live: &State,
+    masker: &Masker,
     scope: &PlanScope,
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
-    let keys: Vec<(usize, &Key, Action)> = drafts
-        .iter()
-        .map(|d| (Kind::ALL.iter().position(|k| *k == d.entity.kind()).unwrap_or(0), &d.entity.key, d.action))
-        .collect();
+    // A key orders by kind first, and kinds are declared in plan order: ties go kind, key, action.
+    let keys: Vec<(&Key, Action)> = drafts.iter().map(|d| (&d.entity.key, d.action)).collect();
     let label = |i: usize| format!("{} {} {}", drafts[i].action.verb(), drafts[i].entity.kind(), drafts[i].entity.key);
     let order = graph::order(&keys, edges).map_err(|cycle| PlanError::Cycle(cycle.into_iter().map(label).collect()))?;
     let mut position = vec![0; drafts.len()];
@@ -419,7 +405,6 @@ fn finish(
         let desired = fingerprint(desired);
         (live.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), desired)
     });
-    let masker = Masker::new(&desired.meta.env_values);
     let mut slots: Vec<Option<Draft<'_>>> = drafts.into_iter().map(Some).collect();
     let mut steps = Vec::with_capacity(order.len());
     let mut summary = Summary::default();
@@ -433,10 +418,9 @@ fn finish(
             Action::Update => summary.update += 1,
             Action::Delete => summary.delete += 1,
         }
-        let execution = match (d.with, d.request) {
-            (Some((p, reason)), _) => Execution::WithStep { step: position[p], reason: masker.scrub(&reason) },
-            (None, Some(r)) => Execution::Request(r),
-            (None, None) => continue,
+        let execution = match d.with {
+            Some((p, reason)) => Execution::WithStep { step: position[p], reason: masker.scrub(&reason) },
+            None => Execution::Request(d.request),
         };
         steps.push(Step {
             index: pos,

@@ -47,6 +47,15 @@ impl Entity {
         }
     }
 
+    /// Whether the entity belongs to the consumer side of the configuration, which
+    /// `--skip-consumers` leaves out: consumers, groups, memberships and credentials, and the plugins
+    /// scoped to a consumer or a consumer group.
+    pub fn is_consumer_side(&self) -> bool {
+        self.kind().is_consumer_side()
+            || (self.kind() == Kind::Plugin
+                && (self.refs.contains_key("consumer") || self.refs.contains_key("consumer_group")))
+    }
+
     /// Whether the entity carries every one of these tags.
     pub fn has_all_tags(&self, wanted: &[String]) -> bool {
         let tags = self.tags();

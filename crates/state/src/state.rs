@@ -3,6 +3,7 @@
 
 use kongsync_model::{Entity, Key, Kind};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
@@ -87,9 +88,32 @@ impl State {
         out
     }
 
+    /// Gives every entity that has tags each of these (the select tags), as decK does, so that what a
+    /// sync creates is found by the next read.
+    pub fn stamp_select_tags(&mut self, tags: &[String]) {
+        for e in self.entities.values_mut().filter(|e| e.kind().has_tags()) {
+            add_tags(&mut e.fields, tags);
+        }
+    }
+
     /// An index from id to key over the entities that have an id.
     pub fn id_index(&self) -> HashMap<Uuid, &Key> {
         self.entities.values().filter_map(|e| Some((e.id?, &e.key))).collect()
+    }
+}
+
+/// Adds each tag the fields' `tags` do not have yet.
+pub(crate) fn add_tags(fields: &mut Map<String, Value>, tags: &[String]) {
+    if tags.is_empty() {
+        return;
+    }
+    let entry = fields.entry("tags").or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(list) = entry {
+        for t in tags {
+            if !list.iter().any(|v| v.as_str() == Some(t)) {
+                list.push(Value::String(t.clone()));
+            }
+        }
     }
 }
 

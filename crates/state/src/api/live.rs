@@ -124,15 +124,10 @@ fn entity(kind: Kind, mut obj: Map<String, Value>, keys: &HashMap<(Kind, Uuid), 
             refs.insert(r.field.to_string(), key);
         }
     }
-    if kind == Kind::Plugin
-        && scope.skip_consumers
-        && (refs.contains_key("consumer") || refs.contains_key("consumer_group"))
-    {
-        return None;
-    }
     obj.retain(|_, v| !v.is_null());
     let key = natural_key(kind, &obj, &refs, id).or_else(|| id.map(|i| Key::id(kind, i)))?;
-    Some(Entity { key, id, fields: obj, refs })
+    let e = Entity { key, id, fields: obj, refs };
+    (!(scope.skip_consumers && e.is_consumer_side())).then_some(e)
 }
 
 /// A membership, when both its group and its consumer were read.

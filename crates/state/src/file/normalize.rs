@@ -114,7 +114,7 @@ pub fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut Vec<Diag
         }
     }
     if raw.kind.has_tags() && !ctx.select_tags.is_empty() {
-        stamp_tags(&mut raw.obj, &ctx.select_tags);
+        crate::state::add_tags(&mut raw.obj, &ctx.select_tags);
     }
     // Checks across fields would only repeat, about what is left, that a feature is missing.
     validate(raw, id, !unsupported, &mut local);
@@ -167,17 +167,6 @@ fn validate(raw: &Raw, id: Option<Uuid>, cross_field: bool, out: &mut Vec<(Strin
             Entity { key: Key::id(raw.kind, Uuid::nil()), id, fields: raw.obj.clone(), refs: Default::default() };
         for e in entity_checks(&probe) {
             out.push((e.path, e.message));
-        }
-    }
-}
-
-fn stamp_tags(obj: &mut Map<String, Value>, tags: &[String]) {
-    let entry = obj.entry("tags").or_insert_with(|| Value::Array(Vec::new()));
-    if let Value::Array(list) = entry {
-        for t in tags {
-            if !list.iter().any(|v| v.as_str() == Some(t)) {
-                list.push(Value::String(t.clone()));
-            }
         }
     }
 }
