@@ -12,6 +12,7 @@
 
 use crate::args::GlobalArgs;
 use crate::printer::Printer;
+use crate::progress::Progress;
 use crate::settings::{self, Api, ConnectionSettings, ControlPlaneChoice, Endpoint, TokenSource};
 use anyhow::{anyhow, bail, Context};
 use kongsync_model::{SchemaSet, Secret};
@@ -187,6 +188,14 @@ impl Connection {
             .map_err(|e| explain(e, self.target.is_konnect()))?;
         state.meta.konnect_control_plane = self.control_plane.as_ref().map(|cp| cp.name.clone());
         Ok(state)
+    }
+
+    /// [`Connection::read_live`] with a progress line on stderr (drawn only on a terminal).
+    pub async fn read_live_shown(&self, printer: &Printer) -> anyhow::Result<State> {
+        let progress = Progress::new(printer, "reading");
+        let read = self.read_live(&progress).await;
+        progress.finish();
+        read
     }
 
     /// The target's schemas (its entity schemas on Kong, and these plugins'), over the built-in ones.

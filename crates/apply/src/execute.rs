@@ -144,7 +144,7 @@ async fn run_step(client: &Client, root: &str, step: &Step) -> Result<(), StepFa
     if request.method != Method::POST {
         return client.send(&request).await.map(drop).map_err(|e| StepFailure::from(&e));
     }
-    send_post(client, root, step, &request).await
+    send_post(client, root, step, planned, &request).await
 }
 
 /// The plan's request under the target's entity root.
@@ -159,7 +159,13 @@ const POST_ATTEMPTS: u32 = 6;
 /// Sends a create that only exists as POST. After a failure that leaves the outcome unknown, it asks
 /// the gateway whether the entity exists before trying again; a membership that already exists
 /// (409) is what the step wanted.
-async fn send_post(client: &Client, root: &str, step: &Step, request: &Request) -> Result<(), StepFailure> {
+async fn send_post(
+    client: &Client,
+    root: &str,
+    step: &Step,
+    planned: &PlannedRequest,
+    request: &Request,
+) -> Result<(), StepFailure> {
     let mut attempt = 0;
     loop {
         attempt += 1;
@@ -174,7 +180,7 @@ async fn send_post(client: &Client, root: &str, step: &Step, request: &Request) 
         let transient = matches!(status, None | Some(500 | 502 | 503 | 504));
         let maybe_done = attempt > 1 && matches!(status, Some(400 | 409));
         if (transient || maybe_done) && step.action == Action::Create && step.kind == Kind::Target {
-            let check = Request::get(format!("{root}{}/{}", request_base(step), step.id));
+            let check = Request::get(format!("{root}{}/{}", planned.path, step.id));
             if client.send(&check).await.is_ok() {
                 return Ok(());
             }
@@ -183,13 +189,5 @@ async fn send_post(client: &Client, root: &str, step: &Step, request: &Request) 
             return Err(StepFailure::from(&err));
         }
         tokio::time::sleep(Duration::from_millis(100 * 2u64.pow(attempt))).await;
-    }
-}
-
-/// The collection path a target's POST went to.
-fn request_base(step: &Step) -> String {
-    match &step.execution {
-        Execution::Request(r) => r.path.clone(),
-        Execution::WithStep { .. } => String::new(),
     }
 }

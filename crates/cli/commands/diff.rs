@@ -2,12 +2,12 @@
 //! for `sync --plan` (mode 0600: the requests hold the credentials they write). With `--exit-code`
 //! the exit code says whether anything would change: 0 nothing, 2 changes, 1 error.
 
-use super::planning::{ignore_fields, plan, read_desired};
+use super::planning::{ignore_fields, plan, read_desired, Planned};
 use crate::args::{DiffArgs, GlobalArgs, PlanFormat};
 use crate::exit;
 use crate::printer::Printer;
 use crate::render;
-use kongsync_diff::{redacted, Masker, Plan};
+use kongsync_diff::{redacted, Plan};
 use kongsync_state::dump::write_private;
 use std::process::ExitCode;
 
@@ -15,10 +15,9 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs, printer: &Printer) -> any
     let DiffArgs { state, format, out, exit_code, ignore_fields: ignored } = args;
     let ignore = ignore_fields(ignored)?;
     let Some(desired) = read_desired(state, printer) else { return Ok(exit::ERROR) };
-    let masker = Masker::new(&desired.meta.env_values);
     let planned = plan(global, desired, ignore, 1, printer).await?;
     planned.conn.close().await?;
-    let plan = planned.plan;
+    let Planned { plan, masker, .. } = planned;
     printer.detail(&format!(
         "live fingerprint {}, desired fingerprint {}",
         plan.live_fingerprint, plan.desired_fingerprint

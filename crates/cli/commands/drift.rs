@@ -12,7 +12,7 @@ use crate::printer::Printer;
 use crate::render::drift::{render, DriftReport, NodeState, NodeStatus};
 use crate::target::Connection;
 use anyhow::{anyhow, Context};
-use kongsync_diff::{redacted, Masker};
+use kongsync_diff::redacted;
 use kongsync_state::api::{Client, Request};
 use kongsync_state::State;
 use serde_json::Value;
@@ -24,14 +24,13 @@ pub async fn run(global: &GlobalArgs, args: &DriftArgs, printer: &Printer) -> an
     let stale_after = parse_duration(stale_after).with_context(|| format!("--stale-after `{stale_after}`"))?;
     let ignore = ignore_fields(ignored)?;
     let Some(desired) = read_desired(state, printer) else { return Ok(exit::ERROR) };
-    let masker = Masker::new(&desired.meta.env_values);
     let planned = plan(global, desired, ignore, 1, printer).await?;
     let planes = data_planes(&planned.conn, &planned.live).await;
     planned.conn.close().await?;
     let (expected_hash, raw_nodes, notes) = planes?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
     let nodes = raw_nodes.iter().map(|n| classify(n, expected_hash.as_deref(), now, stale_after)).collect();
-    let report = DriftReport { plan: redacted(&planned.plan, &masker), expected_hash, nodes, notes };
+    let report = DriftReport { plan: redacted(&planned.plan, &planned.masker), expected_hash, nodes, notes };
     printer.data(&render(&report, *format, printer.color));
     Ok(if report.drifted() { exit::changes() } else { exit::OK })
 }

@@ -5,7 +5,6 @@
 use crate::args::{DumpArgs, DumpFormat, GlobalArgs};
 use crate::exit;
 use crate::printer::Printer;
-use crate::progress::Progress;
 use crate::target::Connection;
 use kongsync_state::dump::{to_document, to_json, to_yaml, write_private, DumpOptions};
 use kongsync_state::Meta;
@@ -15,9 +14,7 @@ use std::process::ExitCode;
 pub async fn run(global: &GlobalArgs, args: &DumpArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
     let DumpArgs { output, format, with_id } = args;
     let conn = Connection::open(global, &Meta::default(), printer).await?;
-    let progress = Progress::new(printer, "reading");
-    let read = conn.read_live(&progress).await;
-    progress.finish();
+    let read = conn.read_live_shown(printer).await;
     conn.close().await?;
     let state = read?;
     let dump = to_document(&state, &DumpOptions { with_id: *with_id });

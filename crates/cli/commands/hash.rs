@@ -28,7 +28,6 @@
 use crate::args::{GlobalArgs, HashArgs};
 use crate::exit;
 use crate::printer::Printer;
-use crate::progress::Progress;
 use crate::settings::{env_lookup, state_files};
 use crate::target::Connection;
 use anyhow::Context;
@@ -47,9 +46,7 @@ pub async fn run(global: &GlobalArgs, args: &HashArgs, printer: &Printer) -> any
         (Some(path), _) => read_json(path)?,
         (None, true) => {
             let conn = Connection::open(global, &Meta::default(), printer).await?;
-            let progress = Progress::new(printer, "reading");
-            let read = conn.read_live(&progress).await;
-            progress.finish();
+            let read = conn.read_live_shown(printer).await;
             let described = conn.describe();
             conn.close().await?;
             let live = read?;

@@ -4,11 +4,10 @@
 
 use crate::args::{GlobalArgs, StateArgs};
 use crate::printer::Printer;
-use crate::progress::Progress;
 use crate::settings::{env_lookup, state_files};
 use crate::target::{explain, Connection};
 use anyhow::{bail, Context};
-use kongsync_diff::{scoped_fingerprint, Dialect, IgnoreField, Plan, PlanOptions, PlanScope};
+use kongsync_diff::{scoped_fingerprint, Dialect, IgnoreField, Masker, Plan, PlanOptions, PlanScope};
 use kongsync_model::{Ident, Key, Kind};
 use kongsync_state::api::Request;
 use kongsync_state::file::{self, FileError};
@@ -42,6 +41,8 @@ pub struct Planned {
     pub conn: Connection,
     pub live: State,
     pub plan: Plan,
+    /// Masks the secrets of the files (environment values) in whatever shows the plan.
+    pub masker: Masker,
 }
 
 /// Plans `desired` against the gateway, on a connection that allows `parallelism` requests in flight
@@ -54,8 +55,9 @@ pub async fn plan(
     printer: &Printer,
 ) -> anyhow::Result<Planned> {
     let conn = Connection::open_for_writes(global, &desired.meta, printer, parallelism).await?;
+    let masker = Masker::new(&desired.meta.env_values);
     match plan_on(&conn, &mut desired, ignore, printer).await {
-        Ok((live, plan)) => Ok(Planned { conn, live, plan }),
+        Ok((live, plan)) => Ok(Planned { conn, live, plan, masker }),
         Err(e) => {
             conn.close().await?;
             Err(e)
@@ -71,9 +73,7 @@ async fn plan_on(
 ) -> anyhow::Result<(State, Plan)> {
     let scope = plan_scope(conn);
     desired.stamp_select_tags(&scope.select_tags);
-    let progress = Progress::new(printer, "reading");
-    let live = conn.read_live(&progress).await;
-    progress.finish();
+    let live = conn.read_live_shown(printer).await;
     let live = live?;
     let schemas = conn.schemas(&plugin_names(desired, &live)).await?;
     let known_ids = look_up_parents(conn, desired, &live).await?;

@@ -7,11 +7,10 @@ use super::sync::run_plan;
 use crate::args::{GlobalArgs, PlanFormat, ResetArgs};
 use crate::exit;
 use crate::printer::Printer;
-use crate::progress::Progress;
 use crate::render;
 use crate::target::Connection;
 use anyhow::bail;
-use kongsync_diff::{redacted, Masker, PlanOptions};
+use kongsync_diff::{redacted, Masker, Plan, PlanOptions};
 use kongsync_model::SchemaSet;
 use kongsync_state::{Meta, State};
 use std::io::{BufRead, IsTerminal, Write};
@@ -23,23 +22,11 @@ pub async fn run(global: &GlobalArgs, args: &ResetArgs, printer: &Printer) -> an
         bail!("refusing to reset without a terminal to confirm on; pass --force to delete without asking");
     }
     let conn = Connection::open(global, &Meta::default(), printer).await?;
-    let progress = Progress::new(printer, "reading");
-    let live = conn.read_live(&progress).await;
-    progress.finish();
-    let live = match live {
-        Ok(l) => l,
-        Err(e) => {
-            conn.close().await?;
-            return Err(e);
-        }
-    };
-    let options = PlanOptions { target: conn.describe(), dialect: dialect(&conn), ..PlanOptions::default() };
-    let empty = State { meta: live.meta.clone(), ..State::default() };
-    let plan = match kongsync_diff::plan(&empty, &live, &plan_scope(&conn), &SchemaSet::builtin(), &options) {
+    let plan = match plan_deletes(&conn, printer).await {
         Ok(p) => p,
         Err(e) => {
             conn.close().await?;
-            return Err(e.into());
+            return Err(e);
         }
     };
     printer.data(&show(&redacted(&plan, &Masker::default()), PlanFormat::Text, printer.color));
@@ -56,6 +43,14 @@ pub async fn run(global: &GlobalArgs, args: &ResetArgs, printer: &Printer) -> an
     conn.close().await?;
     printer.data(&render::text::report(&plan, &report));
     Ok(if report.succeeded() { exit::OK } else { exit::ERROR })
+}
+
+/// The plan that deletes everything the connection's scope reads.
+async fn plan_deletes(conn: &Connection, printer: &Printer) -> anyhow::Result<Plan> {
+    let live = conn.read_live_shown(printer).await?;
+    let options = PlanOptions { target: conn.describe(), dialect: dialect(conn), ..PlanOptions::default() };
+    let empty = State { meta: live.meta.clone(), ..State::default() };
+    Ok(kongsync_diff::plan(&empty, &live, &plan_scope(conn), &SchemaSet::builtin(), &options)?)
 }
 
 /// Asks on the terminal; only `yes` confirms.

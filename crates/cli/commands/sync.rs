@@ -8,7 +8,6 @@ use super::sync_progress::SyncProgress;
 use crate::args::{GlobalArgs, PlanFormat, ReportFormat, SyncArgs};
 use crate::exit;
 use crate::printer::Printer;
-use crate::progress::Progress;
 use crate::render;
 use crate::target::Connection;
 use anyhow::{bail, Context};
@@ -29,9 +28,8 @@ pub async fn run(global: &GlobalArgs, args: &SyncArgs, printer: &Printer) -> any
         }
         None => {
             let Some(desired) = read_desired(state, printer) else { return Ok(exit::ERROR) };
-            let masker = Masker::new(&desired.meta.env_values);
             let planned = plan(global, desired, ignore, *parallelism as usize, printer).await?;
-            (planned.conn, planned.plan, masker)
+            (planned.conn, planned.plan, planned.masker)
         }
     };
     if *format == ReportFormat::Text {
@@ -95,9 +93,7 @@ async fn open_saved(
         if plan_scope(&conn) != plan.scope || dialect(&conn) != plan.dialect {
             bail!("the plan {} was computed for another scope or API than this run's flags give", path.display());
         }
-        let progress = Progress::new(printer, "reading");
-        let live = conn.read_live(&progress).await;
-        progress.finish();
+        let live = conn.read_live_shown(printer).await;
         let fingerprint = scoped_fingerprint(&live?, &plan.scope);
         check(&plan, &conn.describe(), &fingerprint).with_context(|| format!("refusing the plan {}", path.display()))
     }
