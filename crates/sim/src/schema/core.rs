@@ -10,22 +10,6 @@ use serde_json::json;
 const PROTOCOLS: &[&str] = &["grpc", "grpcs", "http", "https", "tcp", "tls", "tls_passthrough", "udp"];
 const HASH_ON: &[&str] = &["none", "consumer", "ip", "header", "cookie", "path", "query_arg", "uri_capture"];
 
-fn base(name: &'static str, path: &'static str, fields: Vec<(&'static str, Field)>) -> EntityDef {
-    EntityDef {
-        name,
-        path,
-        fields,
-        endpoint_key: None,
-        cache_key: None,
-        check: None,
-        checks_json: json!([]),
-        on_kong: true,
-        on_konnect: true,
-        float_timestamps: false,
-        ttl: false,
-    }
-}
-
 fn timeout() -> Field {
     integer().def(json!(60000)).between(1.0, 2147483646.0)
 }

@@ -11,19 +11,7 @@ fn credential(name: &'static str, path: &'static str, extra: Vec<(&'static str, 
         vec![("id", id_field()), ("created_at", timestamp_field()), ("consumer", foreign("consumers").req().cascade())];
     fields.extend(extra);
     fields.push(("tags", tags_field()));
-    EntityDef {
-        name,
-        path,
-        fields,
-        endpoint_key: None,
-        cache_key: None,
-        check: None,
-        checks_json: json!([]),
-        on_kong: true,
-        on_konnect: true,
-        float_timestamps: false,
-        ttl: false,
-    }
+    base(name, path, fields)
 }
 
 pub fn entities() -> Vec<EntityDef> {

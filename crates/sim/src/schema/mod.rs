@@ -306,3 +306,21 @@ impl Registry {
         self.plugins.iter().find(|p| p.name == name)
     }
 }
+
+/// An entity served by Kong and Konnect alike, with no endpoint key, cache key or checks: what the
+/// tables then adjust.
+pub(crate) fn base(name: &'static str, path: &'static str, fields: Vec<(&'static str, Field)>) -> EntityDef {
+    EntityDef {
+        name,
+        path,
+        fields,
+        endpoint_key: None,
+        cache_key: None,
+        check: None,
+        checks_json: Value::Array(Vec::new()),
+        on_kong: true,
+        on_konnect: true,
+        float_timestamps: false,
+        ttl: false,
+    }
+}
