@@ -50,6 +50,14 @@ impl DriftReport {
         self.nodes.iter().filter(|n| n.state == state).count()
     }
 
+    fn configuration_line(&self) -> String {
+        if self.plan.is_empty() {
+            "matches the files".to_string()
+        } else {
+            summary_line(&self.plan.summary)
+        }
+    }
+
     fn node_line(&self) -> String {
         format!(
             "{} data planes: {} in sync, {} lagging, {} stale",
@@ -78,11 +86,7 @@ fn as_text(r: &DriftReport, color: bool) -> String {
     let mut out = String::new();
     let verdict = if r.drifted() { "DRIFT" } else { "in sync" };
     let _ = writeln!(out, "Drift check of {}: {verdict}", r.plan.target);
-    let _ = writeln!(
-        out,
-        "Configuration: {}",
-        if r.plan.is_empty() { "matches the files".to_string() } else { summary_line(&r.plan.summary) }
-    );
+    let _ = writeln!(out, "Configuration: {}", r.configuration_line());
     let _ = writeln!(out, "{}", r.node_line());
     if let Some(h) = &r.expected_hash {
         let _ = writeln!(out, "Expected config hash: {h}");
@@ -114,11 +118,7 @@ fn as_markdown(r: &DriftReport) -> String {
     let verdict = if r.drifted() { "⚠️ drift" } else { "✅ in sync" };
     let _ = writeln!(out, "### kongsync drift check: {verdict}\n");
     let _ = writeln!(out, "- Target: `{}`", r.plan.target);
-    let _ = writeln!(
-        out,
-        "- Configuration: {}",
-        if r.plan.is_empty() { "matches the files".to_string() } else { summary_line(&r.plan.summary) }
-    );
+    let _ = writeln!(out, "- Configuration: {}", r.configuration_line());
     let _ = writeln!(out, "- {}", r.node_line());
     if let Some(h) = &r.expected_hash {
         let _ = writeln!(out, "- Expected config hash: `{h}`");
