@@ -147,34 +147,30 @@ fn check_top_level(
             "_format_version" => {}
             "_transform" if v == &Value::Bool(true) => {}
             "_transform" => err("`_transform: false` is not supported".into()),
-            "_workspace" => match (v.as_str(), meta.workspace.as_deref()) {
-                (Some(w), None) => {
-                    meta.workspace = Some(w.to_string());
-                    origins.workspace = file.to_string();
+            "_workspace" => match v.as_str() {
+                Some(w) => {
+                    let held = (&mut meta.workspace, &mut origins.workspace);
+                    if let Some(e) = agree("`_workspace`", "one workspace per run", w, held, file) {
+                        err(e);
+                    }
                 }
-                (Some(w), Some(m)) if m == w => {}
-                (Some(w), Some(m)) => err(format!(
-                    "`_workspace` is \"{w}\" here but \"{m}\" in {}: one workspace per run",
-                    origins.workspace
-                )),
-                (None, _) => err("`_workspace` must be a string".into()),
+                None => err("`_workspace` must be a string".into()),
             },
             "_konnect" => {
                 let name = v.get("control_plane_name").or_else(|| v.get("runtime_group_name")).and_then(Value::as_str);
                 if v.get("control_plane_name").is_some() && v.get("runtime_group_name").is_some() {
                     err("`_konnect` gives both `control_plane_name` and `runtime_group_name`".into());
                 }
-                match (name, meta.konnect_control_plane.as_deref()) {
-                    (Some(n), None) => {
-                        meta.konnect_control_plane = Some(n.to_string());
-                        origins.konnect = file.to_string();
+                match name {
+                    Some(n) => {
+                        let held = (&mut meta.konnect_control_plane, &mut origins.konnect);
+                        if let Some(e) =
+                            agree("`_konnect.control_plane_name`", "one control plane per run", n, held, file)
+                        {
+                            err(e);
+                        }
                     }
-                    (Some(n), Some(m)) if m == n => {}
-                    (Some(n), Some(m)) => err(format!(
-                        "`_konnect.control_plane_name` is \"{n}\" here but \"{m}\" in {}: one control plane per run",
-                        origins.konnect
-                    )),
-                    (None, _) => err("`_konnect` needs a `control_plane_name`".into()),
+                    None => err("`_konnect` needs a `control_plane_name`".into()),
                 }
             }
             "_info" => check_info(file, v, meta, ctx, lookup_kinds, origins, &mut err),
@@ -196,6 +192,27 @@ fn check_top_level(
             _ if TOP_LEVEL.iter().any(|(n, _)| n == k) => {}
             _ => err(format!("`{k}`: unknown top-level field")),
         }
+    }
+}
+
+/// A setting every file that gives it must give alike: the first file's value is kept, with where it
+/// came from; a different value is the error returned, naming both files.
+fn agree(
+    setting: &str,
+    rule: &str,
+    given: &str,
+    held: (&mut Option<String>, &mut String),
+    file: &str,
+) -> Option<String> {
+    let (value, origin) = held;
+    match value.as_deref() {
+        None => {
+            *value = Some(given.to_string());
+            *origin = file.to_string();
+            None
+        }
+        Some(v) if v == given => None,
+        Some(v) => Some(format!("{setting} is \"{given}\" here but \"{v}\" in {origin}: {rule}")),
     }
 }
 
