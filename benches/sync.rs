@@ -10,16 +10,14 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[path = "common/generate.rs"]
-#[allow(dead_code)]
 mod generate;
+#[path = "common/load.rs"]
+mod load;
 
-use kongsync_apply::{execute, ExecuteOptions, Quiet};
-use kongsync_diff::{plan, Plan, PlanOptions, PlanScope};
-use kongsync_model::SchemaSet;
+use kongsync_diff::Plan;
 use kongsync_sim::{FaultRule, Faults, SimConfig};
-use kongsync_state::api::{read_state, Client, ClientOptions, Scope, Silent, Target};
 use kongsync_state::State;
-use std::time::{Duration, Instant};
+use load::Gateway;
 
 const LATENCY_MS: u64 = 10;
 
@@ -42,14 +40,7 @@ struct Run {
 }
 
 async fn run(desired: &State, parallelism: usize, faults: Faults, client_rate: Option<f64>) -> (Run, Run, Vec<u16>) {
-    let config = SimConfig { faults, ..SimConfig::default() };
-    let sim = kongsync_sim::start(config).await.unwrap();
-    let base = reqwest::Url::parse(&sim.base_url()).unwrap();
-    let mut options = ClientOptions::new(base.clone());
-    options.max_in_flight = parallelism;
-    options.rate_limit = client_rate;
-    let client = Client::new(options).unwrap();
-    let target = Target::Kong { base, workspace: None };
+    let gateway = Gateway::start(SimConfig { faults, ..SimConfig::default() }, parallelism, client_rate).await;
     let mut results = Vec::new();
     let mut statuses: Vec<u16> = Vec::new();
     let mut desired = desired.clone();
@@ -60,30 +51,23 @@ async fn run(desired: &State, parallelism: usize, faults: Faults, client_rate: O
                 e.fields.insert("tags".into(), serde_json::json!(["bench", "v2"]));
             }
         }
-        let live = read_state(&client, &target, &Scope::default(), &Silent).await.unwrap();
-        let p = plan(&desired, &live, &PlanScope::default(), &SchemaSet::builtin(), &PlanOptions::default()).unwrap();
-        let steps = p.requests().count();
-        let rounds = (steps.div_ceil(parallelism)).max(longest_chain(&p)) as f64;
-        let bound = rounds * LATENCY_MS as f64 / 1000.0;
-        sim.clear_requests();
-        let (_tx, rx) = tokio::sync::watch::channel(false);
-        let sent = client.requests_sent();
-        let t = Instant::now();
-        let report = execute(&p, &client, &target, ExecuteOptions { parallelism, fail_fast: false }, rx, &Quiet).await;
-        let wall = t.elapsed().as_secs_f64();
-        assert!(report.succeeded(), "{report:?}");
-        let log = sim.requests();
+        let live = gateway.read().await;
+        gateway.sim.clear_requests();
+        let applied = gateway.apply(&desired, &live, parallelism).await;
+        let steps = applied.plan.requests().count();
+        let rounds = (steps.div_ceil(parallelism)).max(longest_chain(&applied.plan)) as f64;
+        let log = gateway.sim.requests();
         statuses.extend(log.iter().map(|r| r.status));
         let writes: Vec<f64> = log.iter().filter(|r| r.method != "GET").map(|r| r.ended_ms - r.started_ms).collect();
         let mean_ms = writes.iter().sum::<f64>() / writes.len().max(1) as f64;
         results.push(Run {
-            wall,
-            requests: client.requests_sent() - sent,
-            bound,
+            wall: applied.execute_seconds,
+            requests: applied.requests,
+            bound: rounds * LATENCY_MS as f64 / 1000.0,
             observed_bound: rounds * mean_ms / 1000.0,
         });
     }
-    sim.shutdown().await.unwrap();
+    gateway.sim.shutdown().await.unwrap();
     let second = results.pop().unwrap();
     let first = results.pop().unwrap();
     (first, second, statuses)
@@ -95,10 +79,7 @@ fn latency() -> FaultRule {
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("kong.yaml");
-    std::fs::write(&path, generate::state_file(3_334, 0)).unwrap();
-    let desired = kongsync_state::file::read(std::slice::from_ref(&path), &|_| None).unwrap();
+    let (desired, _, _) = generate::read_generated(3_334, 0);
     println!("{} entities (services, routes, route plugins); {LATENCY_MS} ms latency per request", desired.len());
     for parallelism in [10, 32] {
         let faults = Faults { rules: vec![latency()], ..Faults::default() };
@@ -128,5 +109,4 @@ fn main() {
         statuses.len(),
         100.0 * throttled as f64 / statuses.len().max(1) as f64
     );
-    let _ = Duration::ZERO;
 }

@@ -1,6 +1,9 @@
 //! Generated configurations for the benchmarks: `n` services, each with a route and a plugin on the
 //! route, and `c` consumers, each with a key-auth credential. Deterministic, so runs compare.
 
+// Each benchmark includes this module and uses part of it.
+#![allow(dead_code)]
+
 use std::fmt::Write;
 
 /// A decK state file with `services` services (+ as many routes and route plugins) and `consumers`
@@ -25,6 +28,19 @@ pub fn state_file(services: usize, consumers: usize) -> String {
         }
     }
     out
+}
+
+/// Reads a generated state file as `kongsync` reads files: the state, the seconds reading and
+/// validating took, and the file's size in MiB.
+pub fn read_generated(services: usize, consumers: usize) -> (kongsync_state::State, f64, f64) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("kong.yaml");
+    std::fs::write(&path, state_file(services, consumers)).expect("state file written");
+    let size_mib = std::fs::metadata(&path).map_or(0.0, |m| m.len() as f64 / 1048576.0);
+    let started = std::time::Instant::now();
+    let state =
+        kongsync_state::file::read(std::slice::from_ref(&path), &|_| None).expect("the generated state is valid");
+    (state, started.elapsed().as_secs_f64(), size_mib)
 }
 
 /// Peak resident memory of this process so far, in MiB (Linux; 0 elsewhere).
