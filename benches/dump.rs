@@ -51,18 +51,6 @@ fn main() {
     let t = Instant::now();
     let text = to_yaml(&to_document(&state, &DumpOptions::default()).document).unwrap();
     let write_s = t.elapsed().as_secs_f64();
-    let log = gateway.sim.requests();
-    let mut by_path: std::collections::BTreeMap<String, (usize, f64, f64, f64)> = Default::default();
-    for r in &log {
-        let e = by_path.entry(r.path.clone()).or_insert((0, f64::MAX, 0.0, 0.0));
-        e.0 += 1;
-        e.1 = e.1.min(r.started_ms);
-        e.2 = e.2.max(r.ended_ms);
-        e.3 += r.ended_ms - r.started_ms;
-    }
-    for (path, (n, first, last, busy)) in &by_path {
-        println!("  {path}: {n} requests from {first:.0} to {last:.0} ms, {busy:.0} ms in the simulator");
-    }
     println!(
         "dump: {} entities read in {read_s:.2} s with {} requests ({LATENCY_MS} ms each); bound {bound:.2} s ({longest} sequential pages), ratio {:.2}",
         state.len(),

@@ -7,7 +7,7 @@
 
 use crate::canonical::canonicalize_map;
 use crate::options::IgnoreField;
-use kongsync_model::{Entity, Kind, SchemaSet};
+use kongsync_model::{Entity, Kind, Schema, SchemaSet};
 use serde_json::{Map, Value};
 
 /// Fields Kong computes from others; they are never compared. A key-auth `ttl` reads back as the
@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 const COMPUTED: &[(Kind, &str)] = &[(Kind::CaCertificate, "cert_digest"), (Kind::KeyAuth, "ttl")];
 
 /// Fields compared by their own rules, not as plain values (see `compare`).
-pub const SPECIAL: &[(Kind, &str)] = &[(Kind::BasicAuth, "password")];
+const SPECIAL: &[(Kind, &str)] = &[(Kind::BasicAuth, "password")];
 
 /// The entity's fields with every default filled, as Kong would store them.
 pub fn with_defaults(e: &Entity, schemas: &SchemaSet) -> Map<String, Value> {
@@ -23,17 +23,24 @@ pub fn with_defaults(e: &Entity, schemas: &SchemaSet) -> Map<String, Value> {
     if e.kind() == Kind::Route {
         grpc_strip_path(&mut fields);
     }
-    if e.kind() == Kind::Plugin {
-        if let Some(schema) = e.str_field("name").and_then(|n| schemas.plugin(n)) {
-            schema.fill_defaults(&mut fields);
-        }
+    for schema in schemas_of(e, schemas) {
+        schema.fill_defaults(&mut fields);
     }
-    schemas.entity(e.kind()).fill_defaults(&mut fields);
     // Defaults of reference fields are nulls; references live in `refs`.
     for r in e.kind().references() {
         fields.remove(r.field);
     }
     fields
+}
+
+/// The schemas an entity's fields follow: a plugin's own schema first (its `config`, its protocol
+/// defaults), then the schema of its kind.
+fn schemas_of<'s>(e: &Entity, schemas: &'s SchemaSet) -> impl Iterator<Item = &'s Schema> {
+    let plugin = match e.kind() {
+        Kind::Plugin => e.str_field("name").and_then(|n| schemas.plugin(n)),
+        _ => None,
+    };
+    plugin.into_iter().chain(std::iter::once(schemas.entity(e.kind())))
 }
 
 /// Kong gives a gRPC route `strip_path: false` when it is not set, where the schema's default is
@@ -52,12 +59,9 @@ fn grpc_strip_path(fields: &mut Map<String, Value>) {
 /// The form compared: defaults filled, canonical, computed and ignored fields removed.
 pub fn comparable(e: &Entity, schemas: &SchemaSet, ignore: &[IgnoreField]) -> Map<String, Value> {
     let mut fields = with_defaults(e, schemas);
-    if e.kind() == Kind::Plugin {
-        if let Some(schema) = e.str_field("name").and_then(|n| schemas.plugin(n)) {
-            schema.canonicalize(&mut fields);
-        }
+    for schema in schemas_of(e, schemas) {
+        schema.canonicalize(&mut fields);
     }
-    schemas.entity(e.kind()).canonicalize(&mut fields);
     canonicalize_map(&mut fields);
     for (kind, field) in COMPUTED.iter().chain(SPECIAL) {
         if *kind == e.kind() {
