@@ -7,10 +7,10 @@
 use crate::walk::{walk, Outcome, WalkOptions};
 use kongsync_diff::{Action, Execution, Plan, PlannedRequest, Step};
 use kongsync_model::Kind;
-use kongsync_state::api::{ApiError, Client, Request, Target};
+use kongsync_state::api::retry::{should_retry, Failure};
+use kongsync_state::api::{ApiError, Client, Request, RetryPolicy, Target};
 use reqwest::Method;
 use serde::Serialize;
-use std::time::Duration;
 use tokio::sync::watch;
 
 /// How to execute.
@@ -177,7 +177,8 @@ async fn send_post(
         if step.kind == Kind::ConsumerGroupMember && status == Some(409) {
             return Ok(());
         }
-        let transient = matches!(status, None | Some(500 | 502 | 503 | 504));
+        // What the client retries for an idempotent request, with a check first (below) here.
+        let transient = status.is_none_or(|s| should_retry(Failure::Status(s), true));
         let maybe_done = attempt > 1 && matches!(status, Some(400 | 409));
         if (transient || maybe_done) && step.action == Action::Create && step.kind == Kind::Target {
             let check = Request::get(format!("{root}{}/{}", planned.path, step.id));
@@ -188,6 +189,6 @@ async fn send_post(
         if !transient || attempt >= POST_ATTEMPTS {
             return Err(StepFailure::from(&err));
         }
-        tokio::time::sleep(Duration::from_millis(100 * 2u64.pow(attempt))).await;
+        tokio::time::sleep(RetryPolicy::default().backoff(attempt, rand::random::<f64>())).await;
     }
 }

@@ -73,8 +73,7 @@ async fn plan_on(
 ) -> anyhow::Result<(State, Plan)> {
     let scope = plan_scope(conn);
     desired.stamp_select_tags(&scope.select_tags);
-    let live = conn.read_live_shown(printer).await;
-    let live = live?;
+    let live = conn.read_live_shown(printer).await?;
     let schemas = conn.schemas(&plugin_names(desired, &live)).await?;
     let known_ids = look_up_parents(conn, desired, &live).await?;
     let by_id: HashMap<(Kind, Uuid), Key> = known_ids.iter().map(|(k, id)| ((k.kind, *id), k.clone())).collect();

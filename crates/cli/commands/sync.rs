@@ -32,13 +32,14 @@ pub async fn run(global: &GlobalArgs, args: &SyncArgs, printer: &Printer) -> any
             (planned.conn, planned.plan, planned.masker)
         }
     };
+    let shown = redacted(&plan, &masker);
     if *format == ReportFormat::Text {
-        printer.data(&show(&redacted(&plan, &masker), PlanFormat::Text, printer.color));
+        printer.data(&show(&shown, PlanFormat::Text, printer.color));
     }
     if *dry_run || plan.is_empty() {
         conn.close().await?;
         if *format == ReportFormat::Json {
-            printer.data(&show(&redacted(&plan, &masker), PlanFormat::Json, false));
+            printer.data(&show(&shown, PlanFormat::Json, false));
         }
         return Ok(exit::OK);
     }
