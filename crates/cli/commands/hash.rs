@@ -104,15 +104,10 @@ pub fn export_document(state: &State, defaults: Option<&SchemaSet>) -> Value {
 
 /// One row and the key it sorts by.
 fn row(state: &State, e: &Entity, defaults: Option<&SchemaSet>) -> (String, Value) {
-    let mut fields = e.fields.clone();
-    if let Some(schemas) = defaults {
-        schemas.entity(e.kind()).fill_defaults(&mut fields);
-        if e.kind() == Kind::Plugin {
-            if let Some(plugin) = e.str_field("name").and_then(|n| schemas.plugin(n)) {
-                plugin.fill_defaults(&mut fields);
-            }
-        }
-    }
+    let mut fields = match defaults {
+        Some(schemas) => kongsync_diff::with_defaults(e, schemas),
+        None => e.fields.clone(),
+    };
     drop_nulls(&mut fields);
     for (field, parent) in &e.refs {
         fields.insert(field.clone(), Value::String(id_of(state, parent).to_string()));

@@ -18,6 +18,7 @@ mod types;
 pub use build::{fingerprint, plan, scoped_fingerprint, PlanError};
 pub use mask::{redacted, Masker};
 pub use options::{Dialect, IgnoreField, IgnoreFieldError, PlanOptions};
+pub use prepare::with_defaults;
 pub use types::{Action, Change, Execution, Plan, PlanScope, PlannedRequest, Step, Summary, PLAN_FORMAT_VERSION};
 
 #[cfg(test)]
