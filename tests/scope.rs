@@ -245,8 +245,7 @@ fn an_ignored_field_is_left_to_its_other_owner() {
     assert!(diff.stdout.contains("config.message") && !diff.stdout.contains("config.allow"), "{}", diff.stdout);
     env.clear_requests();
     env.kongsync(&["sync", "kong.yaml", "--ignore-field", "plugin.config.allow"]).success();
-    let writes: Vec<String> =
-        env.requests().iter().filter(|r| r.method != "GET").map(|r| format!("{} {}", r.method, r.path)).collect();
+    let writes = env.writes();
     assert_eq!(writes, [format!("PUT {path}")]);
     let (_, after) = env.request("GET", &path, None);
     assert_eq!(after["config"]["message"], "not here", "{after}");
@@ -317,8 +316,7 @@ fn a_team_managing_plugins_through_lookup_tags_touches_nothing_of_the_other_team
     env.write("security.yaml", "_format_version: \"3.0\"\n_info:\n  select_tags: [team-security]\n");
     env.clear_requests();
     env.kongsync(&["sync", "security.yaml"]).success();
-    let writes: Vec<String> =
-        env.requests().iter().filter(|r| r.method != "GET").map(|r| format!("{} {}", r.method, r.path)).collect();
+    let writes = env.writes();
     assert_eq!(writes.len(), 2, "{writes:#?}");
     assert!(writes.iter().all(|w| w.starts_with("DELETE /plugins/")), "{writes:#?}");
     for path in ["/services/orders", "/routes/orders-api", "/consumers/alice"] {

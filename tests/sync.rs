@@ -3,12 +3,6 @@
 //! requests come in dependency order.
 
 use crate::harness::{repo_file, TestEnv};
-use kongsync_sim::LoggedRequest;
-
-/// The writes of a request log, as `METHOD path`.
-fn writes(log: &[LoggedRequest]) -> Vec<String> {
-    log.iter().filter(|r| r.method != "GET").map(|r| format!("{} {}", r.method, r.path)).collect()
-}
 
 /// The position of the first write whose path contains `part`.
 fn position(log: &[String], method: &str, part: &str) -> usize {
@@ -27,7 +21,7 @@ fn the_example_syncs_and_then_nothing_differs_for_any_kind() {
     assert!(diff.stdout.contains("No changes"), "{}", diff.stdout);
     env.clear_requests();
     env.kongsync(&["sync", "kong.yaml"]).success();
-    assert_eq!(writes(&env.requests()), Vec::<String>::new(), "a converged sync must not write");
+    assert_eq!(env.writes(), Vec::<String>::new(), "a converged sync must not write");
 }
 
 const BASE: &str = r#"_format_version: "3.0"
@@ -60,7 +54,7 @@ fn a_change_writes_exactly_the_changed_entities() {
     assert!(diff.stdout.contains("0 to create, 2 to update, 0 to delete"), "{}", diff.stdout);
     env.clear_requests();
     env.kongsync(&["sync", "kong.yaml"]).success();
-    let w = writes(&env.requests());
+    let w = env.writes();
     assert_eq!(w.len(), 2, "{w:#?}");
     assert!(w.iter().all(|x| x.starts_with("PUT ")), "{w:#?}");
     assert!(w.iter().any(|x| x.starts_with("PUT /plugins/")), "{w:#?}");
@@ -72,7 +66,7 @@ fn creates_go_parent_first_and_deletes_child_first() {
     let env = TestEnv::new();
     env.write("kong.yaml", BASE);
     env.kongsync(&["sync", "kong.yaml"]).success();
-    let w = writes(&env.requests());
+    let w = env.writes();
     assert!(position(&w, "PUT", "/services/") < position(&w, "PUT", "/routes/"));
     assert!(position(&w, "PUT", "/routes/") < position(&w, "PUT", "/plugins/"));
     assert!(position(&w, "PUT", "/consumers/") < position(&w, "PUT", "/key-auth/"));
@@ -83,7 +77,7 @@ fn creates_go_parent_first_and_deletes_child_first() {
     env.clear_requests();
     let out = env.kongsync(&["sync", "kong.yaml"]);
     out.success();
-    let w = writes(&env.requests());
+    let w = env.writes();
     assert!(position(&w, "DELETE", "/routes/") < position(&w, "DELETE", &orders), "{w:#?}");
     // Kong deletes plugins with their route and credentials with their consumer.
     assert!(!w.iter().any(|x| x.contains("/plugins/") || x.contains("key-auth")), "{w:#?}");
@@ -100,7 +94,7 @@ fn a_route_moves_to_a_new_service_before_the_old_one_goes() {
     env.write("kong.yaml", &moved);
     env.clear_requests();
     env.kongsync(&["sync", "kong.yaml"]).success();
-    let w = writes(&env.requests());
+    let w = env.writes();
     let create = position(&w, "PUT", "/services/");
     let route = position(&w, "PUT", "/routes/");
     let delete = position(&w, "DELETE", "/services/");
@@ -116,7 +110,7 @@ fn a_unique_value_moves_between_consumers_in_one_run() {
     env.write("kong.yaml", "_format_version: \"3.0\"\nconsumers:\n- username: new\n  custom_id: emp-1\n");
     env.clear_requests();
     env.kongsync(&["sync", "kong.yaml"]).success();
-    let w = writes(&env.requests());
+    let w = env.writes();
     assert!(position(&w, "DELETE", "/consumers/") < position(&w, "PUT", "/consumers/"), "{w:#?}");
     env.kongsync(&["diff", "kong.yaml", "--exit-code"]).success();
 }
@@ -136,7 +130,7 @@ fn diff_renders_json_and_markdown() {
     md.success();
     assert!(md.stdout.starts_with("### kongsync plan: 6 to create, 0 to update, 0 to delete"), "{}", md.stdout);
     assert!(!md.stdout.contains("alice-key-0001"));
-    assert_eq!(writes(&env.requests()), Vec::<String>::new(), "diff must not write");
+    assert_eq!(env.writes(), Vec::<String>::new(), "diff must not write");
 }
 
 #[test]
@@ -155,10 +149,10 @@ fn the_example_syncs_to_a_konnect_control_plane_and_then_nothing_differs() {
     let refused = konnect(&["sync", "kong.yaml"]);
     refused.expect_code(1);
     assert!(refused.stderr.contains("Konnect has no oauth2-cred entities"), "{}", refused.stderr);
-    assert_eq!(writes(&env.requests()), Vec::<String>::new());
+    assert_eq!(env.writes(), Vec::<String>::new());
     env.write("kong.yaml", &crate::harness::example_for_konnect());
     konnect(&["sync", "kong.yaml"]).success();
-    let w = writes(&env.requests());
+    let w = env.writes();
     assert!(w.iter().all(|x| x.contains("/v2/control-planes/")), "{w:#?}");
     assert!(
         w.iter().any(|x| x.starts_with("PUT ") && x.contains("/targets/")),
@@ -167,5 +161,5 @@ fn the_example_syncs_to_a_konnect_control_plane_and_then_nothing_differs() {
     konnect(&["diff", "kong.yaml", "--exit-code"]).success();
     env.clear_requests();
     konnect(&["sync", "kong.yaml"]).success();
-    assert_eq!(writes(&env.requests()), Vec::<String>::new());
+    assert_eq!(env.writes(), Vec::<String>::new());
 }

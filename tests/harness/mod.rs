@@ -136,6 +136,11 @@ impl TestEnv {
     pub fn clear_requests(&self) {
         self.sim().clear_requests();
     }
+
+    /// The writes the simulator served since the last clear, as `METHOD path`, in order.
+    pub fn writes(&self) -> Vec<String> {
+        self.requests().iter().filter(|r| r.method != "GET").map(|r| format!("{} {}", r.method, r.path)).collect()
+    }
 }
 
 impl Drop for TestEnv {
