@@ -1,25 +1,12 @@
 //! Syncs under injected faults converge in one run, and a failure skips exactly its dependents.
 
-use crate::harness::TestEnv;
+use crate::harness::{services_with_routes, TestEnv};
 use kongsync_sim::{FaultRule, Faults};
-use std::fmt::Write;
-
-/// `n` services, each with a route and a route plugin: 3n entities.
-fn many(n: usize) -> String {
-    let mut out = String::from("_format_version: \"3.0\"\nservices:\n");
-    for i in 0..n {
-        let _ = write!(
-            out,
-            "- name: s{i}\n  host: h{i}.internal\n  routes:\n  - name: r{i}\n    paths: [/r{i}]\n    plugins:\n    - name: cors\n"
-        );
-    }
-    out
-}
 
 #[test]
 fn a_sync_through_503s_429s_and_dropped_connections_converges_in_one_run() {
     let env = TestEnv::new();
-    env.write("kong.yaml", &many(667));
+    env.write("kong.yaml", &services_with_routes(667));
     env.sim().set_faults(Faults {
         // One rule: the simulator applies the first rule that matches a request.
         rules: vec![FaultRule {
@@ -45,7 +32,7 @@ fn a_sync_through_503s_429s_and_dropped_connections_converges_in_one_run() {
 #[test]
 fn a_failed_step_skips_its_dependents_and_nothing_else() {
     let env = TestEnv::new();
-    env.write("kong.yaml", &many(3));
+    env.write("kong.yaml", &services_with_routes(3));
     // Find the id the plan gives service s1, then make every write to it fail.
     let plan = env.kongsync(&["diff", "kong.yaml", "--format", "json"]);
     let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();

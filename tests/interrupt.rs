@@ -3,10 +3,9 @@
 //! for those in flight, report what was not started and exit 1. Writes are slowed by injected latency
 //! so that the interruption lands midway; every wait is bounded.
 
-use crate::harness::TestEnv;
+use crate::harness::{services_with_routes, TestEnv};
 use kongsync_sim::{FaultRule, Faults};
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::JoinHandle;
@@ -19,18 +18,6 @@ const STEPS: usize = 3 * SERVICES;
 const LANDED: usize = 60;
 /// The longest any wait of these tests may take.
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// `SERVICES` services, each with a route and a route plugin.
-fn state() -> String {
-    let mut out = String::from("_format_version: \"3.0\"\nservices:\n");
-    for i in 0..SERVICES {
-        let _ = write!(
-            out,
-            "- name: s{i}\n  host: h{i}.internal\n  routes:\n  - name: r{i}\n    paths: [/r{i}]\n    plugins:\n    - name: cors\n"
-        );
-    }
-    out
-}
 
 /// Every PUT takes 40 ms, so the sync lasts seconds, not milliseconds.
 fn slow_writes(env: &TestEnv) {
@@ -155,7 +142,7 @@ fn converges_without_duplicates(env: &TestEnv) {
 #[test]
 fn a_sync_killed_midway_converges_on_the_next_run_with_no_duplicates() {
     let env = TestEnv::new();
-    env.write("kong.yaml", &state());
+    env.write("kong.yaml", &services_with_routes(SERVICES));
     slow_writes(&env);
     let mut sync = Background::sync(&env);
     sync.wait_for_writes(&env, LANDED);
@@ -170,7 +157,7 @@ fn a_sync_killed_midway_converges_on_the_next_run_with_no_duplicates() {
 #[test]
 fn ctrl_c_stops_new_steps_reports_those_not_started_and_a_rerun_converges() {
     let env = TestEnv::new();
-    env.write("kong.yaml", &state());
+    env.write("kong.yaml", &services_with_routes(SERVICES));
     slow_writes(&env);
     let mut sync = Background::sync(&env);
     sync.wait_for_writes(&env, LANDED);

@@ -231,3 +231,17 @@ pub fn example_for_konnect() -> String {
     let end = example.find("    mtls_auth_credentials:").expect("mTLS credentials follow it");
     format!("{}{}", &example[..start], &example[end..])
 }
+
+/// A state file of `n` services, each with a route and a `cors` plugin on the route: 3n entities
+/// in chains of three.
+pub fn services_with_routes(n: usize) -> String {
+    use std::fmt::Write;
+    let mut out = String::from("_format_version: \"3.0\"\nservices:\n");
+    for i in 0..n {
+        let _ = write!(
+            out,
+            "- name: s{i}\n  host: h{i}.internal\n  routes:\n  - name: r{i}\n    paths: [/r{i}]\n    plugins:\n    - name: cors\n"
+        );
+    }
+    out
+}
