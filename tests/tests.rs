@@ -35,3 +35,5 @@ mod scope;
 mod render;
 // Interruptions: a sync killed (SIGKILL) or interrupted (SIGINT) midway converges when re-run.
 mod interrupt;
+// Hostile or mistaken input (repeated keys, devices, deep nesting, own settings, empty tags, usage) sends nothing.
+mod input;

@@ -261,3 +261,30 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 0)]
     pub data_plane_delay: u64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn env_names(command: &clap::Command, out: &mut std::collections::BTreeSet<String>) {
+        for arg in command.get_arguments() {
+            if let Some(name) = arg.get_env().and_then(|e| e.to_str()) {
+                out.insert(name.to_string());
+            }
+        }
+        for sub in command.get_subcommands() {
+            env_names(sub, out);
+        }
+    }
+
+    /// The state files' templates refuse exactly the variables the flags read (see `OWN_SETTINGS`).
+    #[test]
+    fn every_variable_a_flag_reads_is_closed_to_templates() {
+        let mut read = std::collections::BTreeSet::new();
+        env_names(&Cli::command(), &mut read);
+        let closed: std::collections::BTreeSet<String> =
+            kongsync_state::file::OWN_SETTINGS.iter().map(|s| s.to_string()).collect();
+        assert_eq!(read, closed);
+    }
+}

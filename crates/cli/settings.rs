@@ -201,7 +201,7 @@ pub fn connection(global: &GlobalArgs, file: &Meta) -> anyhow::Result<Connection
         },
         rate_limit,
         workspace: one_workspace(workspace.as_deref(), file.workspace.as_deref())?,
-        scope: scope(select_tags, &file.select_tags, *skip_consumers)?,
+        scope: scope(select_tags, std::env::var_os(SELECT_TAG_VAR).is_some(), &file.select_tags, *skip_consumers)?,
         max_in_flight: kongsync_state::api::client::DEFAULT_MAX_IN_FLIGHT,
     })
 }
@@ -306,10 +306,20 @@ fn one_workspace(flag: Option<&str>, file: Option<&str>) -> anyhow::Result<Optio
     }
 }
 
+/// The variable `--select-tag` reads.
+const SELECT_TAG_VAR: &str = "KONGSYNC_SELECT_TAG";
+
 /// The select tags of the run: from `--select-tag` or `_info.select_tags`, which must agree when both
 /// are given (as sets), so that the files and the command line never manage different scopes.
-fn scope(flag: &[String], file: &[String], skip_consumers: bool) -> anyhow::Result<Scope> {
-    let mut from_flag: Vec<String> = flag.iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+///
+/// An empty or blank tag is refused, never dropped: dropping it would turn a scoped run into one that
+/// manages (and deletes) everything on the gateway. clap reads an empty variable as no value at all, so
+/// `env_set` says whether the variable was set even when `flag` came back empty.
+fn scope(flag: &[String], env_set: bool, file: &[String], skip_consumers: bool) -> anyhow::Result<Scope> {
+    if flag.iter().any(|t| t.trim().is_empty()) || (flag.is_empty() && env_set) {
+        bail!("--select-tag (or {SELECT_TAG_VAR}) names an empty tag: a run is scoped by non-empty tags, or not at all")
+    }
+    let mut from_flag: Vec<String> = flag.iter().map(|t| t.trim().to_string()).collect();
     from_flag.sort();
     from_flag.dedup();
     let mut from_file = file.to_vec();
@@ -441,5 +451,15 @@ mod tests {
         assert!(settings(&["--select-tag", "y"], &file).is_err());
         let s = settings(&["--select-tag", "b,a", "--skip-consumers"], &Meta::default()).unwrap();
         assert_eq!(s.scope, Scope { select_tags: vec!["a".into(), "b".into()], skip_consumers: true });
+    }
+
+    #[test]
+    fn empty_select_tags_are_refused_not_dropped() {
+        for given in [&["--select-tag", ""][..], &["--select-tag", "  "], &["--select-tag", "a,"]] {
+            let e = settings(given, &Meta::default()).unwrap_err();
+            assert!(e.to_string().contains("empty tag"), "{given:?}: {e}");
+        }
+        assert!(scope(&[], true, &[], false).is_err(), "an empty KONGSYNC_SELECT_TAG is refused");
+        assert_eq!(scope(&[], false, &[], false).unwrap().select_tags, Vec::<String>::new());
     }
 }

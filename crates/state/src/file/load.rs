@@ -1,12 +1,21 @@
 //! Finding and parsing state files: files, directories walked recursively (`.yaml`, `.yml`, `.json`,
 //! any case, in sorted order so that the merge is deterministic) and `-` for standard input; each
-//! rendered through the environment template and parsed as YAML (JSON is YAML too).
+//! rendered through the environment template and parsed as YAML, or as strict JSON for a `.json` file.
+//!
+//! Only regular files are read (a FIFO or `/dev/zero` named by mistake would block or never end), reads
+//! stop at [`MAX_FILE_BYTES`], directory walks report symlink loops, and a repeated key is an error.
 
+use super::strict::{duplicate_key, duplicate_line, too_deep, Strict, MAX_FLOW_DEPTH};
 use super::template;
 use super::Diagnostic;
 use serde_json::Value;
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// The largest state file read: far above a million entities' worth of YAML, far below what would
+/// exhaust the machine.
+pub const MAX_FILE_BYTES: u64 = 2 << 30;
 
 /// One parsed file.
 #[derive(Debug)]
@@ -27,13 +36,16 @@ pub fn collect(args: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
             files.push(arg.clone());
         } else if arg.is_dir() {
             let before = files.len();
-            walk(arg, &mut files, &mut errors);
+            walk(arg, &mut HashSet::new(), &mut files, &mut errors);
             if files.len() == before {
                 errors
                     .push(Diagnostic::file(&arg.display().to_string(), "directory holds no .yaml, .yml or .json file"));
             }
         } else if arg.exists() {
-            files.push(arg.clone());
+            match not_regular(arg) {
+                None => files.push(arg.clone()),
+                Some(why) => errors.push(Diagnostic::file(&arg.display().to_string(), why)),
+            }
         } else {
             errors.push(Diagnostic::file(&arg.display().to_string(), "no such file or directory"));
         }
@@ -45,7 +57,29 @@ pub fn collect(args: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     }
 }
 
-fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
+/// Why `path` is not read as a state file: it is not a regular file (after following symlinks).
+fn not_regular(path: &Path) -> Option<&'static str> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => None,
+        Ok(_) => Some("not a regular file (a FIFO, socket or device): state files must be regular files"),
+        // An unreadable file is reported when it is read, with the system's reason.
+        Err(_) => None,
+    }
+}
+
+/// Walks `dir`; `ancestors` holds the real paths of the directories above it, so a symlink that leads
+/// back into one of them is reported instead of followed forever.
+fn walk(dir: &Path, ancestors: &mut HashSet<PathBuf>, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
+    let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if !ancestors.insert(real.clone()) {
+        let message = format!("symlink loop: this directory leads back to {}", real.display());
+        return errors.push(Diagnostic::file(&dir.display().to_string(), message));
+    }
+    walk_entries(dir, ancestors, files, errors);
+    ancestors.remove(&real);
+}
+
+fn walk_entries(dir: &Path, ancestors: &mut HashSet<PathBuf>, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
@@ -56,9 +90,12 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
     paths.sort();
     for p in paths {
         if p.is_dir() {
-            walk(&p, files, errors);
+            walk(&p, ancestors, files, errors);
         } else if is_state_file(&p) {
-            files.push(p);
+            match not_regular(&p) {
+                None => files.push(p),
+                Some(why) => errors.push(Diagnostic::file(&p.display().to_string(), why)),
+            }
         }
     }
 }
@@ -71,16 +108,23 @@ fn is_state_file(p: &Path) -> bool {
 /// Reads, renders and parses one file; `lookup` resolves environment variables.
 pub fn parse(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Document, Vec<Diagnostic>> {
     let name = path.display().to_string();
-    let mut text = String::new();
-    let read = if path.as_os_str() == "-" {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
-    } else {
-        std::fs::read_to_string(path).map(|t| text = t)
-    };
-    if let Err(e) = read {
-        return Err(vec![Diagnostic::file(&name, format!("cannot read: {e}"))]);
-    }
+    let text = read_bounded(path).map_err(|message| vec![Diagnostic::file(&name, message)])?;
     parse_text(&name, &text, lookup)
+}
+
+/// The text of `path` (`-`: standard input), refused past [`MAX_FILE_BYTES`] or when it is not UTF-8.
+fn read_bounded(path: &Path) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!("larger than {} MiB; refused", MAX_FILE_BYTES >> 20));
+    }
+    String::from_utf8(bytes).map_err(|e| format!("cannot read: not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
 }
 
 /// Renders and parses the text of one file.
@@ -98,18 +142,31 @@ pub fn parse_text(
     if rendered.text.trim().is_empty() {
         return Ok(Document { name: name.to_string(), content: Value::Null, env_values: rendered.values });
     }
+    if let Some(line) = too_deep(&rendered.text, MAX_FLOW_DEPTH) {
+        let message = format!("nested deeper than {MAX_FLOW_DEPTH} levels of `[` and `{{`; refused");
+        return Err(vec![Diagnostic { position: Some(line.to_string()), ..Diagnostic::file(name, message) }]);
+    }
     if name.to_ascii_lowercase().ends_with(".json") {
         // YAML accepts what JSON does not (a trailing comma, say): a .json file is held to JSON.
-        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&rendered.text) {
-            let position = Some(format!("{}:{}", e.line(), e.column()));
-            let message = e.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-            return Err(vec![Diagnostic { position, ..Diagnostic::file(name, format!("invalid JSON: {message}")) }]);
-        }
+        return match serde_json::from_str::<Strict>(&rendered.text) {
+            Ok(Strict(content)) => Ok(Document { name: name.to_string(), content, env_values: rendered.values }),
+            Err(e) => {
+                let position = Some(format!("{}:{}", e.line(), e.column()));
+                let message = e.to_string();
+                let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+                Err(vec![Diagnostic { position, ..Diagnostic::file(name, format!("invalid JSON: {message}")) }])
+            }
+        };
     }
-    let content: Value = serde_yaml::from_str(&rendered.text).map_err(|e| {
+    let content = serde_yaml::from_str::<Strict>(&rendered.text).map(|s| s.0).map_err(|e| {
         let e = later_document_error(&rendered.text).unwrap_or(e);
-        let position = e.location().map(|l| format!("{}:{}", l.line(), l.column()));
+        let mut position = e.location().map(|l| format!("{}:{}", l.line(), l.column()));
+        let shown = e.to_string();
+        if let (Some(key), Some(l)) = (duplicate_key(&shown), e.location()) {
+            if let Some(line) = duplicate_line(&rendered.text, l.line(), l.column(), key) {
+                position = Some(line.to_string());
+            }
+        }
         // serde_yaml appends the position to its message; it is shown separately.
         let message = e.to_string();
         let message = message.split(" at line ").next().unwrap_or(&message).to_string();
@@ -125,7 +182,7 @@ fn later_document_error(text: &str) -> Option<serde_yaml::Error> {
     // A syntax error repeats for every following document: the first two are enough.
     serde_yaml::Deserializer::from_str(text)
         .take(2)
-        .find_map(|doc| <Value as serde::Deserialize>::deserialize(doc).err())
+        .find_map(|doc| <Strict as serde::Deserialize>::deserialize(doc).err())
         .filter(|e| e.location().is_some())
 }
 
@@ -148,6 +205,50 @@ mod tests {
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].position.as_deref(), Some("3:1"));
         assert!(errs[0].message.contains("document start"), "{}", errs[0].message);
+    }
+
+    #[test]
+    fn devices_and_fifos_are_refused_before_reading() {
+        let errs = collect(&[PathBuf::from("/dev/zero")]).err().unwrap_or_default();
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].message.contains("not a regular file"), "{}", errs[0].message);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_loop_is_reported_as_one() {
+        let dir = std::env::temp_dir().join(format!("kongsync-loop-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("sub")).ok();
+        std::fs::write(dir.join("kong.yaml"), "services: []\n").ok();
+        std::os::unix::fs::symlink(&dir, dir.join("sub/back")).ok();
+        let errs = collect(std::slice::from_ref(&dir)).err().unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].message.starts_with("symlink loop"), "{}", errs[0].message);
+        assert!(errs[0].file.ends_with("sub/back"), "{}", errs[0].file);
+    }
+
+    #[test]
+    fn a_repeated_key_names_file_line_and_key() {
+        let errs = parse_text("k.yaml", "services: []\nroutes: []\nservices:\n- name: a\n", &|_| None)
+            .err()
+            .unwrap_or_default();
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].message.contains("duplicate key `services`"), "{}", errs[0].message);
+        assert_eq!(errs[0].position.as_deref().and_then(|p| p.split(':').next()), Some("3"));
+        let errs = parse_text("k.json", "{\"services\": [],\n \"services\": []}", &|_| None).err().unwrap_or_default();
+        assert!(errs[0].message.starts_with("invalid JSON: duplicate key `services`"), "{}", errs[0].message);
+        assert_eq!(errs[0].position.as_deref().and_then(|p| p.split(':').next()), Some("2"));
+    }
+
+    #[test]
+    fn deep_nesting_fails_at_once() {
+        let started = std::time::Instant::now();
+        let errs = parse_text("k.yaml", &"[".repeat(200_000), &|_| None).err().unwrap_or_default();
+        assert!(errs[0].message.contains("nested deeper than"), "{}", errs[0].message);
+        // Not a timing assertion of speed, a guard against the minutes-long parse it replaced.
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
     }
 
     #[test]

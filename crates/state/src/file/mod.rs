@@ -8,13 +8,15 @@ mod flatten;
 mod load;
 mod normalize;
 mod resolve;
+mod strict;
 mod template;
 #[cfg(test)]
 mod tests;
 
 pub use diagnostic::Diagnostic;
-pub use load::{collect, parse_text, Document};
+pub use load::{collect, parse_text, Document, MAX_FILE_BYTES};
 pub use resolve::is_id_only;
+pub use template::OWN_SETTINGS;
 
 use crate::layout::TOP_LEVEL;
 use crate::{Meta, State};
@@ -229,8 +231,11 @@ fn check_info(
     for (k, v) in info {
         match k.as_str() {
             "select_tags" => {
-                let tags: Option<Vec<String>> =
-                    v.as_array().map(|a| a.iter().filter_map(|t| t.as_str().map(str::to_string)).collect());
+                // A tag that is not a non-blank string is refused, never dropped: dropping the only one
+                // would make the run unscoped, and it would then manage everything on the gateway.
+                let tags: Option<Vec<String>> = v.as_array().and_then(|a| {
+                    a.iter().map(|t| t.as_str().filter(|t| !t.trim().is_empty()).map(str::to_string)).collect()
+                });
                 match tags {
                     Some(mut t) if !t.is_empty() => {
                         t.sort();
@@ -246,7 +251,7 @@ fn check_info(
                         }
                     }
                     Some(_) => {}
-                    None => err("`_info.select_tags` must be a list of strings".into()),
+                    None => err("`_info.select_tags` must be a list of non-empty strings".into()),
                 }
             }
             "defaults" => {

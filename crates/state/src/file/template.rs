@@ -22,6 +22,33 @@ pub struct TemplateError {
 
 const PREFIXES: [&str; 2] = ["DECK_", "KONGSYNC_"];
 
+/// The variables kongsync reads as its own settings. A state file may not read them: otherwise a file
+/// could copy the admin token into a tag on the gateway while every output shows `<redacted>`. The CLI's
+/// tests hold this list equal to the variables its flags read.
+pub const OWN_SETTINGS: &[&str] = &[
+    "KONGSYNC_CA_CERT",
+    "KONGSYNC_HEADERS",
+    "KONGSYNC_KONG_ADDR",
+    "KONGSYNC_KONNECT_ADDR",
+    "KONGSYNC_KONNECT_CONTROL_PLANE_ID",
+    "KONGSYNC_KONNECT_CONTROL_PLANE_NAME",
+    "KONGSYNC_KONNECT_REGION",
+    "KONGSYNC_KONNECT_TOKEN",
+    "KONGSYNC_KONNECT_TOKEN_FILE",
+    "KONGSYNC_NO_COLOR",
+    "KONGSYNC_PARALLELISM",
+    "KONGSYNC_QUIET",
+    "KONGSYNC_RATE_LIMIT",
+    "KONGSYNC_SELECT_TAG",
+    "KONGSYNC_SKIP_CONSUMERS",
+    "KONGSYNC_TIMEOUT",
+    "KONGSYNC_TLS_CLIENT_CERT",
+    "KONGSYNC_TLS_CLIENT_KEY",
+    "KONGSYNC_TLS_SERVER_NAME",
+    "KONGSYNC_TLS_SKIP_VERIFY",
+    "KONGSYNC_WORKSPACE",
+];
+
 /// Renders `text`, looking variables up with `lookup`. Every problem is reported.
 pub fn render(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Rendered, Vec<TemplateError>> {
     if !text.contains("${{") {
@@ -71,6 +98,11 @@ fn expand(expr: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String,
         .ok_or_else(|| format!("unsupported template expression `{head}`: expected `env \"DECK_NAME\"`"))?;
     if !PREFIXES.iter().any(|p| name.starts_with(p)) {
         return Err(format!("environment variable `{name}` must start with `DECK_` or `KONGSYNC_`"));
+    }
+    if OWN_SETTINGS.contains(&name) {
+        return Err(format!(
+            "environment variable `{name}` is one of kongsync's own settings and cannot be read by a state file"
+        ));
     }
     let mut value = lookup(name).ok_or_else(|| format!("environment variable `{name}` is not set"))?;
     for stage in stages {
@@ -136,6 +168,15 @@ mod tests {
                 "3: `DECK_HOST` is not an integer",
             ]
         );
+    }
+
+    #[test]
+    fn kongsyncs_own_settings_are_not_readable() {
+        let secret = |name: &str| (name == "KONGSYNC_KONNECT_TOKEN").then(|| "kpat_secret".to_string());
+        let errors = render("tags: [${{ env \"KONGSYNC_KONNECT_TOKEN\" }}]\n", &secret).err().unwrap_or_default();
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("kongsync's own settings"), "{}", errors[0].message);
+        assert!(!errors[0].message.contains("kpat_secret"));
     }
 
     #[test]

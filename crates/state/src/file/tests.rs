@@ -102,6 +102,18 @@ fn conflicting_settings_name_both_files() {
 }
 
 #[test]
+fn select_tags_that_are_not_non_empty_strings_are_refused() {
+    for tags in ["[42]", "['']", "[team, ' ']", "team"] {
+        let text = format!("{V3}_info:\n  select_tags: {tags}\nservices: []\n");
+        assert_eq!(
+            messages(&[("k.yaml", &text)]),
+            ["k.yaml: `_info.select_tags` must be a list of non-empty strings"],
+            "{tags}"
+        );
+    }
+}
+
+#[test]
 fn an_unidentifiable_entity_is_reported_once() {
     let text = format!("{V3}consumers:\n- tags: [a]\n  keyauth_credentials:\n  - tags: [b]\n");
     assert_eq!(
