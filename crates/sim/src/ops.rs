@@ -366,12 +366,19 @@ fn set_snis(ctx: &mut Ctx, cert: Uuid, names: &[String]) {
     }
 }
 
-/// DELETE: at the top level 204 also when the row is absent (`kong/db/dao/init.lua:1294-1296`), under a
-/// parent 404 when the row is absent or hangs elsewhere (`kong/api/endpoints.lua:692-712`); restrict
+/// DELETE: at the top level 204 also when the row is absent (`kong/db/dao/init.lua:1294-1296`); Kong
+/// answers 404 under a parent when the row is absent or hangs elsewhere (`kong/api/endpoints.lua:692-712`),
+/// which the caller asks for with `absent_is_404`; restrict
 /// answers 400 code 4, cascade removes children.
-pub fn delete(store: &mut Store, def: &EntityDef, key: &str, scope: Option<Scope>) -> ApiResult<()> {
+pub fn delete(
+    store: &mut Store,
+    def: &EntityDef,
+    key: &str,
+    scope: Option<Scope>,
+    absent_is_404: bool,
+) -> ApiResult<()> {
     let Some(id) = find(store, def, key, scope)? else {
-        return if scope.is_some() { Err(ApiError::not_found()) } else { Ok(()) };
+        return if absent_is_404 { Err(ApiError::not_found()) } else { Ok(()) };
     };
     if def.name == "certificates" {
         // The certificate DAO deletes the SNIs before the certificate itself (kong-schemas.md §0.6).

@@ -125,15 +125,20 @@ fn entity(
     match req.method.as_str() {
         "GET" if def.name == "consumer_groups" && scope.is_none() => membership::get_group(ctx.store, key),
         "GET" => ops::get(ctx.store, def, key, scope).map(|v| Reply::json(200, v)),
-        "DELETE" => ops::delete(ctx.store, def, key, scope).map(|()| Reply::empty(204)),
+        // Konnect's description lists only 204 for nested deletes (absent rows included).
+        "DELETE" => {
+            let absent_is_404 = flavor == Flavor::Kong && scope.is_some();
+            ops::delete(ctx.store, def, key, scope, absent_is_404).map(|()| Reply::empty(204))
+        }
         m => {
             let mut v = verb(m, flavor)?;
             if v == Verb::Post {
                 return Err(ApiError::method_not_allowed());
             }
-            if def.name == "targets" && scope.is_some() && v == Verb::Put {
+            if flavor == Flavor::Kong && def.name == "targets" && scope.is_some() && v == Verb::Put {
                 // PUT on a target is an update of the row found under the upstream, never an upsert
                 // (kong/api/routes/upstreams.lua:219-221 and update_target_cb at :60-68, 3.5.0).
+                // Konnect's description calls the same PUT an upsert, and it stays one there.
                 v = Verb::Patch;
             }
             ok(ops::write(ctx, def, scope, v, Some(key), req.json()?))
