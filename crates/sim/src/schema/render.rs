@@ -110,13 +110,7 @@ pub fn entity(def: &EntityDef) -> Value {
 /// `GET /schemas/plugins/{name}`: only the fields the plugin declares (consumer override, protocols,
 /// config), as Kong's plugin subschema endpoint does.
 pub fn plugin(p: &PluginDef) -> Value {
-    let mut fields = Vec::new();
-    if p.no_consumer {
-        fields.push(json!({"consumer": {"type": "foreign", "reference": "consumers", "eq": null}}));
-    }
-    fields.push(json!({ "protocols": field(&p.protocols) }));
-    fields.push(json!({ "config": field(&p.config) }));
-    json!({ "fields": fields, "entity_checks": [] })
+    json!({ "fields": fields_json(&p.declared_fields()), "entity_checks": [] })
 }
 
 #[cfg(test)]
