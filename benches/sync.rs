@@ -97,7 +97,7 @@ fn main() {
         }
     }
     let limit = 500.0;
-    let faults = Faults { rules: vec![latency()], rate_limit: Some(limit) };
+    let faults = Faults { rules: vec![latency()], rate_limit: Some(limit), ..Faults::default() };
     let (create, update, statuses) = runtime.block_on(run(&desired, 32, faults, Some(limit * 0.95)));
     let throttled = statuses.iter().filter(|s| **s == 429).count();
     println!(

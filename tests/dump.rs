@@ -51,7 +51,7 @@ pub fn seed(env: &TestEnv, root: &str) {
 
 #[test]
 fn dumps_are_nested_like_decks_private_and_deterministic() {
-    let env = TestEnv::new();
+    let env = TestEnv::enterprise();
     seed(&env, "");
     let out = env.kongsync(&["dump"]);
     out.success();
@@ -257,7 +257,7 @@ fn dumps_are_nested_like_decks_private_and_deterministic() {
 
 #[test]
 fn a_dump_is_a_valid_state_file() {
-    let env = TestEnv::new();
+    let env = TestEnv::enterprise();
     seed(&env, "");
     env.kongsync(&["dump", "-o", "dumped.yaml"]).success();
     let out = env.run(&["validate", "dumped.yaml"], &[], None);
@@ -272,7 +272,7 @@ fn a_dump_is_a_valid_state_file() {
 
 #[test]
 fn json_to_standard_output() {
-    let env = TestEnv::new();
+    let env = TestEnv::enterprise();
     seed(&env, "");
     let out = env.kongsync(&["dump", "-o", "-", "--format", "json"]);
     out.success();
@@ -305,7 +305,7 @@ fn lists_are_read_in_pages_of_1000() {
 
 #[test]
 fn select_tags_and_skip_consumers_narrow_the_dump() {
-    let env = TestEnv::new();
+    let env = TestEnv::enterprise();
     seed(&env, "");
     let out = env.kongsync(&["dump", "-o", "-", "--format", "json", "--select-tag", "team-a"]);
     out.success();
@@ -376,13 +376,13 @@ fn without_passwords(dump: &str) -> String {
 
 #[test]
 fn a_dump_synced_to_an_empty_gateway_dumps_the_same() {
-    let first = TestEnv::new();
+    let first = TestEnv::enterprise();
     first.write("kong.yaml", &repo_file("examples/state/kong.yaml"));
     first.kongsync(&["sync", "kong.yaml"]).success();
     first.kongsync(&["dump", "-o", "dump.yaml"]).success();
     let dumped = first.read("dump.yaml");
 
-    let second = TestEnv::new();
+    let second = TestEnv::enterprise();
     second.write("kong.yaml", &dumped);
     second.kongsync(&["validate", "kong.yaml"]).success();
     second.kongsync(&["sync", "kong.yaml"]).success();
@@ -394,7 +394,7 @@ fn a_dump_synced_to_an_empty_gateway_dumps_the_same() {
 #[test]
 fn reads_retry_through_429s_503s_and_dropped_connections() {
     use kongsync_sim::{FaultRule, Faults};
-    let env = TestEnv::new();
+    let env = TestEnv::enterprise();
     env.write("kong.yaml", &repo_file("examples/state/kong.yaml"));
     env.kongsync(&["sync", "kong.yaml"]).success();
     env.kongsync(&["dump", "-o", "clean.yaml"]).success();

@@ -72,7 +72,7 @@ fn put_state(env: &TestEnv, root: &str) {
 
 #[test]
 fn files_and_the_live_gateway_hash_alike() {
-    let env = TestEnv::new();
+    let env = TestEnv::enterprise();
     env.write("kong.yaml", STATE);
     let files = env.run(&["hash"], &[], None);
     files.success();

@@ -344,7 +344,7 @@ consumers:
 - username: bob
 "#;
     for (first, second) in [(by_consumer, by_group), (by_group, by_consumer)] {
-        let env = TestEnv::new();
+        let env = TestEnv::enterprise();
         converges(&env, first);
         env.write("kong.yaml", second);
         assert_no_change(&env);

@@ -168,7 +168,10 @@ fn test_env(env: &TestEnv, recipe: &[(String, String)]) -> Vec<(String, String)>
 
 /// Runs the invocations in order in one directory; returns the commands this build does not have yet.
 fn run_all(invocations: &[Invocation]) -> Vec<String> {
-    let env = TestEnv::with_config(|c| c.control_planes = vec!["production".to_string()]);
+    let env = TestEnv::with_config(|c| {
+        c.control_planes = vec!["production".to_string()];
+        c.edition = kongsync_sim::Edition::Enterprise;
+    });
     // The recipes target Konnect as well as Kong: the example as a Konnect user has it.
     env.write("kong/kong.yaml", &crate::harness::example_for_konnect());
     let mut unwired = Vec::new();

@@ -13,7 +13,7 @@ fn position(log: &[String], method: &str, part: &str) -> usize {
 
 #[test]
 fn the_example_syncs_and_then_nothing_differs_for_any_kind() {
-    let env = TestEnv::new();
+    let env = TestEnv::enterprise();
     env.write("kong.yaml", &repo_file("examples/state/kong.yaml"));
     env.kongsync(&["sync", "kong.yaml"]).success();
     let diff = env.kongsync(&["diff", "kong.yaml", "--exit-code"]);

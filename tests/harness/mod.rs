@@ -53,6 +53,12 @@ impl TestEnv {
         TestEnv::with_config(|_| {})
     }
 
+    /// A fresh simulator imitating Kong Enterprise (consumer groups, mTLS credentials), for tests whose
+    /// files have them: Kong OSS 3.5, the simulator's default, has neither.
+    pub fn enterprise() -> TestEnv {
+        TestEnv::with_config(|c| c.edition = kongsync_sim::Edition::Enterprise)
+    }
+
     /// A fresh simulator, configured by `configure` first (extra control planes, faults, ...).
     pub fn with_config(configure: impl FnOnce(&mut SimConfig)) -> TestEnv {
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

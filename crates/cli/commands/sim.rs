@@ -32,6 +32,8 @@ fn config(global: &GlobalArgs, args: &SimArgs) -> anyhow::Result<kongsync_sim::S
         seed: *seed,
         faults: faults(*latency_ms, *error_rate, global.rate_limit),
         data_plane_delay: Duration::from_secs(*data_plane_delay),
+        // `sim --edition` is the lead's to wire; until then the simulator's default (community).
+        edition: defaults.edition,
     })
 }
 
@@ -53,7 +55,7 @@ fn faults(latency_ms: u64, error_rate: f64, rate_limit: Option<f64>) -> Faults {
     if latency.is_some() {
         rules.push(FaultRule { latency_ms: latency, ..FaultRule::default() });
     }
-    Faults { rules, rate_limit }
+    Faults { rules, rate_limit, rate_limit_per_minute: None }
 }
 
 #[cfg(test)]

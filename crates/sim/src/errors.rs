@@ -129,12 +129,16 @@ impl ApiError {
         ApiError::db(400, 10, &format!("invalid unique {field}"), msg, None)
     }
     pub fn invalid_tags(detail: &str) -> ApiError {
+        ApiError::invalid_option("tags", detail)
+    }
+    /// Code 11 on one option (`kong/db/errors.lua:441-475`): details under `options`, not `fields`.
+    pub fn invalid_option(option: &str, detail: &str) -> ApiError {
         ApiError::db(
             400,
             11,
             "invalid options",
-            format!("invalid option (tags: {detail})"),
-            Some(json!({ "tags": detail })),
+            format!("invalid option ({option}: {detail})"),
+            Some(json!({ option: detail })),
         )
     }
     pub fn unresolved(field: &str, key: &str, value: &str, parent: &str) -> ApiError {

@@ -1,7 +1,9 @@
 //! Fault injection: per method and path pattern, fixed or random latency, a share of 5xx answers, 429
-//! with `Retry-After`, dropped connections and "fail the Nth matching request", plus a global request
-//! rate limit answering 429 the way Konnect does. Every random draw comes from one generator seeded
-//! by `SimConfig::seed`, so a sequential run is reproducible.
+//! with `Retry-After`, dropped connections and "fail the Nth matching request", plus two global
+//! limits: a requests-per-second bucket, and a per-minute budget that announces itself the way Kong's
+//! rate-limiting plugin (which fronts Konnect's API) does, in `RateLimit-*` and `X-RateLimit-*-Minute`
+//! headers with `Retry-After` on 429. Every random draw comes from one generator seeded by
+//! `SimConfig::seed`, so a sequential run is reproducible.
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -16,6 +18,8 @@ pub struct Faults {
     pub rules: Vec<FaultRule>,
     /// Requests per second; requests beyond it get 429 with `Retry-After`.
     pub rate_limit: Option<f64>,
+    /// Requests per wall-clock minute, announced on every answer; requests beyond it get 429.
+    pub rate_limit_per_minute: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -85,13 +89,45 @@ fn glob(p: &[u8], s: &[u8]) -> bool {
     p[pi..].iter().all(|c| *c == b'*')
 }
 
-/// The live fault state: the rules, per-rule counters, the seeded generator and the rate bucket.
+/// What the per-minute budget says about one request: the values of Kong's rate-limiting headers
+/// (kong/plugins/rate-limiting/handler.lua:147-195, 3.5.0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub limit: u64,
+    /// What is left after this request (0 when it is refused).
+    pub remaining: u64,
+    /// Seconds until the window ends, at least 1 (handler.lua:178).
+    pub reset: u64,
+    pub exceeded: bool,
+}
+
+impl Budget {
+    /// The headers every answer carries, plus `Retry-After` when the request is refused.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        let mut h = vec![
+            ("RateLimit-Limit", self.limit.to_string()),
+            ("RateLimit-Remaining", self.remaining.to_string()),
+            ("RateLimit-Reset", self.reset.to_string()),
+            ("X-RateLimit-Limit-Minute", self.limit.to_string()),
+            ("X-RateLimit-Remaining-Minute", self.remaining.to_string()),
+        ];
+        if self.exceeded {
+            h.push(("Retry-After", self.reset.to_string()));
+        }
+        h
+    }
+}
+
+/// The live fault state: the rules, per-rule counters, the seeded generator, the rate bucket and the
+/// per-minute window.
 pub struct FaultEngine {
     faults: Faults,
     counters: Vec<u64>,
     rng: StdRng,
     bucket: f64,
     last_refill: Instant,
+    /// The current minute (seconds since the epoch at its start) and the requests counted in it.
+    window: (u64, u64),
 }
 
 impl FaultEngine {
@@ -106,6 +142,7 @@ impl FaultEngine {
             rng: StdRng::seed_from_u64(seed ^ 0x5eed_fa17),
             bucket,
             last_refill: Instant::now(),
+            window: (0, 0),
         }
     }
 
@@ -113,7 +150,27 @@ impl FaultEngine {
         self.counters = vec![0; faults.rules.len()];
         self.bucket = faults.rate_limit.unwrap_or(0.0).max(1.0);
         self.last_refill = Instant::now();
+        self.window = (0, 0);
         self.faults = faults;
+    }
+
+    /// Counts a request against the per-minute budget at wall-clock time `now` (seconds since the
+    /// epoch). Windows are whole UTC minutes, as the plugin's timestamps are; a refused request is not
+    /// counted (the plugin increments only after letting a request through, handler.lua:191-206).
+    pub fn budget(&mut self, now: f64) -> Option<Budget> {
+        let limit = self.faults.rate_limit_per_minute?;
+        let now = now.max(0.0);
+        let start = (now as u64) / 60 * 60;
+        if self.window.0 != start {
+            self.window = (start, 0);
+        }
+        let reset = (60 - (now - start as f64).floor() as u64).max(1);
+        let used = self.window.1;
+        if used >= limit {
+            return Some(Budget { limit, remaining: 0, reset, exceeded: true });
+        }
+        self.window.1 += 1;
+        Some(Budget { limit, remaining: limit - used - 1, reset, exceeded: false })
     }
 
     pub fn faults(&self) -> &Faults {
@@ -179,7 +236,7 @@ mod tests {
     fn deterministic_with_seed() {
         let faults = Faults {
             rules: vec![FaultRule { error_rate: 0.5, fail_nth: Some(3), ..Default::default() }],
-            rate_limit: None,
+            ..Default::default()
         };
         let run = |seed| {
             let mut e = FaultEngine::new(faults.clone(), seed);
@@ -188,5 +245,20 @@ mod tests {
         assert_eq!(run(7), run(7));
         assert_eq!(run(7)[2], Decision::Status { status: 503, retry_after: None });
         assert!(run(7).contains(&Decision::Pass));
+    }
+
+    // kong/plugins/rate-limiting/handler.lua:157-195 (3.5.0): remaining counts this request, reset is
+    // the rest of the minute (at least 1), a refused request carries Retry-After and is not counted.
+    #[test]
+    fn per_minute_budget_announces_itself() {
+        let mut e = FaultEngine::new(Faults { rate_limit_per_minute: Some(2), ..Default::default() }, 0);
+        let t = 1_700_000_020.5; // 40.5 s into the minute that starts at 1_699_999_980
+        assert_eq!(e.budget(t), Some(Budget { limit: 2, remaining: 1, reset: 20, exceeded: false }));
+        assert_eq!(e.budget(t + 1.0), Some(Budget { limit: 2, remaining: 0, reset: 19, exceeded: false }));
+        let refused = e.budget(t + 19.2).unwrap();
+        assert_eq!(refused, Budget { limit: 2, remaining: 0, reset: 1, exceeded: true });
+        assert!(refused.headers().contains(&("Retry-After", "1".to_string())));
+        assert_eq!(e.budget(t + 19.6).map(|b| b.exceeded), Some(false), "a new minute, a new budget");
+        assert_eq!(FaultEngine::new(Faults::default(), 0).budget(t), None);
     }
 }

@@ -37,20 +37,20 @@ pub fn prepare(def: &EntityDef, body: &mut Map<String, Value>, fill: bool) -> Ap
                 body.insert("strip_path".into(), json!(false));
             }
         }
-        "upstreams" if !fill => {
-            // A PATCH that sets only `hash_on` also moves `algorithm` (kong-schemas.md §2.5); full bodies
-            // (POST/PUT, which clients send complete) keep the algorithm they carry.
-            if let (Some(h), false) = (body.get("hash_on").and_then(Value::as_str), body.contains_key("algorithm")) {
-                let algo = if h == "none" { "round-robin" } else { "consistent-hashing" };
-                body.insert("algorithm".into(), json!(algo));
-            }
-        }
+        "upstreams" => upstream_shorthands(body),
         "keyauth_credentials" => {
+            // `ttl` is a DAO option, not a field: an integer 0..=1e8, else 400 code 11
+            // (kong/api/endpoints.lua:149-153, kong/db/dao/init.lua:193-198, 3.5.0).
             if let Some(ttl) = body.remove("ttl") {
                 match ttl.as_f64() {
-                    Some(n) if (0.0..=100_000_000.0).contains(&n) => extras.ttl = Some(ttl),
+                    Some(n) if (0.0..=DAO_MAX_TTL).contains(&n) && n.fract() == 0.0 => extras.ttl = Some(ttl),
                     None if ttl.is_null() => {}
-                    _ => return Err(ApiError::field("ttl", "value should be between 0 and 100000000")),
+                    _ => {
+                        return Err(ApiError::invalid_option(
+                            "ttl",
+                            &format!("must be an integer between 0 and {}", DAO_MAX_TTL as u64),
+                        ))
+                    }
                 }
             }
         }
@@ -64,14 +64,43 @@ pub fn prepare(def: &EntityDef, body: &mut Map<String, Value>, fill: bool) -> Ap
     Ok(extras)
 }
 
+/// `kong.constants.DATABASE.DAO_MAX_TTL` (kong/constants.lua:196, 3.5.0).
+const DAO_MAX_TTL: f64 = 1e8;
+
+/// Upstreams' `shorthand_fields`, applied on every write before anything else, in their order
+/// (kong/db/schema/entities/upstreams.lua:302-345, run by kong/db/schema/init.lua:1656-1680): an
+/// `algorithm` of least-connections or latency sets `hash_on` to null; then a `hash_on` that is present
+/// (possibly just nulled) rewrites: null becomes `none`, `none` forces round-robin, anything else
+/// forces consistent-hashing. So `{algorithm: least-connections, hash_on: none}` stays least-connections,
+/// while `{algorithm: consistent-hashing, hash_on: none}` becomes round-robin.
+fn upstream_shorthands(body: &mut Map<String, Value>) {
+    if let Some(Value::String(a)) = body.get("algorithm") {
+        if a == "least-connections" || a == "latency" {
+            body.insert("hash_on".into(), Value::Null);
+        }
+    }
+    match body.get("hash_on") {
+        Some(Value::Null) => {
+            body.insert("hash_on".into(), json!("none"));
+        }
+        Some(Value::String(h)) => {
+            let algorithm = if h == "none" { "round-robin" } else { "consistent-hashing" };
+            body.insert("algorithm".into(), json!(algorithm));
+        }
+        _ => {}
+    }
+}
+
 fn parse_snis(v: &Value) -> ApiResult<Vec<String>> {
     let items = match v {
         Value::Null => return Ok(Vec::new()),
-        Value::Array(a) => a,
+        Value::Array(a) => a.clone(),
+        // A single name is a list of one (kong/api/routes/certificates.lua:80-89).
+        Value::String(_) => vec![v.clone()],
         _ => return Err(ApiError::field("snis", "expected an array")),
     };
     let mut out: Vec<String> = Vec::new();
-    for item in items {
+    for item in &items {
         let Some(name) = item.as_str() else { return Err(ApiError::field("snis", "expected a string")) };
         validators::wildcard_host(item).map_err(|e| ApiError::field("snis", e))?;
         if out.iter().any(|n| n == name) {

@@ -6,9 +6,10 @@ use crate::errors::ApiError;
 use crate::http::{Reply, Req};
 use crate::ops::Ctx;
 use crate::router::{self, Flavor};
-use crate::schema::{render, Registry};
+use crate::schema::{render, Registry, Surface};
 use crate::state::State;
 use crate::validate::{normalize, Gen, Mode};
+use crate::Edition;
 use serde_json::{json, Map, Value};
 
 /// Kong's node id for this simulator (fixed so that dumps are stable).
@@ -17,20 +18,21 @@ const NODE_ID: &str = "5a1f0000-0000-4000-8000-00000000c0de";
 pub fn handle(state: &mut State, req: &Req, now: f64) -> Reply {
     let segs: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     let method = req.method.as_str();
+    let surface = state.kong_surface();
     let result = match (method, segs.as_slice()) {
         ("GET" | "HEAD", []) => Ok(Reply::json(200, info(state))),
         ("GET", ["status"]) => Ok(Reply::json(200, status(state))),
         ("GET", ["schemas", "plugins", name]) => plugin_schema(name),
-        ("POST", ["schemas", "plugins", "validate"]) => validate(state, "plugins", req, now),
-        ("GET", ["schemas", name]) => entity_schema(name),
-        ("POST", ["schemas", name, "validate"]) => validate(state, name, req, now),
+        ("POST", ["schemas", "plugins", "validate"]) => validate(state, surface, "plugins", req, now),
+        ("GET", ["schemas", name]) => entity_schema(surface, name),
+        ("POST", ["schemas", name, "validate"]) => validate(state, surface, name, req, now),
         ("GET", ["clustering", "data-planes"]) => Ok(Reply::json(200, data_planes(state))),
         ("GET", ["workspaces"]) => Ok(Reply::json(200, json!({"data": [workspace()], "next": null}))),
         ("GET", ["workspaces", "default"]) => Ok(Reply::json(200, workspace())),
         (_, [] | ["status"] | ["schemas", ..] | ["clustering", ..]) => Err(ApiError::method_not_allowed()),
         _ => {
             let before = state.kong.store.version;
-            let mut ctx = Ctx { store: &mut state.kong.store, gen: Gen { rng: &mut state.rng, now } };
+            let mut ctx = Ctx { store: &mut state.kong.store, gen: Gen { rng: &mut state.rng, now }, surface };
             let r = router::route(&mut ctx, Flavor::Kong, req, &req.segments, "");
             if state.kong.store.version != before {
                 state.kong.changed_at = std::time::Instant::now();
@@ -40,7 +42,18 @@ pub fn handle(state: &mut State, req: &Req, now: f64) -> Reply {
         }
     };
     let reply = result.unwrap_or_else(|e| Reply::kong_error(&e));
-    reply.with_header("Server", "kong/3.5.0").with_header("Access-Control-Allow-Origin", "*")
+    reply
+        .with_header("Server", format!("kong/{}", version(state.edition)))
+        .with_header("Access-Control-Allow-Origin", "*")
+}
+
+/// The version `GET /` reports: Kong OSS's `meta._VERSION` (kong/meta.lua, 3.5.0), and Enterprise's
+/// four-part version with its suffix, which go-kong looks for to tell the editions apart.
+fn version(edition: Edition) -> &'static str {
+    match edition {
+        Edition::Community => "3.5.0",
+        Edition::Enterprise => "3.5.0.0-enterprise-edition",
+    }
 }
 
 fn workspace() -> Value {
@@ -63,10 +76,10 @@ fn info(state: &State) -> Value {
     enabled.sort();
     enabled.dedup();
     let names: Vec<&str> = reg.plugins.iter().map(|p| p.name).collect();
-    json!({
+    // 3.5.0's `GET /` has no `edition` field (kong/api/routes/kong.lua:130-146); Enterprise's has one.
+    let mut out = json!({
         "tagline": "Welcome to kong",
-        "version": "3.5.0",
-        "edition": "community",
+        "version": version(state.edition),
         "hostname": "kongsync-sim",
         "node_id": NODE_ID,
         "lua_version": "LuaJIT 2.1.0-20231117",
@@ -86,7 +99,11 @@ fn info(state: &State) -> Value {
             "portal": false,
             "rbac": "off",
         },
-    })
+    });
+    if state.edition == Edition::Enterprise {
+        out["edition"] = json!("enterprise");
+    }
+    out
 }
 
 fn status(state: &State) -> Value {
@@ -99,10 +116,10 @@ fn status(state: &State) -> Value {
     })
 }
 
-fn entity_schema(name: &str) -> Result<Reply, ApiError> {
+fn entity_schema(surface: Surface, name: &str) -> Result<Reply, ApiError> {
     let reg = Registry::get();
-    match reg.entity(name).filter(|d| !d.name.starts_with("consumer_group_consumers")) {
-        Some(def) => Ok(Reply::json(200, render::entity(def))),
+    match reg.served(surface, name).filter(|d| !d.name.starts_with("consumer_group_consumers")) {
+        Some(def) => Ok(Reply::json(200, render::entity(def, reg.fields(surface, def.name)))),
         None => Ok(Reply::json(404, json!({"message": format!("No entity named '{name}'")}))),
     }
 }
@@ -115,17 +132,23 @@ fn plugin_schema(name: &str) -> Result<Reply, ApiError> {
 }
 
 /// `POST /schemas/{entity}/validate`: defaults and field checks only, no database checks.
-pub(crate) fn validate(state: &mut State, name: &str, req: &Req, now: f64) -> Result<Reply, ApiError> {
+pub(crate) fn validate(
+    state: &mut State,
+    surface: Surface,
+    name: &str,
+    req: &Req,
+    now: f64,
+) -> Result<Reply, ApiError> {
     let reg = Registry::get();
     let def = reg
-        .entity(name)
+        .served(surface, name)
         .ok_or_else(|| ApiError::Message { status: 404, message: format!("No entity named '{name}'") })?;
     let Value::Object(mut body) = req.json()? else { return Err(ApiError::bad_request("Cannot parse JSON body")) };
     crate::hooks::prepare(def, &mut body, true)?;
     let (fields, check) = if def.name == "plugins" {
         let pname = body.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
-        match (reg.plugin(&pname), reg.plugin_fields.get(pname.as_str())) {
-            (Some(p), Some(f)) => (f.as_slice(), p.check),
+        match (reg.plugin(&pname), reg.plugin_fields(surface, &pname)) {
+            (Some(p), Some(f)) => (f, p.check),
             _ => {
                 return Err(ApiError::field(
                     "name",
@@ -134,7 +157,7 @@ pub(crate) fn validate(state: &mut State, name: &str, req: &Req, now: f64) -> Re
             }
         }
     } else {
-        (def.fields.as_slice(), def.check)
+        (reg.fields(surface, def.name), def.check)
     };
     let mut gen = Gen { rng: &mut state.rng, now };
     normalize(fields, &body, Mode::Fill, check, &mut gen).map_err(ApiError::schema_violation)?;

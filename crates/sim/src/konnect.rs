@@ -8,7 +8,7 @@ use crate::errors::ApiError;
 use crate::http::{problem, Reply, Req};
 use crate::ops::Ctx;
 use crate::router::{self, Flavor};
-use crate::schema::{render, Registry};
+use crate::schema::{render, Registry, Surface};
 use crate::state::{ControlPlane, State};
 use crate::validate::Gen;
 use base64::Engine;
@@ -122,14 +122,14 @@ fn control_plane(state: &mut State, req: &Req, now: f64) -> Reply {
         },
         ("POST", ["core-entities", "schemas", name, "validate"]) => {
             let name = if *name == "plugins" { "plugins".to_string() } else { name.replace('-', "_") };
-            crate::kong::validate(state, &name, req, now).unwrap_or_else(|e| problem(&e, 0))
+            crate::kong::validate(state, Surface::Konnect, &name, req, now).unwrap_or_else(|e| problem(&e, 0))
         }
         (_, ["core-entities", ..]) => {
             let base = format!("/v2/{}/{}/core-entities", segs[1], cp_key);
             let State { cps, rng, dirty, .. } = state;
             let cp = &mut cps[cp_idx];
             let before = cp.store.version;
-            let mut ctx = Ctx { store: &mut cp.store, gen: Gen { rng, now } };
+            let mut ctx = Ctx { store: &mut cp.store, gen: Gen { rng, now }, surface: Surface::Konnect };
             let result = router::route(&mut ctx, Flavor::Konnect, req, &req.segments[4..], &base);
             if cp.store.version != before {
                 cp.changed_at = std::time::Instant::now();

@@ -38,6 +38,38 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+/// Which Kong Gateway the Admin API imitates. Konnect control planes always have Enterprise's kinds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Edition {
+    /// Kong OSS 3.5.0: no consumer groups, no mTLS credentials, plugins without `consumer_group`.
+    #[default]
+    Community,
+    /// Kong Enterprise 3.5.0.0: consumer groups and their plugins, mTLS credentials.
+    Enterprise,
+}
+
+impl Edition {
+    /// The value `--edition` takes (`community`, `enterprise`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Edition::Community => "community",
+            Edition::Enterprise => "enterprise",
+        }
+    }
+}
+
+impl std::str::FromStr for Edition {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Edition, String> {
+        match s {
+            "community" => Ok(Edition::Community),
+            "enterprise" => Ok(Edition::Enterprise),
+            other => Err(format!("unknown edition `{other}` (expected community or enterprise)")),
+        }
+    }
+}
+
 /// How to run the simulator.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -54,6 +86,8 @@ pub struct SimConfig {
     pub faults: Faults,
     /// How long the configuration must be unchanged before data planes report its hash.
     pub data_plane_delay: Duration,
+    /// The Kong edition of the Admin API at `/` (Konnect is unaffected).
+    pub edition: Edition,
 }
 
 impl Default for SimConfig {
@@ -66,6 +100,7 @@ impl Default for SimConfig {
             seed: 0,
             faults: Faults::default(),
             data_plane_delay: Duration::ZERO,
+            edition: Edition::Community,
         }
     }
 }
@@ -138,7 +173,7 @@ fn save_shared(shared: &Shared) -> Result<(), SimError> {
 
 /// Binds, spawns the server and returns at once.
 pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
-    let mut st = state::State::new(config.seed, &config.control_planes, config.data_plane_delay);
+    let mut st = state::State::new(config.seed, &config.control_planes, config.data_plane_delay, config.edition);
     if let Some(path) = &config.data_file {
         load(&mut st, path)?;
     }

@@ -6,16 +6,17 @@
 
 use crate::errors::{ApiError, ApiResult};
 use crate::hooks;
-use crate::schema::{EntityCheck, EntityDef, Field, OnDelete, Registry};
+use crate::schema::{EntityCheck, EntityDef, Fields, OnDelete, Registry, Surface};
 use crate::store::{cache_key_of, fk_id, Store};
 use crate::validate::{deep_merge, normalize, Gen, Mode};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-/// The store plus the request's generator and clock.
+/// The store plus the request's generator, clock and the surface whose tables apply.
 pub struct Ctx<'a> {
     pub store: &'a mut Store,
     pub gen: Gen<'a>,
+    pub surface: Surface,
 }
 
 /// A nested path's parent: rows must reference `parent` through `field`.
@@ -36,21 +37,25 @@ fn in_scope(row: &Value, scope: Option<Scope>) -> bool {
     scope.is_none_or(|s| fk_id(row.get(s.field)) == Some(s.parent))
 }
 
-/// Resolves the last URL segment to an existing row's id (`None` when absent). Errors: a non-UUID key
-/// where the entity has no endpoint key (code 1), or an endpoint-key value its validator rejects (code 10).
-pub fn find(store: &Store, def: &EntityDef, key: &str, scope: Option<Scope>) -> ApiResult<Option<Uuid>> {
+fn is_uuid_key(key: &str) -> bool {
+    key.len() == 36 && Uuid::parse_str(key).is_ok()
+}
+
+/// Resolves a URL key to the id of an existing row, wherever it hangs (`None` when absent). A UUID is
+/// the primary key; otherwise the kind's endpoint key, except that targets and ACLs are named within
+/// their parent (`kong/api/routes/upstreams.lua:92-101`, `kong/plugins/acl/api.lua:15-36`) and a
+/// certificate is named by one of its SNIs (`kong/api/routes/certificates.lua:18-36`). Errors: a
+/// non-UUID key where the kind has no endpoint key (code 1), or an endpoint-key value its validator
+/// rejects (code 10).
+pub fn locate(store: &Store, def: &EntityDef, key: &str, scope: Option<Scope>) -> ApiResult<Option<Uuid>> {
     let coll = store.coll(def.name);
-    let id = if let Ok(id) =
-        Uuid::parse_str(key).map_err(|_| ()).and_then(|u| if key.len() == 36 { Ok(u) } else { Err(()) })
-    {
-        Some(id)
+    let id = if is_uuid_key(key) {
+        Uuid::parse_str(key).ok()
     } else {
         match (def.name, scope) {
-            // Targets and ACLs are named within their parent (cache keys upstream+target, consumer+group).
             ("targets", Some(s)) => coll.find_cache_key(&format!("targets:{}:{key}", s.parent)),
             ("acls", Some(s)) => coll.find_cache_key(&format!("acls:{}:{key}", s.parent)),
             ("certificates", _) => {
-                // A non-UUID certificate key is an SNI name (kong-schemas.md §2.7).
                 let sni = store.coll("snis").find_unique("name", &json!(key));
                 sni.and_then(|s| store.get("snis", &s)).and_then(|r| fk_id(r.get("certificate")))
             }
@@ -63,7 +68,18 @@ pub fn find(store: &Store, def: &EntityDef, key: &str, scope: Option<Scope>) -> 
             }
         }
     };
-    Ok(id.filter(|id| coll.get(id).is_some_and(|r| in_scope(r, scope))))
+    Ok(id.filter(|id| coll.get(id).is_some()))
+}
+
+/// `locate`, keeping only a row under `scope`. A certificate named by an SNI that does not exist is
+/// 404 "SNI not found" rather than absent (`kong/api/routes/certificates.lua:30-31`); only PUT, which
+/// goes through `locate`, creates one.
+pub fn find(store: &Store, def: &EntityDef, key: &str, scope: Option<Scope>) -> ApiResult<Option<Uuid>> {
+    let id = locate(store, def, key, scope)?;
+    if id.is_none() && def.name == "certificates" && !is_uuid_key(key) {
+        return Err(ApiError::Message { status: 404, message: "SNI not found".into() });
+    }
+    Ok(id.filter(|id| store.get(def.name, id).is_some_and(|r| in_scope(r, scope))))
 }
 
 pub fn get(store: &Store, def: &EntityDef, key: &str, scope: Option<Scope>) -> ApiResult<Value> {
@@ -72,22 +88,25 @@ pub fn get(store: &Store, def: &EntityDef, key: &str, scope: Option<Scope>) -> A
     Ok(hooks::view(store, def, row))
 }
 
-/// The field table and entity check for a write: a plugin's own when `def` is plugins.
-type FieldTable = &'static [(&'static str, Field)];
-
-fn fields_for(def: &EntityDef, row: &Map<String, Value>) -> ApiResult<(FieldTable, Option<EntityCheck>)> {
+/// The field table and entity check for a write, as `surface` has them: a plugin's own when `def`
+/// is plugins.
+fn fields_for(
+    surface: Surface,
+    def: &EntityDef,
+    row: &Map<String, Value>,
+) -> ApiResult<(&'static Fields, Option<EntityCheck>)> {
     let reg = Registry::get();
-    let def: &'static EntityDef = reg.entity(def.name).ok_or_else(ApiError::not_found)?;
+    let generic = reg.fields(surface, def.name);
     if def.name != "plugins" {
-        return Ok((&def.fields, def.check));
+        return Ok((generic, def.check));
     }
     let name = match row.get("name") {
         Some(Value::String(n)) => n.as_str(),
         // Missing or invalid names fail in the generic table's validation.
-        _ => return Ok((&def.fields, None)),
+        _ => return Ok((generic, None)),
     };
-    match (reg.plugin(name), reg.plugin_fields.get(name)) {
-        (Some(p), Some(fields)) => Ok((fields.as_slice(), p.check)),
+    match (reg.plugin(name), reg.plugin_fields(surface, name)) {
+        (Some(p), Some(fields)) => Ok((fields, p.check)),
         _ => Err(ApiError::field(
             "name",
             format!("plugin '{name}' not enabled; add it to the 'plugins' configuration property"),
@@ -96,9 +115,14 @@ fn fields_for(def: &EntityDef, row: &Map<String, Value>) -> ApiResult<(FieldTabl
 }
 
 /// Turns `{"name": ...}`-style foreign references into `{"id": ...}` (code 13 when nothing matches).
-fn resolve_foreign(store: &Store, def: &EntityDef, body: &mut Map<String, Value>) -> ApiResult<()> {
+/// Fields the surface does not have are left for validation to refuse as unknown.
+fn resolve_foreign(store: &Store, surface: Surface, def: &EntityDef, body: &mut Map<String, Value>) -> ApiResult<()> {
     let reg = Registry::get();
+    let known = reg.fields(surface, def.name);
     for (field, parent, _) in def.foreign_fields() {
+        if !known.iter().any(|(n, _)| *n == field) {
+            continue;
+        }
         let Some(Value::Object(obj)) = body.get(field) else { continue };
         if obj.contains_key("id") {
             continue;
@@ -117,6 +141,11 @@ fn resolve_foreign(store: &Store, def: &EntityDef, body: &mut Map<String, Value>
 }
 
 /// POST, PUT or PATCH. `key` is the URL key (None for POST). Returns the status and the entity view.
+///
+/// Under a parent (`scope`), POST and PUT set the parent reference from the URL, and PUT upserts the
+/// row its key names wherever it hangs, moving it under this parent (`kong/api/endpoints.lua:510-536`);
+/// PATCH needs the row under this parent and sets the reference only when the body has none
+/// (`kong/api/endpoints.lua:611-637`).
 pub fn write(
     ctx: &mut Ctx,
     def: &EntityDef,
@@ -129,7 +158,11 @@ pub fn write(
     // Locate the row the URL names.
     let existing: Option<(Uuid, Value)> = match key {
         None => None,
-        Some(k) => find(ctx.store, def, k, scope)?.and_then(|id| ctx.store.get(def.name, &id).map(|r| (id, r.clone()))),
+        Some(k) => {
+            let id =
+                if verb == Verb::Put { locate(ctx.store, def, k, scope)? } else { find(ctx.store, def, k, scope)? };
+            id.and_then(|id| ctx.store.get(def.name, &id).map(|r| (id, r.clone())))
+        }
     };
     if verb == Verb::Patch && existing.is_none() {
         let k = key.unwrap_or_default();
@@ -141,18 +174,27 @@ pub fn write(
             _ => ApiError::not_found(),
         });
     }
-    let extras = hooks::prepare(def, &mut body, verb != Verb::Patch)?;
+    let mut extras = hooks::prepare(def, &mut body, verb != Verb::Patch)?;
     if let Some(s) = scope {
-        body.insert(s.field.to_string(), json!({"id": s.parent.to_string()}));
+        if verb != Verb::Patch || !body.contains_key(s.field) {
+            body.insert(s.field.to_string(), json!({"id": s.parent.to_string()}));
+        }
     }
-    resolve_foreign(ctx.store, def, &mut body)?;
+    resolve_foreign(ctx.store, ctx.surface, def, &mut body)?;
     // The URL key wins over the body: a UUID sets `id`, a name sets the endpoint-key field.
     if let (Some(k), Verb::Put) = (key, verb) {
-        if Uuid::parse_str(k).is_ok() && k.len() == 36 {
+        if is_uuid_key(k) {
             body.insert("id".into(), json!(k.to_lowercase()));
         } else {
             match def.name {
-                "certificates" => {}
+                "certificates" => {
+                    // PUT by SNI name: the name joins the SNIs the body lists (certificates.lua:63-89).
+                    if let Some(names) = extras.snis.as_mut() {
+                        if !names.iter().any(|n| n == k) {
+                            names.push(k.to_string());
+                        }
+                    }
+                }
                 "acls" => {
                     body.entry("group").or_insert_with(|| json!(k));
                 }
@@ -182,17 +224,17 @@ pub fn write(
                 }
                 p
             };
-            let (fields, _) = fields_for(def, &probe)?;
+            let (fields, _) = fields_for(ctx.surface, def, &probe)?;
             deep_merge(&mut merged, &Value::Object(body.clone()), Some(fields));
             if let Some(m) = merged.as_object_mut() {
                 m.remove("updated_at");
             }
             let merged = merged.as_object().cloned().unwrap_or_default();
-            let (fields, check) = fields_for(def, &merged)?;
+            let (fields, check) = fields_for(ctx.surface, def, &merged)?;
             normalize(fields, &merged, Mode::Update, check, &mut ctx.gen).map_err(ApiError::schema_violation)?
         }
         _ => {
-            let (fields, check) = fields_for(def, &body)?;
+            let (fields, check) = fields_for(ctx.surface, def, &body)?;
             normalize(fields, &body, Mode::Fill, check, &mut ctx.gen).map_err(ApiError::schema_violation)?
         }
     };
@@ -222,15 +264,7 @@ pub fn write(
     if verb == Verb::Post && ctx.store.get(def.name, &id).is_some() {
         return Err(ApiError::primary_key_violation(&id.to_string()));
     }
-    if verb == Verb::Put
-        && existing.is_none()
-        && def.name == "targets"
-        && key.is_some_and(|k| Uuid::parse_str(k).is_err())
-    {
-        // Kong 3.5: PUT /upstreams/{u}/targets/{target} updates only (kong-schemas.md §2.6).
-        return Err(ApiError::not_found());
-    }
-    check_unique(ctx.store, def, id, &row)?;
+    check_unique(ctx.store, ctx.surface, def, id, &row)?;
     check_foreign(ctx.store, def, &row)?;
     if let Some(names) = &extras.snis {
         check_snis(ctx.store, id, names)?;
@@ -247,7 +281,7 @@ pub fn write(
     if def.name == "certificates" {
         match (&extras.snis, verb) {
             (Some(names), _) => set_snis(ctx, id, names),
-            // PUT without `snis` drops the certificate's SNIs; PATCH leaves them.
+            // PUT without `snis` drops the certificate's SNIs (certificates.lua:92-94); PATCH leaves them.
             (None, Verb::Put) => set_snis(ctx, id, &[]),
             _ => {}
         }
@@ -256,13 +290,14 @@ pub fn write(
     Ok((status, hooks::view(ctx.store, def, &row)))
 }
 
-fn check_unique(store: &Store, def: &EntityDef, id: Uuid, row: &Map<String, Value>) -> ApiResult<()> {
+fn check_unique(store: &Store, surface: Surface, def: &EntityDef, id: Uuid, row: &Map<String, Value>) -> ApiResult<()> {
     let coll = store.coll(def.name);
+    let known = Registry::get().fields(surface, def.name);
     if let Some(key) = cache_key_of(def, row) {
         if coll.find_cache_key(&key).is_some_and(|other| other != id) {
             let mut fields = Map::new();
             for f in def.cache_key.unwrap_or(&[]) {
-                if def.has_field(f) {
+                if known.iter().any(|(n, _)| n == f) {
                     fields.insert((*f).to_string(), row.get(*f).cloned().unwrap_or(Value::Null));
                 }
             }
@@ -331,9 +366,20 @@ fn set_snis(ctx: &mut Ctx, cert: Uuid, names: &[String]) {
     }
 }
 
-/// DELETE: 204 also when the row is absent; restrict answers 400 code 4, cascade removes children.
-pub fn delete(store: &mut Store, def: &EntityDef, key: &str, scope: Option<Scope>) -> ApiResult<()> {
-    let Some(id) = find(store, def, key, scope)? else { return Ok(()) };
+/// DELETE: at the top level 204 also when the row is absent (`kong/db/dao/init.lua:1294-1296`); Kong
+/// answers 404 under a parent when the row is absent or hangs elsewhere (`kong/api/endpoints.lua:692-712`),
+/// which the caller asks for with `absent_is_404`; restrict
+/// answers 400 code 4, cascade removes children.
+pub fn delete(
+    store: &mut Store,
+    def: &EntityDef,
+    key: &str,
+    scope: Option<Scope>,
+    absent_is_404: bool,
+) -> ApiResult<()> {
+    let Some(id) = find(store, def, key, scope)? else {
+        return if absent_is_404 { Err(ApiError::not_found()) } else { Ok(()) };
+    };
     if def.name == "certificates" {
         // The certificate DAO deletes the SNIs before the certificate itself (kong-schemas.md §0.6).
         if let Some(sdef) = Registry::get().entity("snis") {

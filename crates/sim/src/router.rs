@@ -8,7 +8,7 @@ use crate::http::{Reply, Req};
 use crate::list;
 use crate::membership;
 use crate::ops::{self, Ctx, Scope, Verb};
-use crate::schema::{EntityDef, Registry};
+use crate::schema::{EntityDef, Registry, Surface};
 use serde_json::{json, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,29 +36,26 @@ const NESTED: &[(&str, &str, &str, &str)] = &[
     ("key-sets", "keys", "keys", "set"),
 ];
 
-/// The top-level collection served at `segment`, if this flavour serves it.
-pub fn collection(flavor: Flavor, segment: &str) -> Option<&'static EntityDef> {
+/// The top-level collection served at `segment`, if this flavour and surface serve it.
+pub fn collection(flavor: Flavor, surface: Surface, segment: &str) -> Option<&'static EntityDef> {
     if segment.starts_with('_') {
         return None;
     }
     let def = Registry::get().by_path(segment)?;
-    match flavor {
-        // Kong 3.5 serves targets only under their upstream (`/targets` is 404).
-        Flavor::Kong if def.name == "targets" => None,
-        Flavor::Kong => def.on_kong.then_some(def),
-        Flavor::Konnect => def.on_konnect.then_some(def),
+    // Kong 3.5 serves targets only under their upstream (`/targets/:targets` is disabled,
+    // kong/api/routes/targets.lua, 3.5.0).
+    if flavor == Flavor::Kong && def.name == "targets" {
+        return None;
     }
+    def.surfaces.has(surface).then_some(def)
 }
 
-fn nested(flavor: Flavor, parent_path: &str, segment: &str) -> Option<(&'static EntityDef, &'static str)> {
+fn nested(surface: Surface, parent_path: &str, segment: &str) -> Option<(&'static EntityDef, &'static str)> {
     let (_, _, child, field) = NESTED.iter().find(|(p, s, _, _)| *p == parent_path && *s == segment)?;
-    let def = Registry::get().entity(child)?;
-    // A kind the flavour does not serve is not served nested either (Konnect has no OAuth2).
-    let served = match flavor {
-        Flavor::Kong => def.on_kong,
-        Flavor::Konnect => def.on_konnect,
-    };
-    served.then_some((def, *field))
+    // A kind the surface does not serve is not served nested either (Konnect has no OAuth2, Kong OSS
+    // no consumer groups).
+    let def = Registry::get().served(surface, child)?;
+    Some((def, *field))
 }
 
 fn ok(result: ApiResult<(u16, Value)>) -> ApiResult<Reply> {
@@ -78,7 +75,7 @@ fn verb(method: &str, flavor: Flavor) -> ApiResult<Verb> {
 /// (empty for Kong, `/v2/control-planes/{id}/core-entities` for Konnect).
 pub fn route(ctx: &mut Ctx, flavor: Flavor, req: &Req, segs: &[String], base: &str) -> ApiResult<Reply> {
     let Some(first) = segs.first() else { return Err(ApiError::not_found()) };
-    let def = collection(flavor, first).ok_or_else(ApiError::not_found)?;
+    let def = collection(flavor, ctx.surface, first).ok_or_else(ApiError::not_found)?;
     let method = req.method.as_str();
     match segs.len() {
         1 => match method {
@@ -128,19 +125,21 @@ fn entity(
     match req.method.as_str() {
         "GET" if def.name == "consumer_groups" && scope.is_none() => membership::get_group(ctx.store, key),
         "GET" => ops::get(ctx.store, def, key, scope).map(|v| Reply::json(200, v)),
-        "DELETE" => ops::delete(ctx.store, def, key, scope).map(|()| Reply::empty(204)),
+        // Konnect's description lists only 204 for nested deletes (absent rows included).
+        "DELETE" => {
+            let absent_is_404 = flavor == Flavor::Kong && scope.is_some();
+            ops::delete(ctx.store, def, key, scope, absent_is_404).map(|()| Reply::empty(204))
+        }
         m => {
-            let v = verb(m, flavor)?;
+            let mut v = verb(m, flavor)?;
             if v == Verb::Post {
                 return Err(ApiError::method_not_allowed());
             }
-            if let (Some(_), Verb::Put) = (scope, v) {
-                // A nested PUT on a row that belongs to another parent is 404, not a move.
-                if let Some(id) = ops::find(ctx.store, def, key, None)? {
-                    if ops::find(ctx.store, def, key, scope)? != Some(id) {
-                        return Err(ApiError::not_found());
-                    }
-                }
+            if flavor == Flavor::Kong && def.name == "targets" && scope.is_some() && v == Verb::Put {
+                // PUT on a target is an update of the row found under the upstream, never an upsert
+                // (kong/api/routes/upstreams.lua:219-221 and update_target_cb at :60-68, 3.5.0).
+                // Konnect's description calls the same PUT an upsert, and it stays one there.
+                v = Verb::Patch;
             }
             ok(ops::write(ctx, def, scope, v, Some(key), req.json()?))
         }
@@ -154,13 +153,13 @@ fn sub(ctx: &mut Ctx, flavor: Flavor, def: &EntityDef, req: &Req, segs: &[String
         ("consumer_groups", "consumers") => {
             return membership::group_route(ctx, req, pkey, segs.get(3), &format!("{base}/{}", segs[..3].join("/")))
         }
-        ("consumers", "consumer_groups") => {
+        ("consumers", "consumer_groups") if Registry::get().served(ctx.surface, "consumer_groups").is_some() => {
             return membership::consumer_route(ctx, req, pkey, segs.get(3), &format!("{base}/{}", segs[..3].join("/")))
         }
         _ => {}
     }
     let parent = ops::find(ctx.store, def, pkey, None)?.ok_or_else(ApiError::not_found)?;
-    if let Some((child, field)) = nested(flavor, def.path, seg) {
+    if let Some((child, field)) = nested(ctx.surface, def.path, seg) {
         let scope = Scope { field, parent };
         let path = format!("{base}/{}", segs[..3].join("/"));
         if segs.len() == 3 {
@@ -183,17 +182,51 @@ fn sub(ctx: &mut Ctx, flavor: Flavor, def: &EntityDef, req: &Req, segs: &[String
         }
         return entity(ctx, flavor, child, Some(scope), &segs[3], req);
     }
-    // `/routes/{r}/service`-style reads of the referenced entity.
     if segs.len() == 3 {
-        if let Some((_, parent_name, _)) = def.foreign_fields().find(|(f, _, _)| *f == seg) {
-            if method != "GET" {
-                return Err(ApiError::method_not_allowed());
-            }
-            let row = ctx.store.get(def.name, &parent).ok_or_else(ApiError::not_found)?;
-            let target = crate::store::fk_id(row.get(seg)).ok_or_else(ApiError::not_found)?;
-            let pdef = Registry::get().entity(parent_name).ok_or_else(ApiError::not_found)?;
-            return ops::get(ctx.store, pdef, &target.to_string(), None).map(|v| Reply::json(200, v));
+        let known = Registry::get().fields(ctx.surface, def.name);
+        if let Some((_, parent_name, _)) =
+            def.foreign_fields().find(|(f, _, _)| *f == seg && known.iter().any(|(n, _)| n == f))
+        {
+            let pdef = Registry::get().served(ctx.surface, parent_name).ok_or_else(ApiError::not_found)?;
+            return referenced(ctx, flavor, def, parent, seg, pdef, req);
         }
     }
     Err(ApiError::not_found())
+}
+
+/// `/routes/{r}/service`-style endpoints on the entity a row references (`kong/api/endpoints.lua`
+/// `is_foreign_entity_endpoint`): GET reads it, PATCH updates it (:603-609), PUT upserts it and, when
+/// the row referenced nothing, points the row at a new one (:522-562), DELETE is 405 (:683-690); each
+/// 404 when the row references nothing (PUT excepted).
+fn referenced(
+    ctx: &mut Ctx,
+    flavor: Flavor,
+    def: &EntityDef,
+    row_id: uuid::Uuid,
+    field: &str,
+    pdef: &'static EntityDef,
+    req: &Req,
+) -> ApiResult<Reply> {
+    let row = ctx.store.get(def.name, &row_id).ok_or_else(ApiError::not_found)?;
+    let target = crate::store::fk_id(row.get(field));
+    match (req.method.as_str(), target) {
+        ("GET", Some(t)) => ops::get(ctx.store, pdef, &t.to_string(), None).map(|v| Reply::json(200, v)),
+        ("DELETE", Some(_)) => Err(ApiError::method_not_allowed()),
+        ("GET" | "DELETE", None) => Err(ApiError::not_found()),
+        (m, target) => {
+            let v = verb(m, flavor)?;
+            match (v, target) {
+                (Verb::Post, _) => Err(ApiError::method_not_allowed()),
+                (Verb::Patch, None) => Err(ApiError::not_found()),
+                (v, Some(t)) => ok(ops::write(ctx, pdef, None, v, Some(&t.to_string()), req.json()?)),
+                (_, None) => {
+                    let new_id = ctx.gen.uuid().to_string();
+                    let (status, created) = ops::write(ctx, pdef, None, Verb::Put, Some(&new_id), req.json()?)?;
+                    let patch = json!({ field: {"id": new_id} });
+                    ops::write(ctx, def, None, Verb::Patch, Some(&row_id.to_string()), patch)?;
+                    Ok(Reply::json(status, created))
+                }
+            }
+        }
+    }
 }

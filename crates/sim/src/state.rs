@@ -2,7 +2,7 @@
 //! (each with its own store), the simulated data planes, and the seeded generator. Also the hybrid-mode
 //! model: the export a control plane hashes (`config-hash.md`) and when data planes pick it up.
 
-use crate::schema::{Kind, Registry};
+use crate::schema::{Kind, Registry, Surface};
 use crate::store::Store;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -100,10 +100,12 @@ pub struct State {
     pub delay: Duration,
     /// Bumped on every change that persistence should save.
     pub dirty: u64,
+    /// The Kong edition the Admin API at `/` imitates.
+    pub edition: crate::Edition,
 }
 
 impl State {
-    pub fn new(seed: u64, extra_cps: &[String], delay: Duration) -> State {
+    pub fn new(seed: u64, extra_cps: &[String], delay: Duration, edition: crate::Edition) -> State {
         let mut cps = vec![ControlPlane::new("default")];
         for name in extra_cps {
             if !cps.iter().any(|c| &c.name == name) {
@@ -118,6 +120,15 @@ impl State {
             seed,
             delay,
             dirty: 0,
+            edition,
+        }
+    }
+
+    /// The tables the Kong Admin API follows.
+    pub fn kong_surface(&self) -> Surface {
+        match self.edition {
+            crate::Edition::Community => Surface::Community,
+            crate::Edition::Enterprise => Surface::Enterprise,
         }
     }
 

@@ -77,14 +77,21 @@ async fn fixture(s: &Sim, root: &str) -> Fixture {
     create("route", "/services/svc/routes", json!({"name": "rt", "paths": ["/a"]})).await;
     create("consumer", "/consumers", json!({"username": "bob"})).await;
     create("eve", "/consumers", json!({"username": "eve"})).await;
-    create("group", "/consumer_groups", json!({"name": "gold"})).await;
-    create("silver", "/consumer_groups", json!({"name": "silver"})).await;
-    let (st, _) = s.post(&format!("{root}/consumer_groups/gold/consumers"), json!({"consumer": "bob"})).await;
-    assert_eq!(st, 201);
+    // Consumer groups and mTLS credentials exist on Konnect, not on Kong OSS 3.5 (whose description
+    // has none of their paths either).
+    let enterprise = !root.is_empty();
+    if enterprise {
+        create("group", "/consumer_groups", json!({"name": "gold"})).await;
+        create("silver", "/consumer_groups", json!({"name": "silver"})).await;
+        let (st, _) = s.post(&format!("{root}/consumer_groups/gold/consumers"), json!({"consumer": "bob"})).await;
+        assert_eq!(st, 201);
+    }
     create("plugin_service", "/services/svc/plugins", json!({"name": "correlation-id"})).await;
     create("plugin_route", "/routes/rt/plugins", json!({"name": "correlation-id"})).await;
     create("plugin_consumer", "/consumers/bob/plugins", json!({"name": "correlation-id"})).await;
-    create("plugin_group", "/consumer_groups/gold/plugins", json!({"name": "correlation-id"})).await;
+    if enterprise {
+        create("plugin_group", "/consumer_groups/gold/plugins", json!({"name": "correlation-id"})).await;
+    }
     create("upstream", "/upstreams", json!({"name": "up"})).await;
     create("target", "/upstreams/up/targets", json!({"target": "10.0.0.1"})).await;
     create("certificate", "/certificates", json!({"cert": CERT, "key": KEY, "snis": ["a.example"]})).await;
@@ -97,9 +104,11 @@ async fn fixture(s: &Sim, root: &str) -> Fixture {
     create("hmacauth", "/consumers/bob/hmac-auth", json!({"username": "bob-hmac"})).await;
     create("jwt", "/consumers/bob/jwt", json!({})).await;
     create("acl", "/consumers/bob/acls", json!({"group": "g1"})).await;
-    create("mtls", "/consumers/bob/mtls-auth", json!({"subject_name": "CN=bob"})).await;
+    if enterprise {
+        create("mtls", "/consumers/bob/mtls-auth", json!({"subject_name": "CN=bob"})).await;
+    }
     let sni = s.get(&format!("{root}/snis/a.example")).await.1["id"].as_str().unwrap().to_string();
-    let id = |k: &str| ids[k].clone();
+    let id = |k: &str| ids.get(k).cloned().unwrap_or_default();
     let params: BTreeMap<&'static str, String> = [
         ("ca_certificate_id", id("ca")),
         ("CACertificateId", id("ca")),
@@ -140,7 +149,7 @@ async fn fixture(s: &Sim, root: &str) -> Fixture {
     ]
     .into_iter()
     .collect();
-    let plugins = [
+    let plugins: BTreeMap<&'static str, String> = [
         ("consumer_groups", id("plugin_group")),
         ("consumers", id("plugin_consumer")),
         ("routes", id("plugin_route")),

@@ -193,7 +193,7 @@ async fn faults_are_deterministic_and_logged() {
             },
             FaultRule { path: Some("/consumers".into()), fail_nth: Some(2), ..Default::default() },
         ],
-        rate_limit: None,
+        ..Default::default()
     };
     let run = |seed: u64| {
         let faults = faults.clone();
@@ -224,11 +224,12 @@ async fn faults_are_deterministic_and_logged() {
     let s = common::sim().await;
     s.handle.set_faults(Faults {
         rules: vec![FaultRule { rate_429: 1.0, retry_after_s: Some(7), ..Default::default() }],
-        rate_limit: None,
+        ..Default::default()
     });
     let (st, _, headers) = s.req_full("GET", "/services", None).await;
     assert_eq!((st, headers["retry-after"].to_str().unwrap()), (429, "7"));
-    s.handle.set_faults(Faults { rules: vec![FaultRule { drop_rate: 1.0, ..Default::default() }], rate_limit: None });
+    s.handle
+        .set_faults(Faults { rules: vec![FaultRule { drop_rate: 1.0, ..Default::default() }], ..Default::default() });
     let dropped = tokio::time::timeout(T, s.client.get(format!("{}/services", s.base)).send()).await.unwrap();
     assert!(dropped.is_err(), "the connection was closed without an answer");
     assert_eq!(s.handle.requests().last().unwrap().status, 0);
@@ -248,7 +249,11 @@ async fn faults_are_deterministic_and_logged() {
 #[tokio::test]
 async fn global_rate_limit_answers_429() {
     // One token, refilled every 2 s: ten requests cannot all pass unless they take 18 s.
-    let s = sim_with(SimConfig { faults: Faults { rules: vec![], rate_limit: Some(0.5) }, ..Default::default() }).await;
+    let s = sim_with(SimConfig {
+        faults: Faults { rules: vec![], rate_limit: Some(0.5), ..Default::default() },
+        ..Default::default()
+    })
+    .await;
     let mut statuses = Vec::new();
     for _ in 0..10 {
         statuses.push(s.get("/services").await.0);
@@ -278,5 +283,52 @@ async fn persistence_survives_restart() {
     assert_eq!(s.get("/services/keep").await.0, 200);
     s.token = Some("kpat_sim".into());
     assert_eq!(s.get(&format!("/v2/control-planes/{cp}/core-entities/consumers/k")).await.0, 200);
+    s.stop().await;
+}
+
+// Issue 13: the injected latency is a deadline from the request's arrival (server.rs), so a 10 ms
+// rule answers in 10 ms, not in 10 ms plus the timer's rounding and the handling time.
+#[tokio::test]
+async fn injected_latency_is_a_deadline() {
+    let rule = FaultRule { method: Some("GET".into()), latency_ms: Some((10, 10)), ..Default::default() };
+    let s =
+        sim_with(SimConfig { faults: Faults { rules: vec![rule], ..Default::default() }, ..Default::default() }).await;
+    for _ in 0..40 {
+        assert_eq!(s.get("/services").await.0, 200);
+    }
+    let mut spans: Vec<f64> = s.handle.requests().iter().map(|r| r.ended_ms - r.started_ms).collect();
+    assert!(spans.iter().all(|d| *d >= 10.0), "{spans:?}");
+    // The median, so that a scheduling hiccup of a loaded machine does not decide the test.
+    spans.sort_by(f64::total_cmp);
+    let median = spans[spans.len() / 2];
+    assert!(median < 10.5, "median {median:.3} ms over a 10 ms deadline: {spans:?}");
+    s.stop().await;
+}
+
+// kong/plugins/rate-limiting/handler.lua:147-195 (3.5.0): a per-minute budget is announced on every
+// answer and a refused request is 429 with Retry-After.
+#[tokio::test]
+async fn per_minute_budget_headers_and_429() {
+    let faults = Faults { rate_limit_per_minute: Some(1), ..Default::default() };
+    let s = sim_with(SimConfig { faults, ..Default::default() }).await;
+    let (st, _, h) = s.req_full("GET", "/services", None).await;
+    let limit = |h: &reqwest::header::HeaderMap, n: &str| h[n].to_str().unwrap().to_string();
+    if st == 200 {
+        assert_eq!(limit(&h, "ratelimit-limit"), "1");
+        assert_eq!(limit(&h, "x-ratelimit-limit-minute"), "1");
+        assert_eq!(limit(&h, "x-ratelimit-remaining-minute"), "0");
+        assert!(limit(&h, "ratelimit-reset").parse::<u64>().unwrap() >= 1);
+    }
+    // Three more within milliseconds: at most one minute boundary falls between them.
+    let mut refused = Vec::new();
+    for _ in 0..3 {
+        let (st, body, h) = s.req_full("GET", "/services", None).await;
+        if st == 429 {
+            assert_eq!(body, json!({"message": "API rate limit exceeded"}));
+            assert_eq!(limit(&h, "ratelimit-remaining"), "0");
+            refused.push(limit(&h, "retry-after").parse::<u64>().unwrap());
+        }
+    }
+    assert!(!refused.is_empty() && refused.iter().all(|r| (1..=60).contains(r)), "{refused:?}");
     s.stop().await;
 }

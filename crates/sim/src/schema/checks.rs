@@ -10,7 +10,7 @@ type Row = Map<String, Value>;
 
 /// A value counts as set when it is neither null nor an empty array/object/string (Kong's
 /// `at_least_one_of` treats empty arrays as unset).
-fn is_set(v: Option<&Value>) -> bool {
+pub(crate) fn is_set(v: Option<&Value>) -> bool {
     match v {
         None | Some(Value::Null) => false,
         Some(Value::Array(a)) => !a.is_empty(),
@@ -20,7 +20,7 @@ fn is_set(v: Option<&Value>) -> bool {
     }
 }
 
-fn entity_err(errors: &mut Row, msg: impl Into<String>) {
+pub(crate) fn entity_err(errors: &mut Row, msg: impl Into<String>) {
     let entry = errors.entry("@entity").or_insert_with(|| Value::Array(Vec::new()));
     if let Value::Array(a) = entry {
         a.push(Value::String(msg.into()));
@@ -31,19 +31,7 @@ fn field_err(errors: &mut Row, field: &str, msg: impl Into<String>) {
     errors.entry(field.to_string()).or_insert_with(|| Value::String(msg.into()));
 }
 
-/// An error on `config.<field>`, kept as a nested map like Kong's record errors.
-fn config_err(errors: &mut Row, field: &str, msg: impl Into<String>) {
-    let entry = errors.entry("config").or_insert_with(|| Value::Object(Map::new()));
-    if let Value::Object(o) = entry {
-        if field == "@entity" {
-            entity_err(o, msg);
-        } else {
-            o.entry(field.to_string()).or_insert_with(|| Value::String(msg.into()));
-        }
-    }
-}
-
-fn quoted(names: &[&str]) -> String {
+pub(crate) fn quoted(names: &[&str]) -> String {
     names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
 }
 
@@ -252,84 +240,6 @@ pub fn jwt(row: &Row, errors: &mut Row) {
             Some(k) if !k.contains("-----BEGIN") => field_err(errors, "rsa_public_key", "invalid key"),
             Some(_) => {}
         }
-    }
-}
-
-fn config(row: &Row) -> Option<&Row> {
-    row.get("config").and_then(Value::as_object)
-}
-
-pub fn acl_plugin(row: &Row, errors: &mut Row) {
-    let Some(c) = config(row) else { return };
-    let (allow, deny) = (is_set(c.get("allow")), is_set(c.get("deny")));
-    if allow == deny {
-        entity_err(errors, "exactly one of these fields must be non-empty: 'config.allow', 'config.deny'");
-    }
-}
-
-pub fn ip_restriction_plugin(row: &Row, errors: &mut Row) {
-    let Some(c) = config(row) else { return };
-    if !is_set(c.get("allow")) && !is_set(c.get("deny")) {
-        entity_err(errors, "at least one of these fields must be non-empty: 'config.allow', 'config.deny'");
-    }
-}
-
-const PERIODS: [&str; 6] = ["second", "minute", "hour", "day", "month", "year"];
-
-pub fn rate_limiting_plugin(row: &Row, errors: &mut Row) {
-    let Some(c) = config(row) else { return };
-    let set: Vec<(&str, f64)> =
-        PERIODS.iter().filter_map(|p| c.get(*p).and_then(Value::as_f64).map(|v| (*p, v))).collect();
-    if set.is_empty() {
-        let names: Vec<String> = PERIODS.iter().map(|p| format!("config.{p}")).collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        entity_err(errors, format!("at least one of these fields must be non-empty: {}", quoted(&names)));
-    }
-    for w in set.windows(2) {
-        let ((short, sv), (long, lv)) = (w[0], w[1]);
-        if lv < sv {
-            let msg =
-                format!("The limit for {long}({}) cannot be lower than the limit for {short}({})", num(lv), num(sv));
-            config_err(errors, "@entity", msg);
-        }
-    }
-    let limit_by = c.get("limit_by").and_then(Value::as_str).unwrap_or("consumer");
-    for (kind, field) in [("header", "header_name"), ("path", "path")] {
-        if limit_by == kind && !is_set(c.get(field)) {
-            config_err(errors, field, "required field missing");
-            entity_err(errors, "failed conditional validation given value of field 'config.limit_by'");
-        }
-    }
-    let policy = c.get("policy").and_then(Value::as_str).unwrap_or("local");
-    if policy == "redis" && !is_set(c.get("redis_host")) {
-        config_err(errors, "redis_host", "required field missing");
-        entity_err(errors, "failed conditional validation given value of field 'config.policy'");
-    }
-    if let Some(rate) = c.get("sync_rate").and_then(Value::as_f64) {
-        if rate != -1.0 && policy != "redis" {
-            config_err(errors, "sync_rate", "sync_rate can only be used with the redis policy");
-        } else if rate != -1.0 && rate < 0.02 {
-            config_err(errors, "sync_rate", "sync_rate must be greater than 0.02, or -1 to disable");
-        }
-    }
-}
-
-pub fn oauth2_plugin(row: &Row, errors: &mut Row) {
-    let Some(c) = config(row) else { return };
-    let flows =
-        ["enable_authorization_code", "enable_implicit_grant", "enable_client_credentials", "enable_password_grant"];
-    if !flows.iter().any(|f| c.get(*f) == Some(&Value::Bool(true))) {
-        config_err(errors, "@entity", "You need to enable at least one OAuth flow");
-    }
-}
-
-/// file-log `path`: Kong refuses shell-special characters (`^[^*&%%\`]+$`).
-pub fn file_log_path(value: &Value) -> Result<(), String> {
-    let s = value.as_str().unwrap_or_default();
-    if s.chars().any(|c| "*&%`".contains(c)) {
-        Err("not a valid filename".into())
-    } else {
-        Ok(())
     }
 }
 

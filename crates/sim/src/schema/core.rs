@@ -37,6 +37,13 @@ fn services() -> EntityDef {
             ("tls_verify_depth", integer().def(Value::Null).between(0.0, 64.0)),
             ("ca_certificates", array(Field { uuid: true, ..string() })),
             ("enabled", boolean().req().def(json!(true))),
+            // Konnect's current gateway: extra names to verify on the upstream's certificate.
+            (
+                "tls_sans",
+                record(vec![("dnsnames", array(string().check(v::sni))), ("uris", array(string().check(v::url)))])
+                    .optional()
+                    .only(Surfaces::KONNECT),
+            ),
         ],
     );
     e.endpoint_key = Some("name");
@@ -132,8 +139,9 @@ fn plugins() -> EntityDef {
             ("route", foreign("routes").cascade()),
             ("service", foreign("services").cascade()),
             ("consumer", foreign("consumers").cascade()),
-            // Enterprise / Konnect: plugins scoped to a consumer group (konnect.md §5.1).
-            ("consumer_group", foreign("consumer_groups").cascade()),
+            // Enterprise / Konnect only: OSS 3.5's plugins schema has no consumer_group
+            // (kong/db/schema/entities/plugins.lua:16-29, 3.5.0).
+            ("consumer_group", foreign("consumer_groups").cascade().only(Surfaces::ENTERPRISE)),
             ("config", json_any().req()),
             ("protocols", set(string().one_of(PROTOCOLS)).req().def(json!(["grpc", "grpcs", "http", "https"]))),
             ("enabled", boolean().req().def(json!(true))),
@@ -215,12 +223,18 @@ fn upstreams() -> EntityDef {
             ("name", string().req().unique().check(checks::upstream_name)),
             (
                 "algorithm",
-                string().def(json!("round-robin")).one_of(&[
-                    "consistent-hashing",
-                    "least-connections",
-                    "round-robin",
-                    "latency",
-                ]),
+                string()
+                    .def(json!("round-robin"))
+                    .one_of(&["consistent-hashing", "least-connections", "round-robin", "latency"])
+                    .only(Surfaces::KONG),
+            ),
+            // The same field as Konnect's gateway has it (one entry per surface; the tables pick one).
+            (
+                "algorithm",
+                string()
+                    .def(json!("round-robin"))
+                    .one_of(&["consistent-hashing", "least-connections", "round-robin", "latency", "sticky-sessions"])
+                    .only(Surfaces::KONNECT),
             ),
             ("hash_on", string().def(json!("none")).one_of(HASH_ON)),
             ("hash_fallback", string().def(json!("none")).one_of(HASH_ON)),
@@ -238,6 +252,8 @@ fn upstreams() -> EntityDef {
             ("host_header", string().check(v::host_with_optional_port)),
             ("client_certificate", foreign("certificates")),
             ("use_srv_name", boolean().def(json!(false))),
+            ("sticky_sessions_cookie", string().check(v::cookie_name).only(Surfaces::KONNECT)),
+            ("sticky_sessions_cookie_path", string().def(json!("/")).check(v::service_path).only(Surfaces::KONNECT)),
         ],
     );
     e.endpoint_key = Some("name");
@@ -274,6 +290,7 @@ fn targets() -> EntityDef {
             ("upstream", foreign("upstreams").req().cascade()),
             ("target", string().req()),
             ("weight", integer().def(json!(100)).between(0.0, 65535.0)),
+            ("failover", boolean().def(json!(false)).only(Surfaces::KONNECT)),
             ("tags", tags_field()),
         ],
     );
@@ -375,6 +392,7 @@ fn keys() -> EntityDef {
             ("tags", tags_field()),
             ("created_at", timestamp_field()),
             ("updated_at", timestamp_field()),
+            ("x5t", string().only(Surfaces::KONNECT)),
         ],
     );
     e.endpoint_key = Some("name");
@@ -413,6 +431,7 @@ fn consumer_groups() -> EntityDef {
         ],
     );
     e.endpoint_key = Some("name");
+    e.surfaces = Surfaces::ENTERPRISE;
     e
 }
 
@@ -429,6 +448,7 @@ fn consumer_group_consumers() -> EntityDef {
         ],
     );
     e.cache_key = Some(&["consumer_group", "consumer"]);
+    e.surfaces = Surfaces::ENTERPRISE;
     e
 }
 

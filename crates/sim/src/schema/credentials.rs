@@ -68,13 +68,16 @@ pub fn entities() -> Vec<EntityDef> {
     );
     oauth2.endpoint_key = Some("client_id");
     // Konnect does not serve OAuth2 credentials (konnect.md §5.1).
-    oauth2.on_konnect = false;
+    oauth2.surfaces = Surfaces::KONG;
 
-    let mtls = credential(
+    // mtls-auth is an Enterprise plugin: not bundled with Kong OSS 3.5 (kong/constants.lua:1-39).
+    let mut mtls = credential(
         "mtls_auth_credentials",
         "mtls-auths",
         vec![("subject_name", string().req()), ("ca_certificate", foreign("ca_certificates"))],
     );
+
+    mtls.surfaces = Surfaces::ENTERPRISE;
 
     vec![key_auth, basic_auth, hmac_auth, jwt, acls, oauth2, mtls]
 }

@@ -20,6 +20,46 @@ pub type Validator = fn(&Value) -> Result<(), String>;
 /// Entity-level checks run after the field checks; they add to the error map (`@entity` and fields).
 pub type EntityCheck = fn(&Map<String, Value>, &mut Map<String, Value>);
 
+/// Which gateway a store imitates. The kinds served and the fields each kind has differ: Kong OSS 3.5
+/// has no consumer groups (`kong/constants.lua:128` CORE_ENTITIES, 3.5.0) and no mTLS credentials
+/// (mtls-auth is not among its bundled plugins, `kong/constants.lua:1`); Kong Enterprise 3.5 has both;
+/// Konnect serves the entities of the gateway version it runs now (its OpenAPI description,
+/// `shared/spec/openapi/konnect-control-planes-config-v2.yaml`), which adds fields such as upstream
+/// sticky sessions and target failover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Surface {
+    Community,
+    Enterprise,
+    Konnect,
+}
+
+impl Surface {
+    pub const ALL: [Surface; 3] = [Surface::Community, Surface::Enterprise, Surface::Konnect];
+    fn bit(self) -> u8 {
+        match self {
+            Surface::Community => 1,
+            Surface::Enterprise => 2,
+            Surface::Konnect => 4,
+        }
+    }
+}
+
+/// A set of surfaces, as a bit mask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Surfaces(u8);
+
+impl Surfaces {
+    pub const ALL: Surfaces = Surfaces(7);
+    /// Kong Enterprise and Konnect.
+    pub const ENTERPRISE: Surfaces = Surfaces(6);
+    pub const KONNECT: Surfaces = Surfaces(4);
+    /// Kong (both editions), not Konnect.
+    pub const KONG: Surfaces = Surfaces(3);
+    pub fn has(self, s: Surface) -> bool {
+        self.0 & s.bit() != 0
+    }
+}
+
 /// What deleting the referenced entity does to the entity holding the foreign key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OnDelete {
@@ -64,6 +104,8 @@ pub struct Field {
     pub encrypted: bool,
     pub uuid: bool,
     pub timestamp: bool,
+    /// The surfaces whose schema has this field (top-level fields only).
+    pub surfaces: Surfaces,
 }
 
 impl Field {
@@ -86,6 +128,7 @@ impl Field {
             encrypted: false,
             uuid: false,
             timestamp: false,
+            surfaces: Surfaces::ALL,
         }
     }
     pub fn req(mut self) -> Field {
@@ -147,6 +190,11 @@ impl Field {
     }
     pub fn encrypted(mut self) -> Field {
         self.encrypted = true;
+        self
+    }
+    /// Only these surfaces' schemas have the field.
+    pub fn only(mut self, s: Surfaces) -> Field {
+        self.surfaces = s;
         self
     }
 
@@ -217,10 +265,8 @@ pub struct EntityDef {
     pub check: Option<EntityCheck>,
     /// The `entity_checks` array served by `/schemas/{name}`.
     pub checks_json: Value,
-    /// Served on the Kong Admin API side.
-    pub on_kong: bool,
-    /// Served under Konnect's `core-entities`.
-    pub on_konnect: bool,
+    /// The surfaces that serve this kind.
+    pub surfaces: Surfaces,
     /// Targets keep float timestamps with millisecond precision.
     pub float_timestamps: bool,
     /// Key-auth credentials accept `ttl`.
@@ -254,11 +300,20 @@ pub struct Relation {
     pub on_delete: OnDelete,
 }
 
+/// A field table: `(name, field)` in schema order.
+pub type Fields = [(&'static str, Field)];
+
+/// Field tables by kind or plugin name.
+type Tables = HashMap<&'static str, Vec<(&'static str, Field)>>;
+
 pub struct Registry {
     pub entities: Vec<EntityDef>,
     pub plugins: Vec<plugins::PluginDef>,
-    /// Effective plugin field lists (generic plugin fields with the plugin's overrides), by plugin name.
-    pub plugin_fields: HashMap<&'static str, Vec<(&'static str, Field)>>,
+    /// Each surface's top-level fields of each kind.
+    tables: HashMap<Surface, Tables>,
+    /// Each surface's effective plugin field lists (its generic plugin fields with the plugin's
+    /// overrides), by plugin name.
+    plugin_tables: HashMap<Surface, Tables>,
     by_name: HashMap<&'static str, usize>,
     by_path: HashMap<&'static str, usize>,
     children: HashMap<&'static str, Vec<Relation>>,
@@ -279,13 +334,20 @@ impl Registry {
                 children.entry(parent).or_default().push(Relation { child: e.name, field, on_delete });
             }
         }
-        let mut plugin_fields = HashMap::new();
-        if let Some(base) = by_name.get("plugins").map(|i| &entities[*i]) {
-            for p in &plugins {
-                plugin_fields.insert(p.name, p.effective_fields(&base.fields));
+        let mut tables: HashMap<Surface, HashMap<_, _>> = HashMap::new();
+        let mut plugin_tables: HashMap<Surface, HashMap<_, _>> = HashMap::new();
+        for surface in Surface::ALL {
+            for e in &entities {
+                let fields: Vec<_> = e.fields.iter().filter(|(_, f)| f.surfaces.has(surface)).cloned().collect();
+                if e.name == "plugins" {
+                    for p in &plugins {
+                        plugin_tables.entry(surface).or_default().insert(p.name, p.effective_fields(&fields));
+                    }
+                }
+                tables.entry(surface).or_default().insert(e.name, fields);
             }
         }
-        Registry { entities, plugins, plugin_fields, by_name, by_path, children }
+        Registry { entities, plugins, tables, plugin_tables, by_name, by_path, children }
     }
 
     pub fn get() -> &'static Registry {
@@ -305,6 +367,18 @@ impl Registry {
     pub fn plugin(&self, name: &str) -> Option<&plugins::PluginDef> {
         self.plugins.iter().find(|p| p.name == name)
     }
+    /// The kind, when `surface` serves it.
+    pub fn served(&self, surface: Surface, name: &str) -> Option<&EntityDef> {
+        self.entity(name).filter(|d| d.surfaces.has(surface))
+    }
+    /// The top-level fields of a kind as `surface` has them (empty for an unknown kind).
+    pub fn fields(&self, surface: Surface, entity: &str) -> &Fields {
+        self.tables.get(&surface).and_then(|t| t.get(entity)).map(Vec::as_slice).unwrap_or(&[])
+    }
+    /// The fields of a plugin (generic plugin fields with its own config) as `surface` has them.
+    pub fn plugin_fields(&self, surface: Surface, plugin: &str) -> Option<&Fields> {
+        self.plugin_tables.get(&surface).and_then(|t| t.get(plugin)).map(Vec::as_slice)
+    }
 }
 
 /// An entity served by Kong and Konnect alike, with no endpoint key, cache key or checks: what the
@@ -318,8 +392,7 @@ pub(crate) fn base(name: &'static str, path: &'static str, fields: Vec<(&'static
         cache_key: None,
         check: None,
         checks_json: Value::Array(Vec::new()),
-        on_kong: true,
-        on_konnect: true,
+        surfaces: Surfaces::ALL,
         float_timestamps: false,
         ttl: false,
     }

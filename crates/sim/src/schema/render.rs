@@ -102,21 +102,15 @@ pub fn fields_json(fields: &[(&'static str, Field)]) -> Value {
     Value::Array(fields.iter().map(|(n, f)| json!({ *n: field(f) })).collect())
 }
 
-/// `GET /schemas/{entity}`.
-pub fn entity(def: &EntityDef) -> Value {
-    json!({ "fields": fields_json(&def.fields), "entity_checks": def.checks_json.clone() })
+/// `GET /schemas/{entity}`, with the fields of the surface asked about.
+pub fn entity(def: &EntityDef, fields: &[(&'static str, Field)]) -> Value {
+    json!({ "fields": fields_json(fields), "entity_checks": def.checks_json.clone() })
 }
 
 /// `GET /schemas/plugins/{name}`: only the fields the plugin declares (consumer override, protocols,
 /// config), as Kong's plugin subschema endpoint does.
 pub fn plugin(p: &PluginDef) -> Value {
-    let mut fields = Vec::new();
-    if p.no_consumer {
-        fields.push(json!({"consumer": {"type": "foreign", "reference": "consumers", "eq": null}}));
-    }
-    fields.push(json!({ "protocols": field(&p.protocols) }));
-    fields.push(json!({ "config": field(&p.config) }));
-    json!({ "fields": fields, "entity_checks": [] })
+    json!({ "fields": fields_json(&p.declared_fields()), "entity_checks": [] })
 }
 
 #[cfg(test)]
@@ -128,7 +122,7 @@ mod tests {
     #[test]
     fn service_schema_keeps_order_and_defaults() {
         let r = Registry::get();
-        let s = entity(r.entity("services").unwrap());
+        let s = entity(r.entity("services").unwrap(), r.fields(super::super::Surface::Community, "services"));
         let fields = s["fields"].as_array().unwrap();
         assert_eq!(fields[0]["id"]["type"], "string");
         let port = fields.iter().find_map(|f| f.get("port")).unwrap();

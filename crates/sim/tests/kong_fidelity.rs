@@ -1,0 +1,240 @@
+//! Behaviours read from Kong 3.5.0's source, one test per behaviour, each citing the file and line it
+//! follows: target updates, nested paths, editions, upstream shorthands, credentials, certificates.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::{sim, sim_with};
+use kongsync_sim::{Edition, SimConfig};
+use serde_json::json;
+
+async fn enterprise() -> common::Sim {
+    sim_with(SimConfig { edition: Edition::Enterprise, ..Default::default() }).await
+}
+
+// kong/api/routes/upstreams.lua:219-221 and :60-68 (3.5.0): PUT on a target runs update_target_cb,
+// an update of the row found under the upstream: fields the body omits are kept.
+#[tokio::test]
+async fn target_put_is_a_partial_update() {
+    let s = sim().await;
+    s.put("/upstreams/up", json!({})).await;
+    let (st, t) = s.post("/upstreams/up/targets", json!({"target": "10.0.0.1:80", "weight": 7, "tags": ["a"]})).await;
+    assert_eq!(st, 201, "{t}");
+    let id = t["id"].as_str().unwrap();
+    let (st, body) = s.put(&format!("/upstreams/up/targets/{id}"), json!({"weight": 9})).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!((body["weight"].clone(), body["tags"].clone()), (json!(9), json!(["a"])), "omitted tags are kept");
+    assert_eq!(body["target"], "10.0.0.1:80");
+    // By target name too, and a null clears a field.
+    let (st, body) = s.put("/upstreams/up/targets/10.0.0.1:80", json!({"tags": null})).await;
+    assert_eq!((st, body["tags"].clone(), body["weight"].clone()), (200, json!(null), json!(9)));
+    s.stop().await;
+}
+
+// kong/api/routes/upstreams.lua:107-109 (3.5.0): a target absent under the upstream is
+// {"message": "Not found"} on PUT, PATCH, GET and DELETE; PUT never creates one.
+#[tokio::test]
+async fn unknown_targets_are_404_on_every_verb() {
+    let s = sim().await;
+    s.put("/upstreams/up", json!({})).await;
+    s.put("/upstreams/other", json!({})).await;
+    let unknown = "6f1c5b7e-2d4a-4c1e-9a53-0c9a1d2b3e4f";
+    for path in [format!("/upstreams/up/targets/{unknown}"), "/upstreams/up/targets/10.9.9.9:8000".to_string()] {
+        assert_eq!(s.put(&path, json!({"target": "10.9.9.9"})).await, (404, json!({"message": "Not found"})));
+        assert_eq!(s.patch(&path, json!({"weight": 1})).await.0, 404);
+        assert_eq!(s.get(&path).await.0, 404);
+        assert_eq!(s.delete(&path).await, (404, json!({"message": "Not found"})));
+    }
+    assert!(s.get("/upstreams/up/targets").await.1["data"].as_array().unwrap().is_empty(), "PUT created nothing");
+    // A target of another upstream is not found under this one (upstreams.lua:107).
+    let (_, t) = s.post("/upstreams/other/targets", json!({"target": "10.0.0.2"})).await;
+    let id = t["id"].as_str().unwrap();
+    assert_eq!(s.delete(&format!("/upstreams/up/targets/{id}")).await.0, 404);
+    assert_eq!(s.delete(&format!("/upstreams/other/targets/{id}")).await.0, 204);
+    assert_eq!(s.delete(&format!("/upstreams/other/targets/{id}")).await.0, 404, "a second delete is 404");
+    s.stop().await;
+}
+
+// kong/api/endpoints.lua:510-536 (3.5.0): a nested PUT selects the parent, sets the child's reference
+// to it and upserts the child by its own key, wherever it hung before: the child moves.
+#[tokio::test]
+async fn nested_put_upserts_and_moves_the_child() {
+    let s = sim().await;
+    s.put("/services/a", json!({"host": "a.internal"})).await;
+    s.put("/services/b", json!({"host": "b.internal"})).await;
+    let (st, r) = s.put("/services/a/routes/r1", json!({"paths": ["/r1"]})).await;
+    assert_eq!(st, 200, "{r}");
+    let (st, moved) = s.put("/services/b/routes/r1", json!({"paths": ["/r1"]})).await;
+    assert_eq!(st, 200, "{moved}");
+    assert_eq!(moved["id"], r["id"], "same row");
+    let b = s.get("/services/b").await.1["id"].clone();
+    assert_eq!(moved["service"]["id"], b);
+    assert_eq!(s.get("/services/a/routes/r1").await.0, 404, "no longer under a");
+    // Credentials move between consumers the same way.
+    s.put("/consumers/alice", json!({})).await;
+    s.put("/consumers/bob", json!({})).await;
+    let (st, k) = s.put("/consumers/alice/key-auth/secret-1", json!({})).await;
+    assert_eq!(st, 200, "{k}");
+    let (st, k2) = s.put("/consumers/bob/key-auth/secret-1", json!({"tags": ["moved"]})).await;
+    assert_eq!(st, 200, "{k2}");
+    assert_eq!(k2["id"], k["id"]);
+    assert_eq!(k2["consumer"]["id"], s.get("/consumers/bob").await.1["id"]);
+    // The parent must exist (endpoints.lua:511-518).
+    assert_eq!(s.put("/consumers/nobody/key-auth/secret-2", json!({})).await.0, 404);
+    s.stop().await;
+}
+
+// kong/api/endpoints.lua:673-712 (3.5.0): a nested DELETE is 404 when the parent, the child, or the
+// child under this parent is missing; kong/db/dao/init.lua:1294-1296: a top-level DELETE of an absent
+// row succeeds (204).
+#[tokio::test]
+async fn nested_delete_of_absent_is_404_top_level_is_204() {
+    let s = sim().await;
+    s.put("/consumers/alice", json!({})).await;
+    s.put("/consumers/bob", json!({})).await;
+    s.put("/consumers/alice/key-auth/k-1", json!({})).await;
+    assert_eq!(s.delete("/consumers/bob/key-auth/k-1").await, (404, json!({"message": "Not found"})));
+    assert_eq!(s.delete("/consumers/alice/key-auth/k-1").await.0, 204);
+    assert_eq!(s.delete("/consumers/alice/key-auth/k-1").await.0, 404, "retried nested delete");
+    assert_eq!(s.delete("/consumers/ghost/key-auth/k-1").await.0, 404);
+    assert_eq!(s.delete("/key-auths/k-1").await.0, 204, "top level: absent is 204");
+    assert_eq!(s.delete("/consumers/ghost").await.0, 204);
+    s.stop().await;
+}
+
+// kong/api/endpoints.lua:611-637 (3.5.0): a nested PATCH needs the child under this parent (404
+// otherwise) and keeps a reference the body sets.
+#[tokio::test]
+async fn nested_patch_needs_the_child_under_the_parent() {
+    let s = sim().await;
+    s.put("/services/a", json!({"host": "a.internal"})).await;
+    s.put("/services/b", json!({"host": "b.internal"})).await;
+    s.put("/services/a/routes/r1", json!({"paths": ["/r1"]})).await;
+    assert_eq!(s.patch("/services/b/routes/r1", json!({"paths": ["/x"]})).await.0, 404);
+    let b = s.get("/services/b").await.1["id"].clone();
+    let (st, r) = s.patch("/services/a/routes/r1", json!({"service": {"id": b}})).await;
+    assert_eq!((st, r["service"]["id"].clone()), (200, b));
+    s.stop().await;
+}
+
+// kong/api/endpoints.lua:522-562, :603-609, :683-690 (3.5.0): the referenced-entity endpoints.
+#[tokio::test]
+async fn referenced_entity_endpoints() {
+    let s = sim().await;
+    s.put("/services/a", json!({"host": "a.internal"})).await;
+    s.put("/routes/r1", json!({"paths": ["/r1"], "service": {"name": "a"}})).await;
+    s.put("/routes/r2", json!({"paths": ["/r2"]})).await;
+    let (st, svc) = s.patch("/routes/r1/service", json!({"retries": 2})).await;
+    assert_eq!((st, svc["retries"].clone(), svc["name"].clone()), (200, json!(2), json!("a")));
+    assert_eq!(s.delete("/routes/r1/service").await.0, 405);
+    assert_eq!(s.delete("/routes/r2/service").await.0, 404);
+    assert_eq!(s.patch("/routes/r2/service", json!({"retries": 2})).await.0, 404);
+    // PUT on a route without a service creates one and points the route at it.
+    let (st, created) = s.put("/routes/r2/service", json!({"host": "new.internal"})).await;
+    assert_eq!(st, 200, "{created}");
+    assert_eq!(s.get("/routes/r2").await.1["service"]["id"], created["id"]);
+    s.stop().await;
+}
+
+// kong/constants.lua:128-146 (3.5.0): consumer groups are not a core entity of Kong OSS, and
+// kong/db/schema/entities/plugins.lua:16-29 has no consumer_group field; mtls-auth is not bundled
+// (kong/constants.lua:1-39). Enterprise has all three.
+#[tokio::test]
+async fn community_has_no_consumer_groups() {
+    let s = sim().await;
+    assert_eq!(s.get("/consumer_groups").await.0, 404);
+    assert_eq!(s.post("/consumer_groups", json!({"name": "gold"})).await.0, 404);
+    s.put("/consumers/bob", json!({})).await;
+    assert_eq!(s.get("/consumers/bob/consumer_groups").await.0, 404);
+    assert_eq!(s.get("/consumers/bob/mtls-auth").await.0, 404);
+    assert_eq!(s.get("/schemas/consumer_groups").await.0, 404);
+    let (st, p) = s.post("/plugins", json!({"name": "correlation-id"})).await;
+    assert_eq!(st, 201, "{p}");
+    assert!(p.get("consumer_group").is_none(), "{p}");
+    let (st, err) = s.post("/plugins", json!({"name": "cors", "consumer_group": null})).await;
+    assert_eq!((st, err["fields"]["consumer_group"].clone()), (400, json!("unknown field")));
+    let schema = s.get("/schemas/plugins").await.1;
+    assert!(!schema.to_string().contains("consumer_group"));
+    let (st, info, headers) = s.req_full("GET", "/", None).await;
+    assert_eq!((st, info["version"].clone()), (200, json!("3.5.0")));
+    assert!(info.get("edition").is_none(), "3.5.0's GET / has no edition (kong/api/routes/kong.lua:130-146)");
+    assert_eq!(headers["server"], "kong/3.5.0");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn enterprise_has_consumer_groups_and_its_version() {
+    let s = enterprise().await;
+    let (st, info) = s.get("/").await;
+    assert_eq!(
+        (st, info["version"].clone(), info["edition"].clone()),
+        (200, json!("3.5.0.0-enterprise-edition"), json!("enterprise"))
+    );
+    assert_eq!(s.post("/consumer_groups", json!({"name": "gold"})).await.0, 201);
+    let (st, p) = s.post("/consumer_groups/gold/plugins", json!({"name": "correlation-id"})).await;
+    assert_eq!(st, 201, "{p}");
+    assert!(p["consumer_group"]["id"].is_string());
+    s.put("/consumers/bob", json!({})).await;
+    assert_eq!(s.post("/consumers/bob/mtls-auth", json!({"subject_name": "CN=bob"})).await.0, 201);
+    s.stop().await;
+}
+
+// kong/db/schema/entities/upstreams.lua:302-345 via kong/db/schema/init.lua:1656-1680 (3.5.0): the
+// shorthands run on every write, `algorithm` first, then `hash_on`.
+#[tokio::test]
+async fn upstream_shorthands_on_every_write() {
+    let s = sim().await;
+    let cases = [
+        (json!({"algorithm": "least-connections", "hash_on": "none"}), "least-connections", "none"),
+        (json!({"algorithm": "least-connections", "hash_on": "ip"}), "least-connections", "none"),
+        (json!({"algorithm": "latency", "hash_on": "header", "hash_on_header": "x"}), "latency", "none"),
+        (json!({"algorithm": "consistent-hashing", "hash_on": "none"}), "round-robin", "none"),
+        (json!({"algorithm": "round-robin", "hash_on": "ip"}), "consistent-hashing", "ip"),
+        (json!({"hash_on": "consumer"}), "consistent-hashing", "consumer"),
+        (json!({"algorithm": "consistent-hashing"}), "consistent-hashing", "none"),
+        (json!({"hash_on": null}), "round-robin", "none"),
+    ];
+    for (body, algorithm, hash_on) in cases {
+        for verb in ["POST", "PUT"] {
+            s.delete("/upstreams/up").await;
+            let path = if verb == "POST" { "/upstreams" } else { "/upstreams/up" };
+            let mut b = body.clone();
+            b["name"] = json!("up");
+            let (st, u) = s.req(verb, path, Some(b)).await;
+            assert!(st == 200 || st == 201, "{verb} {body}: {u}");
+            assert_eq!(
+                (u["algorithm"].as_str(), u["hash_on"].as_str()),
+                (Some(algorithm), Some(hash_on)),
+                "{verb} {body}"
+            );
+        }
+    }
+    // PATCH: the same rules on the patch body, merged over the stored row.
+    s.put("/upstreams/up", json!({"hash_on": "ip"})).await;
+    let (_, u) = s.patch("/upstreams/up", json!({"algorithm": "least-connections"})).await;
+    assert_eq!((u["algorithm"].clone(), u["hash_on"].clone()), (json!("least-connections"), json!("none")));
+    let (_, u) = s.patch("/upstreams/up", json!({"hash_on": "ip"})).await;
+    assert_eq!((u["algorithm"].clone(), u["hash_on"].clone()), (json!("consistent-hashing"), json!("ip")));
+    let (_, u) = s.patch("/upstreams/up", json!({"algorithm": "round-robin"})).await;
+    assert_eq!((u["algorithm"].clone(), u["hash_on"].clone()), (json!("round-robin"), json!("ip")), "hash_on kept");
+    s.stop().await;
+}
+
+// kong/api/endpoints.lua:149-153 and kong/db/dao/init.lua:193-198 (3.5.0): key-auth's `ttl` is a DAO
+// option; out of range or fractional it is 400 code 11 "invalid options" with `options`.
+#[tokio::test]
+async fn key_auth_ttl_out_of_range_is_invalid_options() {
+    let s = sim().await;
+    s.put("/consumers/bob", json!({})).await;
+    for ttl in [json!(-1), json!(100_000_001), json!(1.5)] {
+        let (st, body) = s.post("/consumers/bob/key-auth", json!({"ttl": ttl})).await;
+        assert_eq!(st, 400, "{body}");
+        assert_eq!(
+            body,
+            json!({"code": 11, "name": "invalid options",
+                   "message": "invalid option (ttl: must be an integer between 0 and 100000000)",
+                   "options": {"ttl": "must be an integer between 0 and 100000000"}})
+        );
+    }
+    assert_eq!(s.post("/consumers/bob/key-auth", json!({"ttl": 100_000_000})).await.0, 201);
+    s.stop().await;
+}
