@@ -10,6 +10,11 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const CORE: &str = include_str!("schemas/core.json");
+/// The fields Konnect's current gateway adds to Kong 3.5's core entities, or changes (newer one_of
+/// lists), in Kong's field shape. Konnect serves its entity schemas only as JSON Schema documents, so
+/// without these its stored defaults (an upstream's `sticky_sessions_cookie_path: /`, a target's
+/// `failover: false`) would show as changes on every run.
+const KONNECT: &str = include_str!("schemas/konnect.json");
 
 macro_rules! plugin_files {
     ($($name:literal),* $(,)?) => {
@@ -82,6 +87,29 @@ fn plugins() -> &'static HashMap<&'static str, Schema> {
     })
 }
 
+/// The core entity schemas as Konnect's current gateway has them: Kong 3.5's, with [`KONNECT`]'s fields
+/// added or replacing the fields of the same name.
+pub fn konnect_entity_schemas() -> &'static HashMap<Kind, Schema> {
+    static KONNECT_SCHEMAS: OnceLock<HashMap<Kind, Schema>> = OnceLock::new();
+    KONNECT_SCHEMAS.get_or_init(|| {
+        let (Some(all), Some(extra)) = (parse(CORE), parse(KONNECT)) else { return HashMap::new() };
+        let mut merged = HashMap::new();
+        for (dao, added) in extra.as_object().into_iter().flatten() {
+            let Some(kind) = Kind::ALL.into_iter().find(|k| k.dao_name() == dao) else { continue };
+            let mut fields = all[dao.as_str()]["fields"].as_array().cloned().unwrap_or_default();
+            for field in added.as_array().into_iter().flatten() {
+                let name = field.as_object().and_then(|o| o.keys().next()).cloned().unwrap_or_default();
+                fields.retain(|f| f.get(&name).is_none());
+                fields.push(field.clone());
+            }
+            if let Ok(schema) = Schema::from_kong_json(&serde_json::json!({ "fields": fields })) {
+                merged.insert(kind, schema);
+            }
+        }
+        merged
+    })
+}
+
 /// Kong 3.5's schema of a core entity kind.
 pub fn entity_schema(kind: Kind) -> &'static Schema {
     static EMPTY: OnceLock<Schema> = OnceLock::new();
@@ -107,6 +135,21 @@ mod tests {
         for kind in Kind::ALL {
             assert!(core().contains_key(&kind), "no built-in schema for {kind}");
         }
+    }
+
+    #[test]
+    fn konnects_fields_extend_kongs() {
+        let konnect = konnect_entity_schemas();
+        assert_eq!(konnect.len(), 4, "every kind of konnect.json parsed");
+        let mut upstream = serde_json::Map::new();
+        konnect[&Kind::Upstream].fill_defaults(&mut upstream);
+        assert_eq!(upstream.get("sticky_sessions_cookie_path"), Some(&serde_json::json!("/")));
+        assert_eq!(upstream.get("slots"), Some(&serde_json::json!(10000)), "Kong's own fields are kept");
+        let mut target = serde_json::Map::new();
+        konnect[&Kind::Target].fill_defaults(&mut target);
+        assert_eq!(target.get("failover"), Some(&serde_json::json!(false)));
+        let algorithm = konnect[&Kind::Upstream].field("algorithm").and_then(|a| a.one_of.as_ref()).map(Vec::len);
+        assert_eq!(algorithm, Some(5), "the field is replaced, not doubled");
     }
 
     #[test]

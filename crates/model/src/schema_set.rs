@@ -19,6 +19,12 @@ impl SchemaSet {
         SchemaSet::default()
     }
 
+    /// The built-in schemas as a Konnect control plane has them: [`builtin::konnect_entity_schemas`]
+    /// for the kinds Konnect's gateway has grown, Kong 3.5's for the rest.
+    pub fn builtin_konnect() -> SchemaSet {
+        SchemaSet { entities: builtin::konnect_entity_schemas().clone(), plugins: HashMap::new() }
+    }
+
     /// The schema of an entity kind.
     pub fn entity(&self, kind: Kind) -> &Schema {
         self.entities.get(&kind).unwrap_or_else(|| builtin::entity_schema(kind))

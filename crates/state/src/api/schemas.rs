@@ -42,7 +42,7 @@ pub async fn fetch_schemas(client: &Client, target: &Target, plugins: &[String])
         .buffer_unordered(CONCURRENCY)
         .try_collect()
         .await?;
-    let mut set = SchemaSet::builtin();
+    let mut set = if target.is_konnect() { SchemaSet::builtin_konnect() } else { SchemaSet::builtin() };
     for (what, schema) in fetched {
         match (what, schema) {
             (_, None) => {}

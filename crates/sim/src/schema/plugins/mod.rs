@@ -219,7 +219,8 @@ pub(crate) mod testing {
     pub fn create(body: Value) -> Result<Value, Value> {
         let reg = Registry::get();
         let name = body["name"].as_str().unwrap();
-        let fields = reg.plugin_fields.get(name).unwrap_or_else(|| panic!("no plugin {name}"));
+        let fields =
+            reg.plugin_fields(crate::schema::Surface::Community, name).unwrap_or_else(|| panic!("no plugin {name}"));
         let check = reg.plugin(name).and_then(|p| p.check);
         let mut rng = StdRng::seed_from_u64(7);
         let mut gen = Gen { rng: &mut rng, now: 1_700_000_000.0 };
