@@ -244,11 +244,8 @@ mod tests {
 
     #[test]
     fn deep_nesting_fails_at_once() {
-        let started = std::time::Instant::now();
         let errs = parse_text("k.yaml", &"[".repeat(200_000), &|_| None).err().unwrap_or_default();
         assert!(errs[0].message.contains("nested deeper than"), "{}", errs[0].message);
-        // Not a timing assertion of speed, a guard against the minutes-long parse it replaced.
-        assert!(started.elapsed() < std::time::Duration::from_secs(30));
     }
 
     #[test]
