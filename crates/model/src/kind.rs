@@ -265,6 +265,30 @@ impl Kind {
         }
     }
 
+    /// The fields that identify an entity of this kind (its natural key) or that no two entities of
+    /// the kind may share; never left to another owner (`--ignore-field`).
+    pub fn identity_fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::Service
+            | Kind::Route
+            | Kind::Upstream
+            | Kind::ConsumerGroup
+            | Kind::KeySet
+            | Kind::Key
+            | Kind::Sni => &["name"],
+            Kind::Vault => &["prefix"],
+            Kind::KeyAuth | Kind::Jwt => &["key"],
+            Kind::BasicAuth | Kind::HmacAuth => &["username"],
+            Kind::Oauth2 => &["client_id"],
+            Kind::Consumer => &["username", "custom_id"],
+            Kind::Certificate | Kind::CaCertificate => &["cert"],
+            Kind::Acl => &["group"],
+            Kind::Target => &["target"],
+            Kind::Plugin => &["name", "instance_name"],
+            Kind::MtlsAuth | Kind::ConsumerGroupMember => &[],
+        }
+    }
+
     /// The reference with this field name, if the kind has one.
     pub fn reference(self, field: &str) -> Option<&'static Reference> {
         self.references().iter().find(|r| r.field == field)

@@ -9,7 +9,7 @@
 //! child refers to it; within a kind, entities are taken in id order, so the result never depends on
 //! the order pages arrived in.
 
-use crate::State;
+use crate::{Scope, State};
 use kongsync_model::{natural_key, Entity, Key, Kind};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -20,22 +20,6 @@ pub const MANAGED_TAGS: [&str; 2] = ["konnect-managed", "konnect-managed-plugin"
 
 /// Fields the server manages, never compared nor written to files.
 const SERVER_MANAGED: [&str; 4] = ["id", "created_at", "updated_at", "ws_id"];
-
-/// Which entities a read covers.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Scope {
-    /// Only entities carrying all these tags.
-    pub select_tags: Vec<String>,
-    /// Leave out consumers, their credentials, plugins and group memberships, and consumer groups.
-    pub skip_consumers: bool,
-}
-
-impl Scope {
-    /// Whether the scope leaves this kind out entirely.
-    pub fn skips(&self, kind: Kind) -> bool {
-        self.skip_consumers && kind.is_consumer_side()
-    }
-}
 
 /// What the gateway returned, before conversion.
 #[derive(Debug, Default)]
@@ -127,7 +111,7 @@ fn entity(kind: Kind, mut obj: Map<String, Value>, keys: &HashMap<(Kind, Uuid), 
     obj.retain(|_, v| !v.is_null());
     let key = natural_key(kind, &obj, &refs, id).or_else(|| id.map(|i| Key::id(kind, i)))?;
     let e = Entity { key, id, fields: obj, refs };
-    (!(scope.skip_consumers && e.is_consumer_side())).then_some(e)
+    scope.covers(&e).then_some(e)
 }
 
 /// A membership, when both its group and its consumer were read.

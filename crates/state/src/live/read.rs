@@ -1,4 +1,4 @@
-//! Reading a whole gateway into a [`State`]: which lists to read ([`plan`], pure), and reading them
+//! Reading a whole gateway into a [`State`]: which lists to read ([`jobs`], pure), and reading them
 //! all at once ([`read_state`]).
 //!
 //! Every collection is listed concurrently; the client bounds how many requests are in flight.
@@ -8,14 +8,10 @@
 //! close to its longest chain of sequential pages. Kinds the gateway may not have (consumer groups
 //! and mTLS credentials on Kong OSS) are tolerated when they answer 404.
 
-use super::client::Client;
-use super::error::ApiError;
-use super::live::{self, in_scope, raw_id, Fetched, Scope};
-use super::paging::list_all;
-use super::request::{group_members, list, list_children, Request};
-use super::target::Target;
-use crate::State;
+use super::convert::{self, in_scope, raw_id, Fetched};
+use crate::{Scope, State};
 use futures::stream::{self, StreamExt, TryStreamExt};
+use kongsync_gateway::{group_members, list, list_all, list_children, ApiError, Client, Gateway, Request};
 use kongsync_model::Kind;
 use serde_json::{Map, Value};
 
@@ -24,16 +20,16 @@ use serde_json::{Map, Value};
 /// behind a crowd of one-page child lists.
 const FAN_OUT: usize = 12;
 
-/// Hears how the read progresses (the CLI draws progress bars from it).
-pub trait Reporter: Send + Sync {
+/// Hears how many entities the read has got so far (the CLI draws a progress line from it).
+pub trait ReadProgress: Send + Sync {
     /// `count` more entities of `kind` were read.
     fn read(&self, kind: Kind, count: usize);
 }
 
-/// A reporter that ignores everything.
-pub struct Silent;
+/// Hears nothing.
+pub struct NoReadProgress;
 
-impl Reporter for Silent {
+impl ReadProgress for NoReadProgress {
     fn read(&self, _kind: Kind, _count: usize) {}
 }
 
@@ -50,9 +46,9 @@ pub struct Job {
     pub children: Option<Kind>,
 }
 
-/// The lists that read everything in scope from `target`.
-pub fn plan(target: &Target, scope: &Scope) -> Vec<Job> {
-    let konnect = target.is_konnect();
+/// The lists that read everything in scope from `gateway`.
+pub fn jobs(gateway: &Gateway, scope: &Scope) -> Vec<Job> {
+    let konnect = gateway.is_konnect();
     let mut jobs = Vec::new();
     for kind in Kind::ALL {
         if scope.skips(kind) {
@@ -72,7 +68,7 @@ pub fn plan(target: &Target, scope: &Scope) -> Vec<Job> {
         };
         if listed_alone {
             let optional = matches!(kind, Kind::MtlsAuth) || (kind == Kind::ConsumerGroup && !konnect);
-            let request = list(target, kind.collection(), &scope.select_tags);
+            let request = list(gateway, kind.collection(), &scope.select_tags);
             jobs.push(Job { kind, request, optional, children });
         }
     }
@@ -82,13 +78,13 @@ pub fn plan(target: &Target, scope: &Scope) -> Vec<Job> {
 /// Reads everything in scope from the gateway.
 pub async fn read_state(
     client: &Client,
-    target: &Target,
+    gateway: &Gateway,
     scope: &Scope,
-    reporter: &dyn Reporter,
+    progress: &dyn ReadProgress,
 ) -> Result<State, ApiError> {
-    let jobs = plan(target, scope);
+    let jobs = jobs(gateway, scope);
     let results =
-        futures::future::try_join_all(jobs.iter().map(|job| run(client, target, scope, job, reporter))).await?;
+        futures::future::try_join_all(jobs.iter().map(|job| run(client, gateway, scope, job, progress))).await?;
     let mut fetched = Fetched::default();
     for (kind, items, children) in results {
         fetched.lists.entry(kind).or_default().extend(items);
@@ -98,8 +94,8 @@ pub async fn read_state(
             Children::Members(m) => fetched.members.extend(m),
         }
     }
-    let mut state = live::build(fetched, scope);
-    state.meta.workspace = target.workspace().map(str::to_string);
+    let mut state = convert::build(fetched, scope);
+    state.meta.workspace = gateway.workspace().map(str::to_string);
     Ok(state)
 }
 
@@ -114,13 +110,13 @@ type JobResult = (Kind, Vec<Map<String, Value>>, Children);
 
 async fn run(
     client: &Client,
-    target: &Target,
+    gateway: &Gateway,
     scope: &Scope,
     job: &Job,
-    reporter: &dyn Reporter,
+    progress: &dyn ReadProgress,
 ) -> Result<JobResult, ApiError> {
     let kind = job.kind;
-    let items = match list_all(client, &job.request, &|n| reporter.read(kind, n)).await {
+    let items = match list_all(client, &job.request, &|n| progress.read(kind, n)).await {
         Ok(items) => items,
         Err(e) if job.optional && e.status() == Some(404) => return Ok((kind, Vec::new(), Children::None)),
         Err(e) => return Err(e),
@@ -131,10 +127,10 @@ async fn run(
     let per_parent = stream::iter(parents)
         .map(|id| async move {
             let request = match child {
-                Kind::ConsumerGroupMember => group_members(target, &id.to_string()),
-                _ => list_children(target, kind.collection(), &id.to_string(), child.collection()),
+                Kind::ConsumerGroupMember => group_members(gateway, &id.to_string()),
+                _ => list_children(gateway, kind.collection(), &id.to_string(), child.collection()),
             };
-            let found = list_all(client, &request, &|n| reporter.read(child, n)).await?;
+            let found = list_all(client, &request, &|n| progress.read(child, n)).await?;
             Ok::<_, ApiError>((id, found))
         })
         .buffer_unordered(FAN_OUT);
@@ -152,8 +148,7 @@ async fn run(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::api::target::KonnectPaths;
-    use reqwest::Url;
+    use kongsync_gateway::{KonnectPaths, Url};
 
     fn described(jobs: &[Job]) -> Vec<String> {
         jobs.iter()
@@ -172,8 +167,8 @@ mod tests {
 
     #[test]
     fn kong_reads_every_collection_and_targets_per_upstream() {
-        let target = Target::Kong { base: Url::parse("http://localhost:8001").unwrap(), workspace: None };
-        let jobs = plan(&target, &Scope::default());
+        let gateway = Gateway::Kong { base: Url::parse("http://localhost:8001").unwrap(), workspace: None };
+        let jobs = jobs(&gateway, &Scope::default());
         assert_eq!(
             described(&jobs),
             [
@@ -202,14 +197,14 @@ mod tests {
 
     #[test]
     fn konnect_reads_targets_at_once_and_no_oauth2() {
-        let target = Target::Konnect {
+        let gateway = Gateway::Konnect {
             base: Url::parse("https://us.api.konghq.com").unwrap(),
             control_plane_id: "cp".into(),
             paths: KonnectPaths::ControlPlanes,
             workspace: None,
         };
         let scope = Scope { select_tags: vec!["a".into(), "b".into()], skip_consumers: true };
-        let jobs = plan(&target, &scope);
+        let jobs = jobs(&gateway, &scope);
         assert_eq!(
             described(&jobs),
             [
