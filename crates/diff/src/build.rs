@@ -94,10 +94,12 @@ fn plan_states(
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     if options.dialect == Dialect::Konnect {
-        // Konnect serves no OAuth2 credentials: writing them would fail, or vanish unread.
-        let unsupported: Vec<String> = desired.of_kind(Kind::Oauth2).map(display_key).collect();
-        if !unsupported.is_empty() {
-            return Err(PlanError::NotOnKonnect { kind: Kind::Oauth2, entities: unsupported });
+        // Kinds Konnect does not serve (OAuth2 credentials): writing them would fail, or vanish unread.
+        for kind in Kind::ALL.into_iter().filter(|k| !k.def().on_konnect) {
+            let unsupported: Vec<String> = desired.of_kind(kind).map(display_key).collect();
+            if !unsupported.is_empty() {
+                return Err(PlanError::NotOnKonnect { kind, entities: unsupported });
+            }
         }
     }
     let masker = Masker::new(&desired.meta.env_values);
@@ -346,12 +348,7 @@ fn claims(e: &Entity) -> Vec<String> {
     if !matches!(e.key.ident, Ident::Id(_)) {
         out.push(format!("{:?}", e.key));
     }
-    let extra: &[&str] = match e.kind() {
-        Kind::Consumer => &["username", "custom_id"],
-        Kind::Plugin => &["instance_name"],
-        _ => &[],
-    };
-    for f in extra {
+    for f in e.kind().def().unique {
         if let Some(v) = e.str_field(f) {
             out.push(format!("{}|{f}|{v}", e.kind()));
         }

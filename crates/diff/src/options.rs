@@ -44,7 +44,7 @@ impl IgnoreField {
         }
         let first = path[0].as_str();
         let identifies = matches!(first, "id" | "name" | "username")
-            || kind.identity_fields().contains(&first)
+            || kind.identity_fields().any(|f| f == first)
             || kind.reference(first).is_some();
         if identifies {
             return Err(fail("an identifying field cannot be ignored"));

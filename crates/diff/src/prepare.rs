@@ -10,10 +10,6 @@ use crate::options::IgnoreField;
 use kongsync_model::{Entity, Kind, SchemaSet};
 use serde_json::{Map, Value};
 
-/// Fields Kong computes from others; they are never compared. A key-auth `ttl` reads back as the
-/// seconds left, so comparing it would report a change, and restart the countdown, on every run.
-const COMPUTED: &[(Kind, &str)] = &[(Kind::CaCertificate, "cert_digest"), (Kind::KeyAuth, "ttl")];
-
 /// Fields compared by their own rules, not as plain values (see `compare`).
 const SPECIAL: &[(Kind, &str)] = &[(Kind::BasicAuth, "password")];
 
@@ -24,7 +20,13 @@ pub fn comparable(e: &Entity, schemas: &SchemaSet, ignore: &[IgnoreField]) -> Ma
         schema.canonicalize(&mut fields);
     }
     canonicalize_map(&mut fields);
-    for (kind, field) in COMPUTED.iter().chain(SPECIAL) {
+    // Fields Kong computes from others are never compared (the kind table's `computed`: a key-auth
+    // `ttl` reads back as the seconds left, so comparing it would report a change, and restart the
+    // countdown, on every run).
+    for field in e.kind().def().computed {
+        fields.remove(*field);
+    }
+    for (kind, field) in SPECIAL {
         if *kind == e.kind() {
             fields.remove(*field);
         }

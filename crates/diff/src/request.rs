@@ -12,7 +12,7 @@
 use crate::options::Dialect;
 use crate::types::Action;
 use kongsync_gateway::{Request, Retry};
-use kongsync_model::Kind;
+use kongsync_model::{Create, Kind, PathShape};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -27,43 +27,54 @@ pub struct ById<'a> {
 
 /// The request that creates or updates an entity with `body` (its own fields, without references).
 pub fn write(t: &ById<'_>, action: Action, mut body: Map<String, Value>, dialect: Dialect) -> Request {
-    let parent = |f: &str| t.refs.get(f).copied().unwrap_or_default();
-    if t.kind == Kind::ConsumerGroupMember {
-        let path = format!("/consumer_groups/{}/consumers", parent("consumer_group"));
-        let body = json!({"consumer": parent("consumer").to_string()});
+    let def = t.kind.def();
+    if let PathShape::Relation { parent, member, segment } = def.path {
+        let path = format!("/{}/{}/{segment}", def.collection, t.parent(parent));
+        let body = json!({ member: t.parent(member).to_string() });
         return Request::post(path, body).with_retry(Retry::ConflictIsDone);
     }
     for (field, id) in t.refs {
         body.insert(field.clone(), json!({"id": id.to_string()}));
     }
-    if t.kind == Kind::Target && action == Action::Create && dialect == Dialect::Kong {
+    if let (Create::PostOnKong, Action::Create, Dialect::Kong) = (def.create, action, dialect) {
         body.insert("id".into(), Value::String(t.id.to_string()));
         let check = entity_path(t);
-        let post = Request::post(format!("/upstreams/{}/targets", parent("upstream")), Value::Object(body));
-        return post.with_retry(Retry::CheckBeforeRetry { check });
+        return Request::post(collection_path(t), Value::Object(body)).with_retry(Retry::CheckBeforeRetry { check });
     }
     Request::put(entity_path(t), Value::Object(body))
 }
 
 /// The request that deletes an entity (its references are the live ones).
 pub fn delete(t: &ById<'_>) -> Request {
-    let parent = |f: &str| t.refs.get(f).copied().unwrap_or_default();
-    if t.kind == Kind::ConsumerGroupMember {
-        let path = format!("/consumer_groups/{}/consumers/{}", parent("consumer_group"), parent("consumer"));
-        return Request::delete(path);
+    let def = t.kind.def();
+    if let PathShape::Relation { parent, member, segment } = def.path {
+        return Request::delete(format!("/{}/{}/{segment}/{}", def.collection, t.parent(parent), t.parent(member)));
     }
     Request::delete(entity_path(t))
 }
 
+/// `/{collection}/{id}`, or the path under the parent for a nested kind.
 fn entity_path(t: &ById<'_>) -> String {
-    let parent = |f: &str| t.refs.get(f).copied().unwrap_or_default();
-    if let Some(sub) = t.kind.consumer_subcollection() {
-        return format!("/consumers/{}/{sub}/{}", parent("consumer"), t.id);
+    format!("{}/{}", collection_path(t), t.id)
+}
+
+/// `/{collection}`, or the collection under the parent for a nested kind.
+fn collection_path(t: &ById<'_>) -> String {
+    match t.kind.def().path {
+        PathShape::Nested { parent, segment } => {
+            let parent_kind = t.kind.reference(parent).map_or(t.kind, |r| r.target);
+            format!("/{}/{}/{segment}", parent_kind.collection(), t.parent(parent))
+        }
+        PathShape::TopLevel | PathShape::Relation { .. } => format!("/{}", t.kind.collection()),
     }
-    if t.kind == Kind::Target {
-        return format!("/upstreams/{}/targets/{}", parent("upstream"), t.id);
+}
+
+impl ById<'_> {
+    /// The id of the parent a reference field names (nil when unset, which the validator prevents
+    /// for the references paths are made of).
+    fn parent(&self, field: &str) -> Uuid {
+        self.refs.get(field).copied().unwrap_or_default()
     }
-    format!("/{}/{}", t.kind.collection(), t.id)
 }
 
 #[cfg(test)]

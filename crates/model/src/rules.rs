@@ -17,14 +17,9 @@ pub fn natural_key(
 ) -> Option<Key> {
     let s = |name: &str| fields.get(name).and_then(Value::as_str).filter(|v| !v.is_empty());
     let by_name = |field: &str| s(field).map(|n| Key::name(kind, n)).or_else(|| id.map(|i| Key::id(kind, i)));
+    // Most kinds are known by the one field of their identity (the kind table's), else by id; the
+    // arms below are the kinds whose key is made otherwise.
     match kind {
-        Kind::Service | Kind::Route | Kind::Upstream | Kind::ConsumerGroup | Kind::KeySet | Kind::Key | Kind::Sni => {
-            by_name("name")
-        }
-        Kind::Vault => by_name("prefix"),
-        Kind::KeyAuth | Kind::Jwt => by_name("key"),
-        Kind::BasicAuth | Kind::HmacAuth => by_name("username"),
-        Kind::Oauth2 => by_name("client_id"),
         Kind::MtlsAuth => id.map(|i| Key::id(kind, i)),
         Kind::Consumer => s("username")
             .map(|u| Key::name(kind, u))
@@ -39,6 +34,10 @@ pub fn natural_key(
             Some(Key::member(refs.get("consumer_group")?.clone(), refs.get("consumer")?.clone()))
         }
         Kind::Plugin => Some(Key::plugin(s("name")?, refs.iter().map(|(f, k)| (f.clone(), k.clone())))),
+        _ => match kind.def().identity {
+            [field] => by_name(field),
+            _ => id.map(|i| Key::id(kind, i)),
+        },
     }
 }
 

@@ -10,7 +10,7 @@
 //! the order pages arrived in.
 
 use crate::{Scope, State};
-use kongsync_model::{natural_key, Entity, Key, Kind};
+use kongsync_model::{natural_key, Entity, Key, Kind, PathShape};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -56,9 +56,9 @@ pub fn build(mut fetched: Fetched, scope: &Scope) -> State {
         if scope.skips(kind) {
             continue;
         }
-        if kind == Kind::ConsumerGroupMember {
+        if let PathShape::Relation { parent, member, .. } = kind.def().path {
             for (group, consumer) in std::mem::take(&mut fetched.members) {
-                if let Some(e) = member(group, &consumer, &keys) {
+                if let Some(e) = relation(kind, (parent, group), (member, &consumer), &keys) {
                     state.insert(e);
                 }
             }
@@ -114,13 +114,21 @@ fn entity(kind: Kind, mut obj: Map<String, Value>, keys: &HashMap<(Kind, Uuid), 
     scope.covers(&e).then_some(e)
 }
 
-/// A membership, when both its group and its consumer were read.
-fn member(group: Uuid, consumer: &Map<String, Value>, keys: &HashMap<(Kind, Uuid), Key>) -> Option<Entity> {
-    let group = keys.get(&(Kind::ConsumerGroup, group))?.clone();
-    let consumer = keys.get(&(Kind::Consumer, raw_id(consumer)?))?.clone();
-    let refs =
-        BTreeMap::from([("consumer_group".to_string(), group.clone()), ("consumer".to_string(), consumer.clone())]);
-    Some(Entity { key: Key::member(group, consumer), id: None, fields: Map::new(), refs })
+/// A relation (a membership), when both its parent (the group) and its member (the consumer, as
+/// the parent's list shows it) were read.
+fn relation(
+    kind: Kind,
+    (parent_field, parent_id): (&str, Uuid),
+    (member_field, member): (&str, &Map<String, Value>),
+    keys: &HashMap<(Kind, Uuid), Key>,
+) -> Option<Entity> {
+    let key_of = |field: &str, id: Uuid| keys.get(&(kind.reference(field)?.target, id)).cloned();
+    let refs = BTreeMap::from([
+        (parent_field.to_string(), key_of(parent_field, parent_id)?),
+        (member_field.to_string(), key_of(member_field, raw_id(member)?)?),
+    ]);
+    let key = natural_key(kind, &Map::new(), &refs, None)?;
+    Some(Entity { key, id: None, fields: Map::new(), refs })
 }
 
 #[cfg(test)]

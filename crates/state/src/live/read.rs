@@ -11,8 +11,8 @@
 use super::convert::{self, in_scope, raw_id, Fetched};
 use crate::{Scope, State};
 use futures::stream::{self, StreamExt, TryStreamExt};
-use kongsync_gateway::{group_members, list, list_all, list_children, ApiError, Client, Gateway, Request};
-use kongsync_model::Kind;
+use kongsync_gateway::{list, list_all, list_children, ApiError, Client, Gateway, Request};
+use kongsync_model::{Kind, Listing, Optional, PathShape};
 use serde_json::{Map, Value};
 
 /// Parents whose children are read at the same time, per parent kind. Well below the client's
@@ -54,20 +54,26 @@ pub fn jobs(gateway: &Gateway, scope: &Scope) -> Vec<Job> {
         if scope.skips(kind) {
             continue;
         }
-        let children = match kind {
-            Kind::Upstream if !konnect => Some(Kind::Target),
-            Kind::ConsumerGroup => Some(Kind::ConsumerGroupMember),
-            _ => None,
+        let def = kind.def();
+        // The kind read under each entity of this one, if any (per-upstream targets on Kong, members).
+        let read_under_this = |child: Kind| match child.def().listing {
+            Listing::Alone => None,
+            Listing::PerParent(p) => (p == kind).then_some(child),
+            Listing::PerParentOnKong(p) => (p == kind && !konnect).then_some(child),
         };
-        let listed_alone = match kind {
-            Kind::ConsumerGroupMember => false,
-            Kind::Target => konnect,
-            // Konnect has no OAuth2 credentials (decK does not read them there either).
-            Kind::Oauth2 => !konnect,
-            _ => true,
+        let children = Kind::ALL.into_iter().find_map(read_under_this);
+        let listed_alone = match def.listing {
+            Listing::Alone => true,
+            Listing::PerParent(_) => false,
+            Listing::PerParentOnKong(_) => konnect,
         };
-        if listed_alone {
-            let optional = matches!(kind, Kind::MtlsAuth) || (kind == Kind::ConsumerGroup && !konnect);
+        // Kinds Konnect does not serve are not read there (decK does not read them there either).
+        if listed_alone && (def.on_konnect || !konnect) {
+            let optional = match def.optional {
+                Optional::Never => false,
+                Optional::OnKong => !konnect,
+                Optional::Always => true,
+            };
             let request = list(gateway, kind.collection(), &scope.select_tags);
             jobs.push(Job { kind, request, optional, children });
         }
@@ -126,17 +132,18 @@ async fn run(
     let parents: Vec<uuid::Uuid> = items.iter().filter(|o| in_scope(kind, o, scope)).filter_map(raw_id).collect();
     let per_parent = stream::iter(parents)
         .map(|id| async move {
-            let request = match child {
-                Kind::ConsumerGroupMember => group_members(gateway, &id.to_string()),
-                _ => list_children(gateway, kind.collection(), &id.to_string(), child.collection()),
+            let segment = match child.def().path {
+                PathShape::Nested { segment, .. } | PathShape::Relation { segment, .. } => segment,
+                PathShape::TopLevel => child.collection(),
             };
+            let request = list_children(gateway, kind.collection(), &id.to_string(), segment);
             let found = list_all(client, &request, &|n| progress.read(child, n)).await?;
             Ok::<_, ApiError>((id, found))
         })
         .buffer_unordered(FAN_OUT);
     let lists: Vec<(uuid::Uuid, Vec<Map<String, Value>>)> = per_parent.try_collect().await?;
-    let children = match child {
-        Kind::ConsumerGroupMember => {
+    let children = match child.def().path {
+        PathShape::Relation { .. } => {
             Children::Members(lists.into_iter().flat_map(|(g, cs)| cs.into_iter().map(move |c| (g, c))).collect())
         }
         _ => Children::Entities(child, lists.into_iter().flat_map(|(_, items)| items).collect()),

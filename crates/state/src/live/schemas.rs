@@ -26,7 +26,7 @@ enum Wanted {
 pub async fn fetch_schemas(client: &Client, gateway: &Gateway, plugins: &[String]) -> Result<SchemaSet, ApiError> {
     let mut wanted: Vec<(Wanted, Request)> = Vec::new();
     if !gateway.is_konnect() {
-        for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::ConsumerGroupMember) {
+        for kind in Kind::ALL.into_iter().filter(|k| k.def().has_schema) {
             wanted.push((Wanted::Entity(kind), entity_schema(gateway, kind)));
         }
     }
