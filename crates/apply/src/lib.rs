@@ -3,6 +3,9 @@
 //! planned, to the gateway client and reports what was done, what failed and what was skipped
 //! ([`execute`]). It decides nothing on its own: what to send and how to retry it is in the plan.
 
+// Only what the crate root re-exports is its interface; everything else says `pub(crate)`.
+#![warn(unreachable_pub)]
+
 mod execute;
 mod stale;
 mod walk;

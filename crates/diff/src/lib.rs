@@ -7,6 +7,9 @@
 //! [`State`]: kongsync_state::State
 //! [`Observed`]: kongsync_state::live::Observed
 
+// Only what the crate root re-exports is its interface; everything else says `pub(crate)`.
+#![warn(unreachable_pub)]
+
 mod build;
 pub mod canonical;
 mod compare;
@@ -14,14 +17,14 @@ mod graph;
 pub mod mask;
 mod options;
 mod pair;
+mod plan;
 mod prepare;
 mod request;
-mod types;
 
 pub use build::{fingerprint, live_fingerprint, plan, PlanError};
 pub use mask::{redacted, Masker};
 pub use options::{Dialect, IgnoreField, IgnoreFieldError, PlanOptions};
-pub use types::{Action, Change, Execution, Plan, PlanFileError, Step, Summary, PLAN_FORMAT_VERSION};
+pub use plan::{Action, Change, Execution, Plan, PlanFileError, Step, Summary, PLAN_FORMAT_VERSION};
 
 #[cfg(test)]
 mod tests;

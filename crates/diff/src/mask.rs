@@ -3,7 +3,7 @@
 //! carry the real request bodies (it is executed later), so it is written with mode 0600 and shown
 //! only through [`redacted`].
 
-use crate::types::{Execution, Plan};
+use crate::plan::{Execution, Plan};
 use kongsync_model::secret::REDACTED;
 use kongsync_model::{is_secret, Kind};
 use serde::{Deserialize, Serialize};

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 const SPECIAL: &[(Kind, &str)] = &[(Kind::BasicAuth, "password")];
 
 /// The form compared: defaults filled, canonical, computed and ignored fields removed.
-pub fn comparable(e: &Entity, schemas: &SchemaSet, ignore: &[IgnoreField]) -> Map<String, Value> {
+pub(crate) fn comparable(e: &Entity, schemas: &SchemaSet, ignore: &[IgnoreField]) -> Map<String, Value> {
     let mut fields = schemas.with_defaults(e);
     for schema in schemas.of_entity(e) {
         schema.canonicalize(&mut fields);
@@ -38,7 +38,7 @@ pub fn comparable(e: &Entity, schemas: &SchemaSet, ignore: &[IgnoreField]) -> Ma
 }
 
 /// Removes the value at a path, if there is one.
-pub fn remove_path(map: &mut Map<String, Value>, path: &[String]) -> Option<Value> {
+pub(crate) fn remove_path(map: &mut Map<String, Value>, path: &[String]) -> Option<Value> {
     match path {
         [] => None,
         [last] => map.remove(last),
@@ -50,7 +50,7 @@ pub fn remove_path(map: &mut Map<String, Value>, path: &[String]) -> Option<Valu
 }
 
 /// Sets the value at a path, creating objects on the way.
-pub fn set_path(map: &mut Map<String, Value>, path: &[String], value: Value) {
+pub(crate) fn set_path(map: &mut Map<String, Value>, path: &[String], value: Value) {
     match path {
         [] => {}
         [last] => {
@@ -69,7 +69,7 @@ pub fn set_path(map: &mut Map<String, Value>, path: &[String], value: Value) {
 }
 
 /// The value at a path, if there is one.
-pub fn get_path<'a>(map: &'a Map<String, Value>, path: &[String]) -> Option<&'a Value> {
+pub(crate) fn get_path<'a>(map: &'a Map<String, Value>, path: &[String]) -> Option<&'a Value> {
     let (first, rest) = path.split_first()?;
     let v = map.get(first)?;
     if rest.is_empty() {

@@ -10,7 +10,7 @@
 //! ([`Retry::ConflictIsDone`]).
 
 use crate::options::Dialect;
-use crate::types::Action;
+use crate::plan::Action;
 use kongsync_gateway::{Request, Retry};
 use kongsync_model::{Create, Kind, PathShape};
 use serde_json::{json, Map, Value};
@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// An entity as its requests address it: kind, id, and its parents' ids.
-pub struct ById<'a> {
+pub(crate) struct ById<'a> {
     pub kind: Kind,
     pub id: Uuid,
     /// Reference field to the parent's id after the sync.
@@ -26,7 +26,7 @@ pub struct ById<'a> {
 }
 
 /// The request that creates or updates an entity with `body` (its own fields, without references).
-pub fn write(t: &ById<'_>, action: Action, mut body: Map<String, Value>, dialect: Dialect) -> Request {
+pub(crate) fn write(t: &ById<'_>, action: Action, mut body: Map<String, Value>, dialect: Dialect) -> Request {
     let def = t.kind.def();
     if let PathShape::Relation { parent, member, segment } = def.path {
         let path = format!("/{}/{}/{segment}", def.collection, t.parent(parent));
@@ -45,7 +45,7 @@ pub fn write(t: &ById<'_>, action: Action, mut body: Map<String, Value>, dialect
 }
 
 /// The request that deletes an entity (its references are the live ones).
-pub fn delete(t: &ById<'_>) -> Request {
+pub(crate) fn delete(t: &ById<'_>) -> Request {
     let def = t.kind.def();
     if let PathShape::Relation { parent, member, segment } = def.path {
         return Request::delete(format!("/{}/{}/{segment}/{}", def.collection, t.parent(parent), t.parent(member)));

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::types::{Execution, Plan};
+use crate::plan::{Execution, Plan};
 use crate::{plan, PlanError, PlanOptions};
 use kongsync_state::file::{build, parse_text};
 use kongsync_state::live::Observed;
@@ -148,7 +148,7 @@ fn oauth2_credentials_are_refused_for_konnect() {
 
 #[test]
 fn plan_files_of_another_version_or_with_an_unknown_method_are_refused() {
-    use crate::types::PlanFileError;
+    use crate::plan::PlanFileError;
     let made = make("services:\n- name: a\n  host: h\n", "").unwrap();
     let text = serde_json::to_string(&made).unwrap();
     assert_eq!(Plan::from_json(&text).unwrap(), made);

@@ -11,6 +11,9 @@
 //! - [`list_all`]: paging; [`control_plane_by_name`] / [`control_plane_by_id`]: Konnect look-ups;
 //!   [`data_planes`]: what data planes report, and the hash their control plane expects.
 
+// Only what the crate root re-exports is its interface; everything else says `pub(crate)`.
+#![warn(unreachable_pub)]
+
 mod client;
 mod error;
 mod gateway;

@@ -14,7 +14,7 @@ const CORE: &str = include_str!("schemas/core.json");
 macro_rules! plugin_files {
     ($($name:literal),* $(,)?) => {
         /// The bundled plugins kongsync knows the schema of, with their schema JSON.
-        pub const PLUGIN_SCHEMAS: &[(&str, &str)] = &[
+        pub(crate) const PLUGIN_SCHEMAS: &[(&str, &str)] = &[
             $(($name, include_str!(concat!("schemas/plugins/", $name, ".json")))),*
         ];
     };

@@ -4,6 +4,9 @@
 //! Pure: no I/O and no async. Both the state files and the live gateway are read into [`Entity`]
 //! values described here, so that the two compare field by field.
 
+// Only what the crate root re-exports is its interface; everything else says `pub(crate)`.
+#![warn(unreachable_pub)]
+
 mod builtin;
 mod entity;
 mod key;

@@ -2,6 +2,9 @@
 //! a `State` ([`file`]), a live gateway into one ([`live`], through kongsync-gateway), a `State` back
 //! into a decK file ([`dump`]) and into the document Kong hashes ([`export`]).
 
+// Only what the crate root re-exports is its interface; everything else says `pub(crate)`.
+#![warn(unreachable_pub)]
+
 pub mod dump;
 pub mod export;
 pub mod file;

@@ -69,7 +69,7 @@ fn is_state_file(p: &Path) -> bool {
 }
 
 /// Reads, renders and parses one file; `lookup` resolves environment variables.
-pub fn parse(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Document, Vec<Diagnostic>> {
+pub(super) fn parse(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Document, Vec<Diagnostic>> {
     let name = path.display().to_string();
     let mut text = String::new();
     let read = if path.as_os_str() == "-" {
