@@ -131,6 +131,14 @@ pub struct KindDef {
     pub unique: &'static [&'static str],
     /// Fields Kong computes from others, never compared (a key-auth `ttl` counts down).
     pub computed: &'static [&'static str],
+    /// Paths of fields that hold secrets, masked in every output.
+    pub secrets: &'static [&'static str],
+    /// Whether any field whose name looks like a secret's (`password`, `token`, ...) is one: the
+    /// free-form configuration of plugins and vaults.
+    pub secret_names: bool,
+    /// Fields a state file must give although Kong would generate them: generated on every PUT, they
+    /// would never stay equal to the file (decK requires them too).
+    pub file_required: &'static [&'static str],
     pub path: PathShape,
     pub create: Create,
     pub listing: Listing,
@@ -166,6 +174,9 @@ const fn row(
         identity: &["name"],
         unique: &[],
         computed: &[],
+        secrets: &[],
+        secret_names: false,
+        file_required: &[],
         path: PathShape::TopLevel,
         create: Create::Put,
         listing: Listing::Alone,
@@ -191,16 +202,18 @@ pub static KINDS: [KindDef; 21] = [
     },
     KindDef {
         identity: &["cert"],
+        secrets: &["key", "key_alt"],
         ..row(Kind::Certificate, "certificate", "certificates", "certificates", "certificates")
     },
     KindDef {
         references: &[reference("certificate", Kind::Certificate, true, Restrict)],
         ..row(Kind::Sni, "sni", "snis", "snis", "snis")
     },
-    KindDef { identity: &["prefix"], ..row(Kind::Vault, "vault", "vaults", "vaults", "vaults") },
+    KindDef { identity: &["prefix"], secret_names: true, ..row(Kind::Vault, "vault", "vaults", "vaults", "vaults") },
     row(Kind::KeySet, "key-set", "key-sets", "key_sets", "key_sets"),
     KindDef {
         references: &[reference("set", Kind::KeySet, false, Cascade)],
+        secrets: &["jwk", "pem.private_key"],
         ..row(Kind::Key, "key", "keys", "keys", "keys")
     },
     KindDef {
@@ -233,21 +246,28 @@ pub static KINDS: [KindDef; 21] = [
     KindDef {
         identity: &["key"],
         computed: &["ttl"],
+        secrets: &["key"],
+        file_required: &["key"],
         path: PathShape::Nested { parent: "consumer", segment: "key-auth" },
         ..credential(Kind::KeyAuth, "key-auth", "key-auths", "keyauth_credentials")
     },
     KindDef {
         identity: &["username"],
+        secrets: &["password"],
         path: PathShape::Nested { parent: "consumer", segment: "basic-auth" },
         ..credential(Kind::BasicAuth, "basic-auth", "basic-auths", "basicauth_credentials")
     },
     KindDef {
         identity: &["username"],
+        secrets: &["secret"],
+        file_required: &["secret"],
         path: PathShape::Nested { parent: "consumer", segment: "hmac-auth" },
         ..credential(Kind::HmacAuth, "hmac-auth", "hmac-auths", "hmacauth_credentials")
     },
     KindDef {
         identity: &["key"],
+        secrets: &["secret"],
+        file_required: &["key", "secret"],
         path: PathShape::Nested { parent: "consumer", segment: "jwt" },
         ..credential(Kind::Jwt, "jwt-auth", "jwts", "jwt_secrets")
     },
@@ -258,6 +278,8 @@ pub static KINDS: [KindDef; 21] = [
     },
     KindDef {
         identity: &["client_id"],
+        secrets: &["client_secret"],
+        file_required: &["client_id", "client_secret"],
         path: PathShape::Nested { parent: "consumer", segment: "oauth2" },
         on_konnect: false,
         ..credential(Kind::Oauth2, "oauth2-cred", "oauth2", "oauth2_credentials")
@@ -294,6 +316,7 @@ pub static KINDS: [KindDef; 21] = [
             reference("consumer_group", Kind::ConsumerGroup, false, Cascade),
         ],
         unique: &["instance_name"],
+        secret_names: true,
         ..row(Kind::Plugin, "plugin", "plugins", "plugins", "plugins")
     },
 ];

@@ -82,33 +82,24 @@ fn split_host_port(target: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Whether the field at this path holds a secret that output must mask.
+/// Whether the field at this path holds a secret that output must mask (the kind table's secret
+/// paths, or, in the free-form configuration of plugins and vaults, a secret's name).
 pub fn is_secret(kind: Kind, path: &str) -> bool {
-    match kind {
-        Kind::KeyAuth => path == "key",
-        Kind::BasicAuth => path == "password",
-        Kind::HmacAuth | Kind::Jwt => path == "secret",
-        Kind::Oauth2 => path == "client_secret",
-        Kind::Certificate => path == "key" || path == "key_alt",
-        Kind::Key => path == "jwk" || path == "pem.private_key",
-        Kind::Plugin | Kind::Vault => {
-            let leaf = path.rsplit('.').next().unwrap_or(path);
-            ["password", "secret", "token", "private_key", "api_key", "client_secret"].iter().any(|s| leaf.contains(s))
-        }
-        _ => false,
+    let def = kind.def();
+    if def.secrets.contains(&path) {
+        return true;
     }
+    let leaf = path.rsplit('.').next().unwrap_or(path);
+    def.secret_names && SECRET_NAMES.iter().any(|s| leaf.contains(s))
 }
+
+/// Parts of field names that say the field is a secret.
+const SECRET_NAMES: [&str; 6] = ["password", "secret", "token", "private_key", "api_key", "client_secret"];
 
 /// Fields a state file must give although Kong would accept them absent: Kong would generate them on
 /// every PUT, so the entity would never stay equal to the file (decK requires them too).
 pub fn file_required(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::KeyAuth => &["key"],
-        Kind::HmacAuth => &["secret"],
-        Kind::Jwt => &["key", "secret"],
-        Kind::Oauth2 => &["client_id", "client_secret"],
-        _ => &[],
-    }
+    kind.def().file_required
 }
 
 /// Checks across fields, as Kong's entity checks make them; run after defaults are filled.
