@@ -13,13 +13,14 @@ mod generate;
 #[path = "common/load.rs"]
 mod load;
 
+use kongsync_gateway::DEFAULT_MAX_IN_FLIGHT;
 use kongsync_model::Kind;
 use kongsync_sim::SimConfig;
 use kongsync_sim::{FaultRule, Faults};
-use kongsync_state::api::client::DEFAULT_MAX_IN_FLIGHT;
 use kongsync_state::dump::{to_document, to_yaml, DumpOptions};
-use kongsync_state::State;
-use load::Gateway;
+use kongsync_state::live::Observed;
+use kongsync_state::{Scope, State};
+use load::Simulated;
 use std::time::Instant;
 
 const LATENCY_MS: u64 = 10;
@@ -28,9 +29,10 @@ const PAGE: usize = 1000;
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let (desired, _, _) = generate::read_generated(10_000, 35_000);
-    let gateway = runtime.block_on(Gateway::start(SimConfig::default(), DEFAULT_MAX_IN_FLIGHT, None));
+    let gateway = runtime.block_on(Simulated::start(SimConfig::default(), DEFAULT_MAX_IN_FLIGHT, None));
     // Only the time is kept: the plan of 100,000 creates would weigh on the peak memory measured.
-    let load_s = runtime.block_on(gateway.apply(&desired, &State::default(), 32)).execute_seconds;
+    let empty = Observed::read_only(Scope::default(), State::default());
+    let load_s = runtime.block_on(gateway.apply(&desired, &empty, 32)).execute_seconds;
     println!("{} entities loaded into the simulator in {load_s:.1} s", desired.len());
 
     // The longest chain: the largest collection's pages, read one after the other.

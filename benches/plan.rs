@@ -13,11 +13,12 @@ mod generate;
 #[path = "common/load.rs"]
 mod load;
 
-use kongsync_diff::{plan, PlanOptions, PlanScope};
-use kongsync_model::{Kind, SchemaSet};
+use kongsync_diff::{plan, PlanOptions};
+use kongsync_model::Kind;
 use kongsync_sim::SimConfig;
-use kongsync_state::State;
-use load::Gateway;
+use kongsync_state::live::Observed;
+use kongsync_state::{Scope, State};
+use load::Simulated;
 use serde_json::json;
 use std::time::Instant;
 
@@ -31,8 +32,9 @@ fn main() {
 
     // The gateway: the simulator in-process, loaded with the desired state by a sync.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let gateway = runtime.block_on(Gateway::start(SimConfig::default(), 32, None));
-    let load = runtime.block_on(gateway.apply(&desired, &State::default(), 32));
+    let gateway = runtime.block_on(Simulated::start(SimConfig::default(), 32, None));
+    let empty = Observed::read_only(Scope::default(), State::default());
+    let load = runtime.block_on(gateway.apply(&desired, &empty, 32));
     println!(
         "plan against an empty gateway: {} creates in {:.2} s; executed against the simulator in {:.1} s",
         load.plan.summary.create, load.plan_seconds, load.execute_seconds
@@ -48,13 +50,13 @@ fn main() {
         }
     }
 
-    let schemas = SchemaSet::builtin();
     let options = PlanOptions { target: "bench".into(), ..PlanOptions::default() };
     let t = Instant::now();
-    let live = runtime.block_on(gateway.read());
+    let observed = runtime.block_on(gateway.observe(&changed_desired));
     let gateway_s = t.elapsed().as_secs_f64();
+    let live = &observed.live;
     let t = Instant::now();
-    let p = plan(&changed_desired, &live, &PlanScope::default(), &schemas, &options).unwrap();
+    let p = plan(&changed_desired, &observed, &options).unwrap();
     let plan_s = t.elapsed().as_secs_f64();
     println!(
         "read gateway: {} entities in {gateway_s:.2} s; plan with {changed} changed: {} steps in {plan_s:.2} s",
@@ -62,7 +64,7 @@ fn main() {
         p.steps.len()
     );
     let t = Instant::now();
-    let reset = plan(&State::default(), &live, &PlanScope::default(), &schemas, &options).unwrap();
+    let reset = plan(&State::default(), &observed, &options).unwrap();
     println!(
         "plan of a reset: {} deletes ({} sent, the rest done by Kong with their parents) in {:.2} s",
         reset.summary.delete,

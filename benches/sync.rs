@@ -17,7 +17,7 @@ mod load;
 use kongsync_diff::Plan;
 use kongsync_sim::{FaultRule, Faults, SimConfig};
 use kongsync_state::State;
-use load::Gateway;
+use load::Simulated;
 
 const LATENCY_MS: u64 = 10;
 
@@ -40,7 +40,7 @@ struct Run {
 }
 
 async fn run(desired: &State, parallelism: usize, faults: Faults, client_rate: Option<f64>) -> (Run, Run, Vec<u16>) {
-    let gateway = Gateway::start(SimConfig { faults, ..SimConfig::default() }, parallelism, client_rate).await;
+    let gateway = Simulated::start(SimConfig { faults, ..SimConfig::default() }, parallelism, client_rate).await;
     let mut results = Vec::new();
     let mut statuses: Vec<u16> = Vec::new();
     let mut desired = desired.clone();
@@ -51,9 +51,9 @@ async fn run(desired: &State, parallelism: usize, faults: Faults, client_rate: O
                 e.fields.insert("tags".into(), serde_json::json!(["bench", "v2"]));
             }
         }
-        let live = gateway.read().await;
+        let observed = gateway.observe(&desired).await;
         gateway.sim.clear_requests();
-        let applied = gateway.apply(&desired, &live, parallelism).await;
+        let applied = gateway.apply(&desired, &observed, parallelism).await;
         let steps = applied.plan.requests().count();
         let rounds = (steps.div_ceil(parallelism)).max(longest_chain(&applied.plan)) as f64;
         let log = gateway.sim.requests();

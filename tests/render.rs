@@ -116,7 +116,7 @@ fn diff_json() {
     out.success();
     assert_rendered!(out.stdout, @r#"
     {
-      "format_version": 1,
+      "format_version": 2,
       "target": "Kong at http://127.0.0.1:[PORT]",
       "dialect": "kong",
       "scope": {

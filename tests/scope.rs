@@ -363,3 +363,17 @@ fn lookup_tags_find_entities_created_outside_kongsync() {
     let rl = all.iter().find(|p| p["name"] == "rate-limiting").unwrap();
     assert_eq!(rl["service"]["id"], svc["id"], "{rl}");
 }
+
+#[test]
+fn fields_that_identify_an_entity_cannot_be_ignored() {
+    let env = TestEnv::new();
+    env.write("kong.yaml", "_format_version: \"3.0\"\n");
+    let out = env.kongsync(&["diff", "kong.yaml", "--ignore-field", "key-auth.key"]);
+    out.expect_code(1);
+    assert!(
+        out.stderr.contains("cannot ignore `key-auth.key`: an identifying field cannot be ignored"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--ignore-field"), "the CLI names its flag: {}", out.stderr);
+}

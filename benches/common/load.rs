@@ -1,22 +1,23 @@
-//! The gateway side of the benchmarks: a simulator in-process with a client for it, and a plan
-//! executed against it.
+//! The gateway side of the benchmarks: a simulator in-process with a client for it, read and planned
+//! against through the same library calls as `kongsync sync` (`state::live::observe`, then
+//! `diff::plan`), and a plan executed against it.
 
 // Each benchmark includes this module and uses part of it.
 #![allow(dead_code)]
 
-use kongsync_apply::{execute, ExecuteOptions, Quiet};
-use kongsync_diff::{plan, Plan, PlanOptions, PlanScope};
-use kongsync_model::SchemaSet;
+use kongsync_apply::{execute, ExecuteOptions, NoStepProgress};
+use kongsync_diff::{plan, Plan, PlanOptions};
+use kongsync_gateway::{Client, ClientOptions, Gateway, Url};
 use kongsync_sim::{SimConfig, SimHandle};
-use kongsync_state::api::{read_state, Client, ClientOptions, Scope, Silent, Target};
-use kongsync_state::State;
+use kongsync_state::live::{observe, read_state, NoReadProgress, Observed};
+use kongsync_state::{Scope, State};
 use std::time::Instant;
 
 /// A running simulator, and a client for it.
-pub struct Gateway {
+pub struct Simulated {
     pub sim: SimHandle,
     pub client: Client,
-    pub target: Target,
+    pub gateway: Gateway,
 }
 
 /// A plan carried out against the gateway.
@@ -28,35 +29,43 @@ pub struct Applied {
     pub requests: u64,
 }
 
-impl Gateway {
+impl Simulated {
     /// Starts a simulator; the client keeps up to `max_in_flight` requests in flight, under
     /// `rate_limit` requests per second if given.
-    pub async fn start(config: SimConfig, max_in_flight: usize, rate_limit: Option<f64>) -> Gateway {
+    pub async fn start(config: SimConfig, max_in_flight: usize, rate_limit: Option<f64>) -> Simulated {
         let sim = kongsync_sim::start(config).await.expect("simulator starts");
-        let base = reqwest::Url::parse(&sim.base_url()).expect("simulator URL");
+        let base = Url::parse(&sim.base_url()).expect("simulator URL");
         let mut options = ClientOptions::new(base.clone());
         options.max_in_flight = max_in_flight;
         options.rate_limit = rate_limit;
         let client = Client::new(options).expect("client");
-        Gateway { sim, client, target: Target::Kong { base, workspace: None } }
+        Simulated { sim, client, gateway: Gateway::Kong { base, workspace: None } }
     }
 
-    /// Reads everything the gateway holds.
+    /// Reads everything the gateway holds, as `kongsync dump` reads it.
     pub async fn read(&self) -> State {
-        read_state(&self.client, &self.target, &Scope::default(), &Silent).await.expect("the gateway reads")
+        read_state(&self.client, &self.gateway, &Scope::default(), &NoReadProgress).await.expect("the gateway reads")
     }
 
-    /// Plans `desired` against `live` and executes the plan; panics unless every step is done.
-    pub async fn apply(&self, desired: &State, live: &State, parallelism: usize) -> Applied {
+    /// Reads what a plan of `desired` needs from the gateway, as a sync reads it: everything the
+    /// gateway holds, the schemas of what is in play, and the parents only the gateway has.
+    pub async fn observe(&self, desired: &State) -> Observed {
+        observe(&self.client, &self.gateway, &Scope::default(), desired, &NoReadProgress)
+            .await
+            .expect("the gateway reads")
+    }
+
+    /// Plans `desired` against what was observed and executes the plan; panics unless every step is
+    /// done.
+    pub async fn apply(&self, desired: &State, observed: &Observed, parallelism: usize) -> Applied {
         let started = Instant::now();
-        let plan =
-            plan(desired, live, &PlanScope::default(), &SchemaSet::builtin(), &PlanOptions::default()).expect("plan");
+        let plan = plan(desired, observed, &PlanOptions::default()).expect("plan");
         let plan_seconds = started.elapsed().as_secs_f64();
         let (_tx, rx) = tokio::sync::watch::channel(false);
         let sent = self.client.requests_sent();
         let started = Instant::now();
         let options = ExecuteOptions { parallelism, fail_fast: false };
-        let report = execute(&plan, &self.client, &self.target, options, rx, &Quiet).await;
+        let report = execute(&plan, &self.client, &self.gateway, options, rx, &NoStepProgress).await;
         let execute_seconds = started.elapsed().as_secs_f64();
         assert!(report.succeeded(), "the sync failed: {} failed, {} skipped", report.failed, report.skipped);
         Applied { plan, plan_seconds, execute_seconds, requests: self.client.requests_sent() - sent }

@@ -5,12 +5,13 @@
 
 mod args;
 mod commands;
+mod connection;
 mod exit;
+mod operations;
 mod printer;
-mod progress;
 mod render;
+mod reporters;
 mod settings;
-mod target;
 
 use clap::Parser;
 

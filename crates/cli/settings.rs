@@ -2,10 +2,9 @@
 
 use crate::args::{GlobalArgs, Region, StateArgs};
 use anyhow::{anyhow, bail};
+use kongsync_gateway::{KonnectAddr, KonnectPaths, Url, DEFAULT_MAX_IN_FLIGHT};
 use kongsync_model::Secret;
-use kongsync_state::api::{KonnectAddr, KonnectPaths, Scope};
-use kongsync_state::Meta;
-use reqwest::Url;
+use kongsync_state::{Meta, Scope};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -27,7 +26,7 @@ pub fn env_lookup(name: &str) -> Option<String> {
 
 /// Where and how to connect, resolved from the global flags (and their `KONGSYNC_*` variables) and
 /// the state files' `_konnect`, `_workspace` and `_info.select_tags`. Pure: files named here (the
-/// token file, TLS material) are read when the connection is opened (`target.rs`).
+/// token file, TLS material) are read when the connection is opened (`connection.rs`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConnectionSettings {
     pub endpoint: Endpoint,
@@ -202,7 +201,7 @@ pub fn connection(global: &GlobalArgs, file: &Meta) -> anyhow::Result<Connection
         rate_limit,
         workspace: one_workspace(workspace.as_deref(), file.workspace.as_deref())?,
         scope: scope(select_tags, std::env::var_os(SELECT_TAG_VAR).is_some(), &file.select_tags, *skip_consumers)?,
-        max_in_flight: kongsync_state::api::client::DEFAULT_MAX_IN_FLIGHT,
+        max_in_flight: DEFAULT_MAX_IN_FLIGHT,
     })
 }
 

@@ -1,15 +1,11 @@
-//! Carrying out a plan: every step's request exactly as the plan wrote it, each as soon as the steps
-//! it depends on are done, at most `parallelism` at once. Transient failures are retried by the
-//! client (every PUT and DELETE is idempotent). The two creates the API only offers as POST (a Kong
-//! target, a consumer-group membership) are retried here, after checking that the earlier attempt
-//! did not in fact succeed, so that a retry never makes a duplicate.
+//! Carrying out a plan: every step's request exactly as the plan wrote it, placed under the
+//! gateway's entities root and handed to the gateway client, each as soon as the steps it depends on
+//! are done, at most `parallelism` at once. How a failed request is retried is the request's own
+//! retry class, chosen by the planner and followed by the client: nothing is decided here.
 
 use crate::walk::{walk, Outcome, WalkOptions};
-use kongsync_diff::{Action, Execution, Plan, PlannedRequest, Step};
-use kongsync_model::Kind;
-use kongsync_state::api::retry::{should_retry, Failure};
-use kongsync_state::api::{ApiError, Client, Request, RetryPolicy, Target};
-use reqwest::Method;
+use kongsync_diff::{Execution, Plan, Step};
+use kongsync_gateway::{ApiError, Client, Gateway};
 use serde::Serialize;
 use tokio::sync::watch;
 
@@ -75,37 +71,36 @@ impl Report {
     }
 }
 
-/// Told about each finished step (progress bars).
-pub trait Progress: Send + Sync {
+/// Told about each step as it finishes (the CLI's progress bar).
+pub trait StepProgress: Send + Sync {
     fn finished(&self, step: &Step, status: &StepStatus);
 }
 
-/// Reports nothing.
-pub struct Quiet;
+/// Hears nothing.
+pub struct NoStepProgress;
 
-impl Progress for Quiet {
+impl StepProgress for NoStepProgress {
     fn finished(&self, _: &Step, _: &StepStatus) {}
 }
 
-/// Executes the plan against `target` through `client`. `stop` turning true stops new steps from
+/// Executes the plan against `gateway` through `client`. `stop` turning true stops new steps from
 /// starting; those in flight finish.
 pub async fn execute(
     plan: &Plan,
     client: &Client,
-    target: &Target,
+    gateway: &Gateway,
     options: ExecuteOptions,
     stop: watch::Receiver<bool>,
-    progress: &dyn Progress,
+    progress: &dyn StepProgress,
 ) -> Report {
     let sent_before = client.requests_sent();
     let deps: Vec<Vec<usize>> = plan.steps.iter().map(|s| s.depends_on.clone()).collect();
-    let root = target.entities_root();
     let walk_options = WalkOptions { parallelism: options.parallelism, fail_fast: options.fail_fast };
     let outcomes = walk(
         &deps,
         walk_options,
         stop,
-        |i| run_step(client, &root, &plan.steps[i]),
+        |i| run_step(client, gateway, &plan.steps[i]),
         |i, outcome: &Outcome<StepFailure>| {
             if let Some(step) = plan.steps.get(i) {
                 progress.finished(step, &status(outcome));
@@ -134,61 +129,12 @@ fn status(o: &Outcome<StepFailure>) -> StepStatus {
     }
 }
 
-async fn run_step(client: &Client, root: &str, step: &Step) -> Result<(), StepFailure> {
-    let planned = match &step.execution {
-        Execution::Request(r) => r,
+async fn run_step(client: &Client, gateway: &Gateway, step: &Step) -> Result<(), StepFailure> {
+    match &step.execution {
+        Execution::Request(planned) => {
+            client.send(&gateway.place(planned)).await.map(drop).map_err(|e| StepFailure::from(&e))
+        }
         // Kong does it with the step this one depends on, which is done by now.
-        Execution::WithStep { .. } => return Ok(()),
-    };
-    let request = to_request(root, planned);
-    if request.method != Method::POST {
-        return client.send(&request).await.map(drop).map_err(|e| StepFailure::from(&e));
-    }
-    send_post(client, root, step, planned, &request).await
-}
-
-/// The plan's request under the target's entity root.
-pub fn to_request(root: &str, planned: &PlannedRequest) -> Request {
-    let method = Method::from_bytes(planned.method.as_bytes()).unwrap_or(Method::GET);
-    Request { method, path: format!("{root}{}", planned.path), query: Vec::new(), body: planned.body.clone() }
-}
-
-/// Attempts for a POST whose earlier attempt may or may not have succeeded.
-const POST_ATTEMPTS: u32 = 6;
-
-/// Sends a create that only exists as POST. After a failure that leaves the outcome unknown, it asks
-/// the gateway whether the entity exists before trying again; a membership that already exists
-/// (409) is what the step wanted.
-async fn send_post(
-    client: &Client,
-    root: &str,
-    step: &Step,
-    planned: &PlannedRequest,
-    request: &Request,
-) -> Result<(), StepFailure> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let err = match client.send(request).await {
-            Ok(_) => return Ok(()),
-            Err(e) => e,
-        };
-        let status = err.status();
-        if step.kind == Kind::ConsumerGroupMember && status == Some(409) {
-            return Ok(());
-        }
-        // What the client retries for an idempotent request, with a check first (below) here.
-        let transient = status.is_none_or(|s| should_retry(Failure::Status(s), true));
-        let maybe_done = attempt > 1 && matches!(status, Some(400 | 409));
-        if (transient || maybe_done) && step.action == Action::Create && step.kind == Kind::Target {
-            let check = Request::get(format!("{root}{}/{}", planned.path, step.id));
-            if client.send(&check).await.is_ok() {
-                return Ok(());
-            }
-        }
-        if !transient || attempt >= POST_ATTEMPTS {
-            return Err(StepFailure::from(&err));
-        }
-        tokio::time::sleep(RetryPolicy::default().backoff(attempt, rand::random::<f64>())).await;
+        Execution::WithStep { .. } => Ok(()),
     }
 }

@@ -1,10 +1,14 @@
 //! kongsync-apply: executing a plan. Refuses a stale plan ([`stale`]), walks the plan's dependency
-//! graph with a bounded number of requests in flight ([`walk`]), sends each step's request exactly as
-//! planned and reports what was done, what failed and what was skipped ([`execute`]).
+//! graph with a bounded number of requests in flight ([`walk`]), hands each step's request, exactly as
+//! planned, to the gateway client and reports what was done, what failed and what was skipped
+//! ([`execute`]). It decides nothing on its own: what to send and how to retry it is in the plan.
 
-pub mod execute;
-pub mod stale;
-pub mod walk;
+// Only what the crate root re-exports is its interface; everything else says `pub(crate)`.
+#![warn(unreachable_pub)]
 
-pub use execute::{execute, ExecuteOptions, Progress, Quiet, Report, StepFailure, StepStatus};
-pub use stale::{check, check_format, StaleError};
+mod execute;
+mod stale;
+mod walk;
+
+pub use execute::{execute, ExecuteOptions, NoStepProgress, Report, StepFailure, StepProgress, StepStatus};
+pub use stale::{check, StaleError};

@@ -1,12 +1,13 @@
-//! Refusing a plan that no longer describes what it would change: a plan file from another format
-//! version, computed for another target, or against a live state that has moved since.
+//! Refusing a plan that no longer describes what it would change: a plan of another format version
+//! (a plan file of another version is refused when read, by [`Plan::from_json`]), computed for
+//! another target, or against a live state that has moved since.
 
 use kongsync_diff::{Plan, PLAN_FORMAT_VERSION};
 
 /// Why a saved plan cannot run.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum StaleError {
-    /// The plan file was written by a kongsync with another plan format.
+    /// The plan was made by a kongsync with another plan format.
     #[error("the plan has format version {found}; this kongsync reads version {PLAN_FORMAT_VERSION}")]
     Format { found: u32 },
     /// The plan was computed for another target.
@@ -42,30 +43,23 @@ fn short(fp: &str) -> String {
     fp.chars().take(12).collect()
 }
 
-/// Checks only the format version of a plan read from a file, before anything else is done.
-pub fn check_format(plan: &Plan) -> Result<(), StaleError> {
-    if plan.format_version == PLAN_FORMAT_VERSION {
-        Ok(())
-    } else {
-        Err(StaleError::Format { found: plan.format_version })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kongsync_diff::{Dialect, PlanScope, Summary};
+    use kongsync_diff::{Dialect, Masker, Summary};
+    use kongsync_state::Scope;
 
     fn plan() -> Plan {
         Plan {
             format_version: PLAN_FORMAT_VERSION,
             target: "Kong at http://k".into(),
             dialect: Dialect::Kong,
-            scope: PlanScope::default(),
+            scope: Scope::default(),
             live_fingerprint: "aaaa".into(),
             desired_fingerprint: "bbbb".into(),
             summary: Summary::default(),
             steps: vec![],
+            masker: Masker::default(),
         }
     }
 
@@ -75,6 +69,6 @@ mod tests {
         assert!(matches!(check(&plan(), "Kong at http://other", "aaaa"), Err(StaleError::Target { .. })));
         assert!(matches!(check(&plan(), "Kong at http://k", "cccc"), Err(StaleError::Fingerprint { .. })));
         let old = Plan { format_version: 99, ..plan() };
-        assert_eq!(check_format(&old), Err(StaleError::Format { found: 99 }));
+        assert_eq!(check(&old, "Kong at http://k", "aaaa"), Err(StaleError::Format { found: 99 }));
     }
 }

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 
 /// What became of one task.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome<E> {
+pub(crate) enum Outcome<E> {
     Done,
     Failed(E),
     /// Not run because the task with this index (a root cause) failed.
@@ -28,7 +28,7 @@ pub enum Outcome<E> {
 
 /// Options of a walk.
 #[derive(Debug, Clone, Copy)]
-pub struct WalkOptions {
+pub(crate) struct WalkOptions {
     pub parallelism: usize,
     pub fail_fast: bool,
 }
@@ -36,7 +36,7 @@ pub struct WalkOptions {
 /// Runs `run(i)` for every task `i` of `deps` (where `deps[i]` lists the tasks `i` waits for, each
 /// with a lower or higher index, the graph being acyclic) and returns each task's outcome.
 /// `on_finish(i, &outcome)` is called as each task finishes (for progress).
-pub async fn walk<E, F, Fut>(
+pub(crate) async fn walk<E, F, Fut>(
     deps: &[Vec<usize>],
     options: WalkOptions,
     mut stop: watch::Receiver<bool>,

@@ -2,12 +2,10 @@
 //! for `sync --plan` (mode 0600: the requests hold the credentials they write). With `--exit-code`
 //! the exit code says whether anything would change: 0 nothing, 2 changes, 1 error.
 
-use super::planning::{ignore_fields, plan, read_desired, Planned};
-use crate::args::{DiffArgs, GlobalArgs, PlanFormat};
+use crate::args::{DiffArgs, GlobalArgs};
 use crate::exit;
+use crate::operations::{ignore_fields, plan, read_desired, show};
 use crate::printer::Printer;
-use crate::render;
-use kongsync_diff::{redacted, Plan};
 use kongsync_state::dump::write_private;
 use std::process::ExitCode;
 
@@ -17,7 +15,7 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs, printer: &Printer) -> any
     let Some(desired) = read_desired(state, printer) else { return Ok(exit::ERROR) };
     let planned = plan(global, desired, ignore, 1, printer).await?;
     planned.conn.close().await?;
-    let Planned { plan, masker, .. } = planned;
+    let plan = planned.plan;
     printer.detail(&format!(
         "live fingerprint {}, desired fingerprint {}",
         plan.live_fingerprint, plan.desired_fingerprint
@@ -26,15 +24,6 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs, printer: &Printer) -> any
         write_private(path, serde_json::to_string_pretty(&plan)?.as_bytes())?;
         printer.status(&format!("plan saved to {}", path.display()));
     }
-    printer.data(&show(&redacted(&plan, &masker), *format, printer.color));
+    printer.data(&show(&plan, *format, printer.color));
     Ok(if *exit_code && !plan.is_empty() { exit::changes() } else { exit::OK })
-}
-
-/// A plan in the asked format.
-pub fn show(plan: &Plan, format: PlanFormat, color: bool) -> String {
-    match format {
-        PlanFormat::Text => render::text::plan(plan, color),
-        PlanFormat::Json => render::json::plan(plan),
-        PlanFormat::Markdown => render::markdown::plan(plan),
-    }
 }

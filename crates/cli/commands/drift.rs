@@ -4,18 +4,16 @@
 //! with the expected hash computed from the control plane's configuration. Exit 0 when everything
 //! matches, 2 on any drift (a changed entity, a lagging or a stale data plane), 1 on error.
 
-use super::hash::export_document;
-use super::planning::{ignore_fields, plan, read_desired};
 use crate::args::{DriftArgs, GlobalArgs};
+use crate::connection::{explain, Connection};
 use crate::exit;
+use crate::operations::{ignore_fields, plan, read_desired};
 use crate::printer::Printer;
 use crate::render::drift::{render, DriftReport, NodeState, NodeStatus};
-use crate::target::Connection;
 use anyhow::{anyhow, Context};
 use kongsync_diff::redacted;
-use kongsync_state::api::{Client, Request};
-use kongsync_state::State;
-use serde_json::Value;
+use kongsync_gateway::{data_planes, DataPlane};
+use kongsync_state::{export, State};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -25,88 +23,45 @@ pub async fn run(global: &GlobalArgs, args: &DriftArgs, printer: &Printer) -> an
     let ignore = ignore_fields(ignored)?;
     let Some(desired) = read_desired(state, printer) else { return Ok(exit::ERROR) };
     let planned = plan(global, desired, ignore, 1, printer).await?;
-    let planes = data_planes(&planned.conn, &planned.live).await;
+    let planes = expected_and_nodes(&planned.conn, &planned.live).await;
     planned.conn.close().await?;
     let (expected_hash, raw_nodes, notes) = planes?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
     let nodes = raw_nodes.iter().map(|n| classify(n, expected_hash.as_deref(), now, stale_after)).collect();
-    let report = DriftReport { plan: redacted(&planned.plan, &planned.masker), expected_hash, nodes, notes };
+    let report = DriftReport { plan: redacted(&planned.plan), expected_hash, nodes, notes };
     printer.data(&render(&report, *format, printer.color));
     Ok(if report.drifted() { exit::changes() } else { exit::OK })
 }
 
-/// The expected hash, the data planes as the API lists them, and notes on what could not be checked.
-type Planes = (Option<String>, Vec<Value>, Vec<String>);
+/// The expected hash, the data planes, and notes on what could not be checked.
+type Planes = (Option<String>, Vec<DataPlane>, Vec<String>);
 
-async fn data_planes(conn: &Connection, live: &State) -> anyhow::Result<Planes> {
-    let client = conn.client();
-    match conn.target().control_plane_path() {
-        Some(cp) => {
-            let expected = client.get_json(&Request::get(format!("{cp}/expected-config-hash"))).await?;
-            let hash = expected.get("expected_hash").and_then(Value::as_str).map(str::to_string);
-            Ok((hash, konnect_nodes(client, &cp).await?, Vec::new()))
-        }
-        None => {
-            let listed = client.send(&Request::get("/clustering/data-planes".to_string())).await;
-            let body = match listed {
-                Ok(r) => r.body,
-                // Kong answers 400 (404 on some versions) when it is not a hybrid control plane.
-                Err(e) if matches!(e.status(), Some(400 | 404)) => {
-                    return Ok((
-                        None,
-                        Vec::new(),
-                        vec!["the gateway is not a hybrid control plane: no data planes to check".into()],
-                    ))
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let nodes = body.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
-            let scoped = !conn.scope().select_tags.is_empty() || conn.scope().skip_consumers;
-            if scoped {
-                let note = "the expected hash covers the whole configuration; with --select-tag or --skip-consumers it cannot be computed, so data planes are listed but not compared";
-                return Ok((None, nodes, vec![note.into()]));
-            }
-            let hash = kongsync_hash::config_hash(&export_document(live, None));
-            let note = "Kong does not publish the hash it expects: it is computed from the control plane's configuration as kongsync reads it";
-            Ok((Some(hash), nodes, vec![note.into()]))
-        }
+async fn expected_and_nodes(conn: &Connection, live: &State) -> anyhow::Result<Planes> {
+    let planes =
+        data_planes(conn.client(), conn.gateway()).await.map_err(|e| explain(e, conn.gateway().is_konnect()))?;
+    if !planes.hybrid {
+        return Ok((
+            None,
+            Vec::new(),
+            vec!["the gateway is not a hybrid control plane: no data planes to check".into()],
+        ));
     }
-}
-
-/// Every node of a Konnect control plane, following `page.next` cursors.
-async fn konnect_nodes(client: &Client, cp: &str) -> anyhow::Result<Vec<Value>> {
-    let mut out = Vec::new();
-    let mut after: Option<String> = None;
-    for _ in 0..10_000 {
-        let mut req = Request::get(format!("{cp}/nodes")).with_query("page[size]", "100");
-        if let Some(a) = &after {
-            req = req.with_query("page[after]", a.clone());
-        }
-        let body = client.get_json(&req).await?;
-        out.extend(body.get("items").and_then(Value::as_array).cloned().unwrap_or_default());
-        let next = body.pointer("/page/next").and_then(Value::as_str).filter(|s| !s.is_empty());
-        match next {
-            Some(n) => after = Some(cursor(n)),
-            None => return Ok(out),
-        }
+    if planes.expected_hash.is_some() || conn.gateway().is_konnect() {
+        return Ok((planes.expected_hash, planes.nodes, Vec::new()));
     }
-    Err(anyhow!("the node list of {cp} did not end after 10,000 pages"))
-}
-
-/// The `page[after]` cursor in `page.next`, which may be the cursor itself or a URI carrying it.
-fn cursor(next: &str) -> String {
-    match next.split_once("page%5Bafter%5D=").or_else(|| next.split_once("page[after]=")) {
-        Some((_, rest)) => rest.split('&').next().unwrap_or(rest).to_string(),
-        None => next.to_string(),
+    if conn.scope().is_partial() {
+        let note = "the expected hash covers the whole configuration; with --select-tag or --skip-consumers it cannot be computed, so data planes are listed but not compared";
+        return Ok((None, planes.nodes, vec![note.into()]));
     }
+    let hash = kongsync_model::config_hash::config_hash(&export::document(live, None));
+    let note = "Kong does not publish the hash it expects: it is computed from the control plane's configuration as kongsync reads it";
+    Ok((Some(hash), planes.nodes, vec![note.into()]))
 }
 
 /// One node's state: stale when not seen for longer than `stale_after`, else in sync or lagging.
-fn classify(node: &Value, expected: Option<&str>, now: u64, stale_after: Duration) -> NodeStatus {
-    let text = |f: &str| node.get(f).and_then(Value::as_str).unwrap_or_default().to_string();
-    let seen = node.get("last_ping").or_else(|| node.get("last_seen")).and_then(Value::as_u64);
-    let ago = seen.map(|s| now.saturating_sub(s));
-    let hash = text("config_hash");
+fn classify(node: &DataPlane, expected: Option<&str>, now: u64, stale_after: Duration) -> NodeStatus {
+    let ago = node.last_seen.map(|s| now.saturating_sub(s));
+    let hash = node.config_hash.clone();
     let state = if ago.is_some_and(|a| a > stale_after.as_secs()) {
         NodeState::Stale
     } else {
@@ -117,9 +72,9 @@ fn classify(node: &Value, expected: Option<&str>, now: u64, stale_after: Duratio
         }
     };
     NodeStatus {
-        id: text("id"),
-        hostname: text("hostname"),
-        version: text("version"),
+        id: node.id.clone(),
+        hostname: node.hostname.clone(),
+        version: node.version.clone(),
         config_hash: hash,
         seen_secs_ago: ago,
         state,
@@ -144,7 +99,6 @@ fn parse_duration(text: &str) -> anyhow::Result<Duration> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn durations_take_seconds_minutes_and_hours() {
@@ -158,17 +112,16 @@ mod tests {
     #[test]
     fn nodes_are_in_sync_lagging_or_stale() {
         let five_min = Duration::from_secs(300);
-        let node = |hash: &str, seen: u64| json!({"id": "n", "hostname": "h", "config_hash": hash, "last_ping": seen});
+        let node = |hash: &str, seen: u64| DataPlane {
+            id: "n".into(),
+            hostname: "h".into(),
+            config_hash: hash.into(),
+            last_seen: Some(seen),
+            ..DataPlane::default()
+        };
         assert_eq!(classify(&node("a", 990), Some("a"), 1000, five_min).state, NodeState::InSync);
         assert_eq!(classify(&node("b", 990), Some("a"), 1000, five_min).state, NodeState::Lagging);
         assert_eq!(classify(&node("a", 100), Some("a"), 1000, five_min).state, NodeState::Stale);
         assert_eq!(classify(&node("a", 990), None, 1000, five_min).state, NodeState::Unknown);
-    }
-
-    #[test]
-    fn cursors_come_bare_or_inside_a_uri() {
-        assert_eq!(cursor("abc"), "abc");
-        assert_eq!(cursor("/v2/control-planes/x/nodes?page[size]=100&page[after]=abc"), "abc");
-        assert_eq!(cursor("/nodes?page%5Bafter%5D=xyz&page%5Bsize%5D=1"), "xyz");
     }
 }

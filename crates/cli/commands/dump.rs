@@ -3,9 +3,9 @@
 //! private keys) or to standard output. Same gateway, same bytes.
 
 use crate::args::{DumpArgs, DumpFormat, GlobalArgs};
+use crate::connection::Connection;
 use crate::exit;
 use crate::printer::Printer;
-use crate::target::Connection;
 use kongsync_state::dump::{to_document, to_json, to_yaml, write_private, DumpOptions};
 use kongsync_state::Meta;
 use std::path::Path;

@@ -1,15 +1,14 @@
-//! One module per command; `run` dispatches.
+//! One module per command, each a leaf: what commands share is in `crate::operations`. `run`
+//! dispatches.
 
 mod diff;
 mod drift;
 mod dump;
 mod hash;
 mod ping;
-mod planning;
 mod reset;
 mod sim;
 mod sync;
-mod sync_progress;
 mod validate;
 
 use crate::args::{Cli, Command};

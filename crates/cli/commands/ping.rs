@@ -3,12 +3,11 @@
 //! plane not found) is an error with exit code 1.
 
 use crate::args::GlobalArgs;
+use crate::connection::{explain, Connection};
 use crate::exit;
 use crate::printer::Printer;
-use crate::target::{explain, Connection};
-use kongsync_state::api::request::node_info;
+use kongsync_gateway::node_version;
 use kongsync_state::Meta;
-use serde_json::Value;
 use std::process::ExitCode;
 
 pub async fn run(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
@@ -25,7 +24,7 @@ async fn ping(conn: &Connection) -> anyhow::Result<String> {
         // Finding the control plane when the connection opened already proved the token works.
         return Ok(format!("connected to {}", conn.describe()));
     }
-    let info = conn.client().get_json(&node_info()).await.map_err(|e| explain(e, false))?;
-    let version = info.get("version").and_then(Value::as_str).unwrap_or("not reported");
+    let version = node_version(conn.client()).await.map_err(|e| explain(e, false))?;
+    let version = version.as_deref().unwrap_or("not reported");
     Ok(format!("connected to {}, version {version}", conn.describe()))
 }

@@ -1,17 +1,15 @@
 //! `kongsync reset`: delete every entity in scope (all of them, or those carrying the select tags),
 //! children first. It asks first; without a terminal to ask on, it refuses unless `--force`.
 
-use super::diff::show;
-use super::planning::{dialect, plan_scope};
-use super::sync::run_plan;
 use crate::args::{GlobalArgs, PlanFormat, ResetArgs};
+use crate::connection::Connection;
 use crate::exit;
+use crate::operations::{dialect, run_plan, show};
 use crate::printer::Printer;
 use crate::render;
-use crate::target::Connection;
 use anyhow::bail;
-use kongsync_diff::{redacted, Masker, Plan, PlanOptions};
-use kongsync_model::SchemaSet;
+use kongsync_diff::{Plan, PlanOptions};
+use kongsync_state::live::Observed;
 use kongsync_state::{Meta, State};
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -29,7 +27,7 @@ pub async fn run(global: &GlobalArgs, args: &ResetArgs, printer: &Printer) -> an
             return Err(e);
         }
     };
-    printer.data(&show(&redacted(&plan, &Masker::default()), PlanFormat::Text, printer.color));
+    printer.data(&show(&plan, PlanFormat::Text, printer.color));
     if plan.is_empty() {
         conn.close().await?;
         return Ok(exit::OK);
@@ -50,7 +48,7 @@ async fn plan_deletes(conn: &Connection, printer: &Printer) -> anyhow::Result<Pl
     let live = conn.read_live_shown(printer).await?;
     let options = PlanOptions { target: conn.describe(), dialect: dialect(conn), ..PlanOptions::default() };
     let empty = State { meta: live.meta.clone(), ..State::default() };
-    Ok(kongsync_diff::plan(&empty, &live, &plan_scope(conn), &SchemaSet::builtin(), &options)?)
+    Ok(kongsync_diff::plan(&empty, &Observed::read_only(conn.scope().clone(), live), &options)?)
 }
 
 /// Asks on the terminal; only `yes` confirms.

@@ -1,5 +1,7 @@
-//! From a desired and a live [`State`] to the [`Plan`]: pair, compare, build each step's request,
-//! connect the steps into a dependency graph and order it.
+//! From a desired [`State`] and what was [`Observed`] on the gateway to the [`Plan`]: limit both
+//! sides to the scope, give the live side the parents found by look-up, pair, compare, build each
+//! step's request, connect the steps into a dependency graph and order it. [`plan`] is the only
+//! place a plan is made.
 //!
 //! The ordering rules, each an edge between two single steps:
 //! - a create or update waits for the create or update of every parent it references (and of every
@@ -16,11 +18,13 @@ use crate::graph;
 use crate::mask::Masker;
 use crate::options::{Dialect, PlanOptions};
 use crate::pair::{pair, Ids, Pair};
+use crate::plan::{Action, Change, Execution, Plan, Step, Summary, PLAN_FORMAT_VERSION};
 use crate::prepare::{get_path, remove_path, set_path};
-use crate::request::{self, Target};
-use crate::types::{Action, Change, Execution, Plan, PlanScope, PlannedRequest, Step, Summary, PLAN_FORMAT_VERSION};
+use crate::request::{self, ById};
+use kongsync_gateway::Request;
 use kongsync_model::{Entity, Ident, Key, Kind, OnDelete, SchemaSet};
-use kongsync_state::State;
+use kongsync_state::live::Observed;
+use kongsync_state::{Scope, State};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -47,32 +51,60 @@ struct Draft<'a> {
     id: Uuid,
     changes: Vec<Change>,
     notes: Vec<String>,
-    request: PlannedRequest,
+    request: Request,
     /// Done by Kong as part of another draft.
     with: Option<(usize, String)>,
 }
 
-/// Computes the plan. Both states must already be limited to the scope (`scope` only records it);
-/// entities the scope leaves out must not be in either.
-pub fn plan(
+/// Computes the plan of `desired` against what was observed on the gateway. The desired side is
+/// limited to the observed scope and given its select tags (as decK does, so that what a sync
+/// creates is found by the next read); the live side is limited to the scope and given the keys of
+/// the parents found by look-up, so that an entity on such a parent pairs with its file entry. The
+/// live fingerprint is of the read itself, before look-ups, since that is what `sync --plan` reads
+/// again.
+pub fn plan(desired: &State, observed: &Observed, options: &PlanOptions) -> Result<Plan, PlanError> {
+    let Observed { scope, live, schemas, known_ids } = observed;
+    let mut desired = scope.restrict(desired);
+    if !scope.select_tags.is_empty() {
+        desired.to_mut().stamp_select_tags(&scope.select_tags);
+    }
+    let read = scope.restrict(live);
+    let by_id: HashMap<(Kind, Uuid), Key> = known_ids.iter().map(|(k, id)| ((k.kind, *id), k.clone())).collect();
+    let keyed = if by_id.is_empty() { Cow::Borrowed(&*read) } else { Cow::Owned(read.with_parents_known(&by_id)) };
+    let mut plan = plan_states(&desired, &keyed, scope, schemas, known_ids, options)?;
+    if !by_id.is_empty() {
+        plan.live_fingerprint = fingerprint(&read);
+    }
+    Ok(plan)
+}
+
+/// The fingerprint of the part of a live state a plan with this scope manages: what `sync --plan`
+/// compares with the plan's `live_fingerprint`.
+pub fn live_fingerprint(live: &State, scope: &Scope) -> String {
+    fingerprint(&scope.restrict(live))
+}
+
+/// The plan of two states already limited to `scope`.
+fn plan_states(
     desired: &State,
     live: &State,
-    scope: &PlanScope,
+    scope: &Scope,
     schemas: &SchemaSet,
+    known_ids: &HashMap<Key, Uuid>,
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
-    let desired = in_scope(desired, scope);
-    let live = in_scope(live, scope);
     if options.dialect == Dialect::Konnect {
-        // Konnect serves no OAuth2 credentials: writing them would fail, or vanish unread.
-        let unsupported: Vec<String> = desired.of_kind(Kind::Oauth2).map(display_key).collect();
-        if !unsupported.is_empty() {
-            return Err(PlanError::NotOnKonnect { kind: Kind::Oauth2, entities: unsupported });
+        // Kinds Konnect does not serve (OAuth2 credentials): writing them would fail, or vanish unread.
+        for kind in Kind::ALL.into_iter().filter(|k| !k.def().on_konnect) {
+            let unsupported: Vec<String> = desired.of_kind(kind).map(display_key).collect();
+            if !unsupported.is_empty() {
+                return Err(PlanError::NotOnKonnect { kind, entities: unsupported });
+            }
         }
     }
     let masker = Masker::new(&desired.meta.env_values);
-    let pairs = pair(&desired, &live);
-    let ids = Ids::new(&pairs).with_known(&options.known_ids);
+    let pairs = pair(desired, live);
+    let ids = Ids::new(&pairs).with_known(known_ids);
     let ctx = Context { schemas, ignore: &options.ignore, ids: &ids, masker: &masker };
     let mut snis: HashMap<&Key, Vec<&Entity>> = HashMap::new();
     for sni in live.of_kind(Kind::Sni) {
@@ -80,7 +112,7 @@ pub fn plan(
             snis.entry(cert).or_default().push(sni);
         }
     }
-    let requests = Requests { desired: &desired, snis: &snis, ids: &ids, options };
+    let requests = Requests { desired, snis: &snis, ids: &ids, options };
     let mut drafts: Vec<Draft<'_>> = Vec::new();
     for (p, cmp) in pairs.iter().zip(compare_all(&pairs, &ctx)) {
         let (action, entity, live, id, cmp) = match (*p, cmp) {
@@ -101,7 +133,7 @@ pub fn plan(
     order_children_first(&drafts, &ids, &mut edges);
     order_unique_values(&drafts, &mut edges);
     order_same_id(&drafts, &mut edges);
-    finish(drafts, &edges, &desired, &live, &masker, scope, options)
+    finish(drafts, &edges, desired, live, masker, scope, options)
 }
 
 /// Compares every paired entity, on all cores: comparing is most of a plan's work. One result per
@@ -121,18 +153,6 @@ fn compare_all(pairs: &[Pair<'_>], ctx: &Context<'_>) -> Vec<Option<Comparison>>
         // A panic in a comparison is a bug: it is raised again here, never turned into "no change".
         handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
     })
-}
-
-/// The entities a plan manages.
-fn in_scope<'a>(state: &'a State, scope: &PlanScope) -> Cow<'a, State> {
-    if !scope.skip_consumers {
-        return Cow::Borrowed(state);
-    }
-    let mut out = State { entities: BTreeMap::new(), meta: state.meta.clone() };
-    for (k, e) in state.entities.iter().filter(|(_, e)| !e.is_consumer_side()) {
-        out.entities.insert(k.clone(), e.clone());
-    }
-    Cow::Owned(out)
 }
 
 /// Drafts by the entity keys of each side.
@@ -167,11 +187,11 @@ struct Requests<'a> {
 
 impl Requests<'_> {
     /// The request of a step on `entity` (for a delete, the live entity; else the desired one).
-    fn build(&self, action: Action, entity: &Entity, live: Option<&Entity>, id: Uuid) -> PlannedRequest {
+    fn build(&self, action: Action, entity: &Entity, live: Option<&Entity>, id: Uuid) -> Request {
         let Requests { desired, snis, ids, options } = self;
         if action == Action::Delete {
             let refs: BTreeMap<String, Uuid> = entity.refs.iter().map(|(f, k)| (f.clone(), ids.of_live(k))).collect();
-            return request::delete(&Target { kind: entity.kind(), id, refs: &refs });
+            return request::delete(&ById { kind: entity.kind(), id, refs: &refs });
         }
         let refs: BTreeMap<String, Uuid> = entity.refs.iter().map(|(f, k)| (f.clone(), ids.of_desired(k))).collect();
         let mut body = entity.fields.clone();
@@ -187,7 +207,7 @@ impl Requests<'_> {
             let kept = kept_snis(entity, live, desired, snis);
             body.insert("snis".into(), Value::Array(kept.into_iter().map(Value::String).collect()));
         }
-        request::write(&Target { kind: entity.kind(), id, refs: &refs }, action, body, options.dialect)
+        request::write(&ById { kind: entity.kind(), id, refs: &refs }, action, body, options.dialect)
     }
 }
 
@@ -328,12 +348,7 @@ fn claims(e: &Entity) -> Vec<String> {
     if !matches!(e.key.ident, Ident::Id(_)) {
         out.push(format!("{:?}", e.key));
     }
-    let extra: &[&str] = match e.kind() {
-        Kind::Consumer => &["username", "custom_id"],
-        Kind::Plugin => &["instance_name"],
-        _ => &[],
-    };
-    for f in extra {
+    for f in e.kind().def().unique {
         if let Some(v) = e.str_field(f) {
             out.push(format!("{}|{f}|{v}", e.kind()));
         }
@@ -382,8 +397,8 @@ fn finish(
     edges: &[(usize, usize)],
     desired: &State,
     live: &State,
-    masker: &Masker,
-    scope: &PlanScope,
+    masker: Masker,
+    scope: &Scope,
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     // A key orders by kind first, and kinds are declared in plan order: ties go kind, key, action.
@@ -443,6 +458,7 @@ fn finish(
         desired_fingerprint,
         summary,
         steps,
+        masker,
     })
 }
 
@@ -478,9 +494,4 @@ pub fn fingerprint(state: &State) -> String {
         hasher.update(line.as_bytes());
     }
     hex::encode(hasher.finalize())
-}
-
-/// The fingerprint of the part of a live state a plan with this scope manages.
-pub fn scoped_fingerprint(state: &State, scope: &PlanScope) -> String {
-    fingerprint(&in_scope(state, scope))
 }

@@ -5,8 +5,8 @@
 use crate::mask::{join, Masker};
 use crate::options::IgnoreField;
 use crate::pair::Ids;
+use crate::plan::Change;
 use crate::prepare::comparable;
-use crate::types::Change;
 use kongsync_model::{Entity, Kind, SchemaSet};
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
@@ -14,13 +14,13 @@ use std::collections::BTreeSet;
 
 /// The differences of one pair.
 #[derive(Debug, Default)]
-pub struct Comparison {
+pub(crate) struct Comparison {
     pub changes: Vec<Change>,
     pub notes: Vec<String>,
 }
 
 /// What the comparison needs besides the pair.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub schemas: &'a SchemaSet,
     pub ignore: &'a [IgnoreField],
     pub ids: &'a Ids<'a>,
@@ -28,7 +28,7 @@ pub struct Context<'a> {
 }
 
 /// Compares a desired entity with its live counterpart.
-pub fn compare(desired: &Entity, live: &Entity, ctx: &Context<'_>) -> Comparison {
+pub(crate) fn compare(desired: &Entity, live: &Entity, ctx: &Context<'_>) -> Comparison {
     let kind = desired.kind();
     let mut out = Comparison::default();
     let before = comparable(live, ctx.schemas, ctx.ignore);
@@ -78,7 +78,7 @@ fn compare_password(desired: &Entity, live: &Entity, ctx: &Context<'_>, out: &mu
 }
 
 /// Records every difference between two objects, descending into objects present on both sides.
-pub fn diff_maps(
+pub(crate) fn diff_maps(
     kind: Kind,
     path: &str,
     before: &Map<String, Value>,

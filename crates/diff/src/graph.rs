@@ -8,7 +8,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 /// Steps to order: `keys[i]` is step i's tie-break key, `edges` are (before, after) pairs.
-pub fn order<K: Ord + Clone>(keys: &[K], edges: &[(usize, usize)]) -> Result<Vec<usize>, Vec<usize>> {
+pub(crate) fn order<K: Ord + Clone>(keys: &[K], edges: &[(usize, usize)]) -> Result<Vec<usize>, Vec<usize>> {
     let mut graph: DiGraph<usize, ()> = DiGraph::with_capacity(keys.len(), edges.len());
     let nodes: Vec<NodeIndex> = (0..keys.len()).map(|i| graph.add_node(i)).collect();
     for &(a, b) in edges {

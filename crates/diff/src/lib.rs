@@ -1,8 +1,14 @@
-//! kongsync-diff: the plan. Pairs the entities of the desired and the live [`State`]s, compares them
-//! in a form where only real changes differ, and orders the resulting steps in a dependency graph of
-//! single entities. Pure: no I/O.
+//! kongsync-diff: the plan. [`plan`] pairs the entities of the desired [`State`] and of what was
+//! observed on the gateway ([`Observed`]: the live state, its schemas, the parents found by look-up),
+//! compares them in a form where only real changes differ, chooses each step's request and retry
+//! class, and orders the steps in a dependency graph of single entities. It is the only place a plan
+//! is made. Pure: no I/O.
 //!
 //! [`State`]: kongsync_state::State
+//! [`Observed`]: kongsync_state::live::Observed
+
+// Only what the crate root re-exports is its interface; everything else says `pub(crate)`.
+#![warn(unreachable_pub)]
 
 mod build;
 pub mod canonical;
@@ -11,15 +17,14 @@ mod graph;
 pub mod mask;
 mod options;
 mod pair;
+mod plan;
 mod prepare;
 mod request;
-mod types;
 
-pub use build::{fingerprint, plan, scoped_fingerprint, PlanError};
+pub use build::{fingerprint, live_fingerprint, plan, PlanError};
 pub use mask::{redacted, Masker};
 pub use options::{Dialect, IgnoreField, IgnoreFieldError, PlanOptions};
-pub use prepare::with_defaults;
-pub use types::{Action, Change, Execution, Plan, PlanScope, PlannedRequest, Step, Summary, PLAN_FORMAT_VERSION};
+pub use plan::{Action, Change, Execution, Plan, PlanFileError, Step, Summary, PLAN_FORMAT_VERSION};
 
 #[cfg(test)]
 mod tests;

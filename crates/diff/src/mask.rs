@@ -3,13 +3,16 @@
 //! carry the real request bodies (it is executed later), so it is written with mode 0600 and shown
 //! only through [`redacted`].
 
-use crate::types::{Execution, Plan};
+use crate::plan::{Execution, Plan};
 use kongsync_model::secret::REDACTED;
 use kongsync_model::{is_secret, Kind};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Masks secrets for display.
-#[derive(Clone, Debug, Default)]
+/// Masks secrets for display. Serialized with the plan (in its file, which holds the real request
+/// bodies anyway), so that a plan run later is shown as masked as when it was made.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Masker {
     /// Values read from the environment by state-file templates.
     env_values: Vec<String>,
@@ -18,6 +21,11 @@ pub struct Masker {
 impl Masker {
     pub fn new(env_values: &[String]) -> Masker {
         Masker { env_values: env_values.iter().filter(|v| !v.is_empty()).cloned().collect() }
+    }
+
+    /// Whether there is no environment value to mask.
+    pub fn is_empty(&self) -> bool {
+        self.env_values.is_empty()
     }
 
     /// The value at `path` of an entity of `kind`, as it may be shown.
@@ -56,9 +64,11 @@ pub fn join(path: &str, segment: &str) -> String {
     }
 }
 
-/// A copy of the plan fit for display: request bodies masked. Changes are masked when the plan is made.
-pub fn redacted(plan: &Plan, masker: &Masker) -> Plan {
+/// A copy of the plan fit for display: request bodies masked with the plan's own masker, and the
+/// masker itself left out. Changes are masked when the plan is made.
+pub fn redacted(plan: &Plan) -> Plan {
     let mut out = plan.clone();
+    let masker = std::mem::take(&mut out.masker);
     for step in &mut out.steps {
         if let Execution::Request(req) = &mut step.execution {
             if let Some(body) = &req.body {

@@ -1,10 +1,8 @@
 //! What a plan is computed for: the target it will run against, the API dialect that decides a few
 //! request forms, and the fields left to another owner.
 
-use kongsync_model::{Key, Kind};
+use kongsync_model::Kind;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use uuid::Uuid;
 
 /// The API the plan's requests are written for. Kong 3.5 and Konnect differ in how a target is
 /// created: Kong's `PUT /upstreams/{u}/targets/{t}` only updates, so a new target is a `POST` with
@@ -26,9 +24,9 @@ pub struct IgnoreField {
     pub path: Vec<String>,
 }
 
-/// A malformed `--ignore-field`.
+/// A field to ignore that cannot be (malformed, or one that identifies the entity).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid --ignore-field `{given}`: {problem}")]
+#[error("cannot ignore `{given}`: {problem}")]
 pub struct IgnoreFieldError {
     pub given: String,
     pub problem: String,
@@ -44,7 +42,11 @@ impl IgnoreField {
         if path.iter().any(String::is_empty) {
             return Err(fail("empty path segment"));
         }
-        if matches!(path[0].as_str(), "id" | "name" | "username") {
+        let first = path[0].as_str();
+        let identifies = matches!(first, "id" | "name" | "username")
+            || kind.identity_fields().any(|f| f == first)
+            || kind.reference(first).is_some();
+        if identifies {
             return Err(fail("an identifying field cannot be ignored"));
         }
         Ok(IgnoreField { kind, path })
@@ -58,9 +60,6 @@ pub struct PlanOptions {
     pub target: String,
     pub dialect: Dialect,
     pub ignore: Vec<IgnoreField>,
-    /// Ids of parents that neither state holds but the desired side references (entities another
-    /// team manages, found on the gateway through `_info.default_lookup_tags`).
-    pub known_ids: HashMap<Key, Uuid>,
 }
 
 #[cfg(test)]
@@ -76,5 +75,15 @@ mod tests {
         assert!(IgnoreField::parse("gizmo.x").is_err());
         assert!(IgnoreField::parse("service.name").is_err());
         assert!(IgnoreField::parse("route.a..b").is_err());
+    }
+
+    #[test]
+    fn fields_that_identify_an_entity_cannot_be_ignored() {
+        for identity in ["key-auth.key", "consumer.custom_id", "vault.prefix", "target.target", "acl-group.group"] {
+            let e = IgnoreField::parse(identity).unwrap_err();
+            assert_eq!(e.problem, "an identifying field cannot be ignored", "{identity}");
+        }
+        assert!(IgnoreField::parse("key-auth.consumer").is_err(), "a reference identifies a credential's owner");
+        assert!(IgnoreField::parse("key-auth.ttl").is_ok());
     }
 }

@@ -12,14 +12,14 @@ use uuid::Uuid;
 
 /// One entity's two sides.
 #[derive(Clone, Copy, Debug)]
-pub enum Pair<'a> {
+pub(crate) enum Pair<'a> {
     Both { desired: &'a Entity, live: &'a Entity },
     DesiredOnly(&'a Entity),
     LiveOnly(&'a Entity),
 }
 
 /// Pairs every entity, in key order (desired first, then what is left of the live side).
-pub fn pair<'a>(desired: &'a State, live: &'a State) -> Vec<Pair<'a>> {
+pub(crate) fn pair<'a>(desired: &'a State, live: &'a State) -> Vec<Pair<'a>> {
     let live_by_id: HashMap<(Kind, Uuid), &Entity> =
         live.entities.values().filter_map(|e| e.id.map(|id| ((e.kind(), id), e))).collect();
     let mut taken: HashSet<&Key> = HashSet::new();
@@ -62,14 +62,14 @@ pub fn pair<'a>(desired: &'a State, live: &'a State) -> Vec<Pair<'a>> {
 
 /// The ids of both sides after the sync, for turning references into ids.
 #[derive(Debug, Default)]
-pub struct Ids<'a> {
+pub(crate) struct Ids<'a> {
     desired: HashMap<&'a Key, Uuid>,
     live: HashMap<&'a Key, Uuid>,
     known: Option<&'a HashMap<Key, Uuid>>,
 }
 
 impl<'a> Ids<'a> {
-    pub fn new(pairs: &[Pair<'a>]) -> Ids<'a> {
+    pub(crate) fn new(pairs: &[Pair<'a>]) -> Ids<'a> {
         let mut ids = Ids {
             desired: HashMap::with_capacity(pairs.len()),
             live: HashMap::with_capacity(pairs.len()),
@@ -94,13 +94,13 @@ impl<'a> Ids<'a> {
     }
 
     /// With the ids of parents outside both states, looked up on the gateway.
-    pub fn with_known(mut self, known: &'a HashMap<Key, Uuid>) -> Ids<'a> {
+    pub(crate) fn with_known(mut self, known: &'a HashMap<Key, Uuid>) -> Ids<'a> {
         self.known = Some(known);
         self
     }
 
     /// The id a desired entity's reference points to.
-    pub fn of_desired(&self, key: &Key) -> Uuid {
+    pub(crate) fn of_desired(&self, key: &Key) -> Uuid {
         self.desired
             .get(key)
             .or_else(|| self.live.get(key))
@@ -110,7 +110,7 @@ impl<'a> Ids<'a> {
     }
 
     /// The id a live entity's reference points to.
-    pub fn of_live(&self, key: &Key) -> Uuid {
+    pub(crate) fn of_live(&self, key: &Key) -> Uuid {
         self.live.get(key).copied().unwrap_or_else(|| fallback(key))
     }
 }

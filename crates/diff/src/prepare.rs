@@ -7,63 +7,26 @@
 
 use crate::canonical::canonicalize_map;
 use crate::options::IgnoreField;
-use kongsync_model::{Entity, Kind, Schema, SchemaSet};
+use kongsync_model::{Entity, Kind, SchemaSet};
 use serde_json::{Map, Value};
-
-/// Fields Kong computes from others; they are never compared. A key-auth `ttl` reads back as the
-/// seconds left, so comparing it would report a change, and restart the countdown, on every run.
-const COMPUTED: &[(Kind, &str)] = &[(Kind::CaCertificate, "cert_digest"), (Kind::KeyAuth, "ttl")];
 
 /// Fields compared by their own rules, not as plain values (see `compare`).
 const SPECIAL: &[(Kind, &str)] = &[(Kind::BasicAuth, "password")];
 
-/// The entity's fields with every default filled, as Kong would store them.
-pub fn with_defaults(e: &Entity, schemas: &SchemaSet) -> Map<String, Value> {
-    let mut fields = e.fields.clone();
-    if e.kind() == Kind::Route {
-        grpc_strip_path(&mut fields);
-    }
-    for schema in schemas_of(e, schemas) {
-        schema.fill_defaults(&mut fields);
-    }
-    // Defaults of reference fields are nulls; references live in `refs`.
-    for r in e.kind().references() {
-        fields.remove(r.field);
-    }
-    fields
-}
-
-/// The schemas an entity's fields follow: a plugin's own schema first (its `config`, its protocol
-/// defaults), then the schema of its kind.
-fn schemas_of<'s>(e: &Entity, schemas: &'s SchemaSet) -> impl Iterator<Item = &'s Schema> {
-    let plugin = match e.kind() {
-        Kind::Plugin => e.str_field("name").and_then(|n| schemas.plugin(n)),
-        _ => None,
-    };
-    plugin.into_iter().chain(std::iter::once(schemas.entity(e.kind())))
-}
-
-/// Kong gives a gRPC route `strip_path: false` when it is not set, where the schema's default is
-/// `true` (the grpc/grpcs route subschemas). The protocol groups exclude each other, so one grpc or
-/// grpcs protocol means the route is a gRPC route.
-fn grpc_strip_path(fields: &mut Map<String, Value>) {
-    let grpc = match fields.get("protocols") {
-        Some(Value::Array(p)) => p.iter().any(|v| matches!(v.as_str(), Some("grpc" | "grpcs"))),
-        _ => false,
-    };
-    if grpc && fields.get("strip_path").is_none_or(Value::is_null) {
-        fields.insert("strip_path".into(), Value::Bool(false));
-    }
-}
-
 /// The form compared: defaults filled, canonical, computed and ignored fields removed.
-pub fn comparable(e: &Entity, schemas: &SchemaSet, ignore: &[IgnoreField]) -> Map<String, Value> {
-    let mut fields = with_defaults(e, schemas);
-    for schema in schemas_of(e, schemas) {
+pub(crate) fn comparable(e: &Entity, schemas: &SchemaSet, ignore: &[IgnoreField]) -> Map<String, Value> {
+    let mut fields = schemas.with_defaults(e);
+    for schema in schemas.of_entity(e) {
         schema.canonicalize(&mut fields);
     }
     canonicalize_map(&mut fields);
-    for (kind, field) in COMPUTED.iter().chain(SPECIAL) {
+    // Fields Kong computes from others are never compared (the kind table's `computed`: a key-auth
+    // `ttl` reads back as the seconds left, so comparing it would report a change, and restart the
+    // countdown, on every run).
+    for field in e.kind().def().computed {
+        fields.remove(*field);
+    }
+    for (kind, field) in SPECIAL {
         if *kind == e.kind() {
             fields.remove(*field);
         }
@@ -75,7 +38,7 @@ pub fn comparable(e: &Entity, schemas: &SchemaSet, ignore: &[IgnoreField]) -> Ma
 }
 
 /// Removes the value at a path, if there is one.
-pub fn remove_path(map: &mut Map<String, Value>, path: &[String]) -> Option<Value> {
+pub(crate) fn remove_path(map: &mut Map<String, Value>, path: &[String]) -> Option<Value> {
     match path {
         [] => None,
         [last] => map.remove(last),
@@ -87,7 +50,7 @@ pub fn remove_path(map: &mut Map<String, Value>, path: &[String]) -> Option<Valu
 }
 
 /// Sets the value at a path, creating objects on the way.
-pub fn set_path(map: &mut Map<String, Value>, path: &[String], value: Value) {
+pub(crate) fn set_path(map: &mut Map<String, Value>, path: &[String], value: Value) {
     match path {
         [] => {}
         [last] => {
@@ -106,7 +69,7 @@ pub fn set_path(map: &mut Map<String, Value>, path: &[String], value: Value) {
 }
 
 /// The value at a path, if there is one.
-pub fn get_path<'a>(map: &'a Map<String, Value>, path: &[String]) -> Option<&'a Value> {
+pub(crate) fn get_path<'a>(map: &'a Map<String, Value>, path: &[String]) -> Option<&'a Value> {
     let (first, rest) = path.split_first()?;
     let v = map.get(first)?;
     if rest.is_empty() {
@@ -136,7 +99,7 @@ mod tests {
     fn defaults_make_a_short_file_entity_equal_to_what_kong_returns() {
         let schemas = SchemaSet::builtin();
         let file = entity(Kind::Service, "s", json!({"name": "s", "host": "h"}));
-        let mut kong = with_defaults(&file, &schemas);
+        let mut kong = schemas.with_defaults(&file);
         kong.insert("tags".into(), Value::Null);
         kong.insert("client_certificate".into(), Value::Null);
         let live = Entity { fields: kong, ..file.clone() };
@@ -156,8 +119,7 @@ mod tests {
     #[test]
     fn a_grpc_route_without_strip_path_gets_kongs_false() {
         let schemas = SchemaSet::builtin();
-        let strip =
-            |fields: Value| with_defaults(&entity(Kind::Route, "r", fields), &schemas).get("strip_path").cloned();
+        let strip = |fields: Value| schemas.with_defaults(&entity(Kind::Route, "r", fields)).get("strip_path").cloned();
         assert_eq!(strip(json!({"name": "r", "protocols": ["grpcs", "grpc"]})), Some(json!(false)));
         assert_eq!(strip(json!({"name": "r", "protocols": ["grpc"], "strip_path": true})), Some(json!(true)));
         assert_eq!(strip(json!({"name": "r", "protocols": ["http"]})), Some(json!(true)));

@@ -2,11 +2,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::types::{Execution, Plan, PlanScope};
+use crate::plan::{Execution, Plan};
 use crate::{plan, PlanError, PlanOptions};
-use kongsync_model::SchemaSet;
 use kongsync_state::file::{build, parse_text};
-use kongsync_state::State;
+use kongsync_state::live::Observed;
+use kongsync_state::{Scope, State};
 
 fn state(yaml: &str) -> State {
     let text = format!("_format_version: \"3.0\"\n{yaml}");
@@ -15,7 +15,7 @@ fn state(yaml: &str) -> State {
 }
 
 fn make(desired: &str, live: &str) -> Result<Plan, PlanError> {
-    plan(&state(desired), &state(live), &PlanScope::default(), &SchemaSet::builtin(), &PlanOptions::default())
+    plan(&state(desired), &Observed::read_only(Scope::default(), state(live)), &PlanOptions::default())
 }
 
 /// One line per step: index, action, kind, key, how, dependencies.
@@ -24,7 +24,7 @@ fn lines(plan: &Plan) -> Vec<String> {
         .iter()
         .map(|s| {
             let how = match &s.execution {
-                Execution::Request(r) => r.method.clone(),
+                Execution::Request(r) => r.method.to_string(),
                 Execution::WithStep { step, .. } => format!("with #{step}"),
             };
             format!("#{} {} {} {} [{how}] after {:?}", s.index, s.action.verb(), s.kind, s.key, s.depends_on)
@@ -142,6 +142,34 @@ fn an_update_shows_only_the_changed_fields_and_puts_the_whole_entity() {
 fn oauth2_credentials_are_refused_for_konnect() {
     let desired = "consumers:\n- username: a\n  oauth2_credentials:\n  - name: app\n    client_id: cid\n    client_secret: s3cr3t-value\n    redirect_uris: [https://a.example]\n";
     let options = PlanOptions { dialect: crate::Dialect::Konnect, ..PlanOptions::default() };
-    let err = plan(&state(desired), &State::default(), &PlanScope::default(), &SchemaSet::builtin(), &options);
+    let err = plan(&state(desired), &Observed::read_only(Scope::default(), State::default()), &options);
     assert!(matches!(err, Err(PlanError::NotOnKonnect { .. })), "{err:?}");
+}
+
+#[test]
+fn plan_files_of_another_version_or_with_an_unknown_method_are_refused() {
+    use crate::plan::PlanFileError;
+    let made = make("services:\n- name: a\n  host: h\n", "").unwrap();
+    let text = serde_json::to_string(&made).unwrap();
+    assert_eq!(Plan::from_json(&text).unwrap(), made);
+    let v1 = text.replace("\"format_version\":2", "\"format_version\":1");
+    let e = Plan::from_json(&v1).unwrap_err();
+    assert!(matches!(e, PlanFileError::Format { found: 1 }), "{e:?}");
+    assert_eq!(e.to_string(), "the plan has format version 1; this kongsync reads version 2");
+    let typo = text.replace("\"method\":\"PUT\"", "\"method\":\"GTE\"");
+    assert!(matches!(Plan::from_json(&typo), Err(PlanFileError::Malformed(_))));
+    assert!(matches!(Plan::from_json("[]"), Err(PlanFileError::NotAPlan(_))));
+}
+
+#[test]
+fn plans_carry_their_masker_and_show_without_it() {
+    let mut desired = state("services:\n- name: a\n  host: secret-host.internal\n");
+    desired.meta.env_values = vec!["secret-host".into()];
+    let made =
+        plan(&desired, &Observed::read_only(Scope::default(), State::default()), &PlanOptions::default()).unwrap();
+    assert!(!made.masker.is_empty());
+    let shown = crate::redacted(&made);
+    assert!(shown.masker.is_empty(), "the values to mask are not shown with the plan");
+    let text = serde_json::to_string(&shown).unwrap();
+    assert!(!text.contains("secret-host") && text.contains("<redacted>.internal"), "{text}");
 }

@@ -19,7 +19,7 @@ const KONNECT: &str = include_str!("schemas/konnect.json");
 macro_rules! plugin_files {
     ($($name:literal),* $(,)?) => {
         /// The bundled plugins kongsync knows the schema of, with their schema JSON.
-        pub const PLUGIN_SCHEMAS: &[(&str, &str)] = &[
+        pub(crate) const PLUGIN_SCHEMAS: &[(&str, &str)] = &[
             $(($name, include_str!(concat!("schemas/plugins/", $name, ".json")))),*
         ];
     };
@@ -89,7 +89,7 @@ fn plugins() -> &'static HashMap<&'static str, Schema> {
 
 /// The core entity schemas as Konnect's current gateway has them: Kong 3.5's, with [`KONNECT`]'s fields
 /// added or replacing the fields of the same name.
-pub fn konnect_entity_schemas() -> &'static HashMap<Kind, Schema> {
+pub(crate) fn konnect_entity_schemas() -> &'static HashMap<Kind, Schema> {
     static KONNECT_SCHEMAS: OnceLock<HashMap<Kind, Schema>> = OnceLock::new();
     KONNECT_SCHEMAS.get_or_init(|| {
         let (Some(all), Some(extra)) = (parse(CORE), parse(KONNECT)) else { return HashMap::new() };

@@ -63,7 +63,263 @@ const fn reference(field: &'static str, target: Kind, required: bool, on_delete:
 
 use OnDelete::{Cascade, Restrict};
 
+/// Where the requests that write an entity of a kind go, relative to the entities root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PathShape {
+    /// `/{collection}/{id}`.
+    TopLevel,
+    /// Under the parent the reference `parent` names: `/{parent's collection}/{parent id}/{segment}/{id}`
+    /// (credentials under their consumer, targets under their upstream).
+    Nested { parent: &'static str, segment: &'static str },
+    /// A relation between two parents, with no id of its own: added by a POST of `{"member": id}` to
+    /// `/{parent's collection}/{parent id}/{segment}`, removed by a DELETE of `.../{segment}/{member id}`
+    /// (consumer-group memberships).
+    Relation { parent: &'static str, member: &'static str, segment: &'static str },
+}
+
+/// How a new entity of a kind is created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Create {
+    /// A PUT to the id chosen at plan time.
+    Put,
+    /// A POST with the id in the body on Kong, whose PUT only updates (Kong 3.5's targets); a PUT on
+    /// Konnect.
+    PostOnKong,
+    /// A POST that adds a relation ([`PathShape::Relation`]).
+    Relation,
+}
+
+/// How a live read finds the entities of a kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listing {
+    /// Its own top-level collection.
+    Alone,
+    /// Under each entity of this parent kind, everywhere ([`PathShape`]'s segment).
+    PerParent(Kind),
+    /// Under each entity of this parent kind on Kong; on Konnect, its own collection.
+    PerParentOnKong(Kind),
+}
+
+/// Where a gateway may lack a kind altogether (a 404 on its list then means none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Optional {
+    Never,
+    /// Kong OSS has no consumer groups.
+    OnKong,
+    /// Not every build has the mTLS plugin's credentials.
+    Always,
+}
+
+/// Everything kongsync's code needs to know about one kind: one row per kind, in [`KINDS`].
+#[derive(Clone, Copy, Debug)]
+pub struct KindDef {
+    pub kind: Kind,
+    /// As decK names it in its output (`service`, `key-auth`, `acl-group`, ...).
+    pub deck_name: &'static str,
+    /// The top-level Admin API collection (`services`, `key-auths`, `key-sets`, ...); a relation's is
+    /// its parent's.
+    pub collection: &'static str,
+    /// Kong's DAO name (`GET /schemas/{name}`, the export's table).
+    pub dao_name: &'static str,
+    /// The collection in a decK state file, top level or nested; `None` when it has none.
+    pub file_collection: Option<&'static str>,
+    /// References to other entities.
+    pub references: &'static [Reference],
+    /// The fields of the natural key.
+    pub identity: &'static [&'static str],
+    /// Further fields no two entities of the kind may share.
+    pub unique: &'static [&'static str],
+    /// Fields Kong computes from others, never compared (a key-auth `ttl` counts down).
+    pub computed: &'static [&'static str],
+    /// Paths of fields that hold secrets, masked in every output.
+    pub secrets: &'static [&'static str],
+    /// Whether any field whose name looks like a secret's (`password`, `token`, ...) is one: the
+    /// free-form configuration of plugins and vaults.
+    pub secret_names: bool,
+    /// Fields a state file must give although Kong would generate them: generated on every PUT, they
+    /// would never stay equal to the file (decK requires them too).
+    pub file_required: &'static [&'static str],
+    pub path: PathShape,
+    pub create: Create,
+    pub listing: Listing,
+    pub optional: Optional,
+    /// Whether Konnect serves the kind (it has no OAuth2 credentials).
+    pub on_konnect: bool,
+    /// Whether entities carry `tags` (a relation does not).
+    pub tagged: bool,
+    /// Whether the gateway serves a schema of the kind (`/schemas/{dao name}`).
+    pub has_schema: bool,
+    /// Whether `--skip-consumers` leaves the kind out.
+    pub consumer_side: bool,
+}
+
 const CONSUMER_REF: &[Reference] = &[reference("consumer", Kind::Consumer, true, Cascade)];
+const CLIENT_CERT: &[Reference] = &[reference("client_certificate", Kind::Certificate, false, Restrict)];
+
+/// A row with the common defaults: top level, created by PUT, listed alone, tagged, with a schema.
+const fn row(
+    kind: Kind,
+    deck_name: &'static str,
+    collection: &'static str,
+    dao_name: &'static str,
+    file_collection: &'static str,
+) -> KindDef {
+    KindDef {
+        kind,
+        deck_name,
+        collection,
+        dao_name,
+        file_collection: Some(file_collection),
+        references: &[],
+        identity: &["name"],
+        unique: &[],
+        computed: &[],
+        secrets: &[],
+        secret_names: false,
+        file_required: &[],
+        path: PathShape::TopLevel,
+        create: Create::Put,
+        listing: Listing::Alone,
+        optional: Optional::Never,
+        on_konnect: true,
+        tagged: true,
+        has_schema: true,
+        consumer_side: false,
+    }
+}
+
+/// A consumer credential: under its consumer, consumer side.
+const fn credential(kind: Kind, deck_name: &'static str, collection: &'static str, dao: &'static str) -> KindDef {
+    KindDef { references: CONSUMER_REF, consumer_side: true, ..row(kind, deck_name, collection, dao, dao) }
+}
+
+/// The table of kinds, in [`Kind::ALL`]'s order.
+pub static KINDS: [KindDef; 21] = [
+    KindDef {
+        identity: &["cert"],
+        computed: &["cert_digest"],
+        ..row(Kind::CaCertificate, "ca-certificate", "ca_certificates", "ca_certificates", "ca_certificates")
+    },
+    KindDef {
+        identity: &["cert"],
+        secrets: &["key", "key_alt"],
+        ..row(Kind::Certificate, "certificate", "certificates", "certificates", "certificates")
+    },
+    KindDef {
+        references: &[reference("certificate", Kind::Certificate, true, Restrict)],
+        ..row(Kind::Sni, "sni", "snis", "snis", "snis")
+    },
+    KindDef { identity: &["prefix"], secret_names: true, ..row(Kind::Vault, "vault", "vaults", "vaults", "vaults") },
+    row(Kind::KeySet, "key-set", "key-sets", "key_sets", "key_sets"),
+    KindDef {
+        references: &[reference("set", Kind::KeySet, false, Cascade)],
+        secrets: &["jwk", "pem.private_key"],
+        ..row(Kind::Key, "key", "keys", "keys", "keys")
+    },
+    KindDef {
+        identity: &["username", "custom_id"],
+        // Each of the two is unique on its own, whichever of them the key is made of.
+        unique: &["username", "custom_id"],
+        consumer_side: true,
+        ..row(Kind::Consumer, "consumer", "consumers", "consumers", "consumers")
+    },
+    KindDef {
+        optional: Optional::OnKong,
+        consumer_side: true,
+        ..row(Kind::ConsumerGroup, "consumer-group", "consumer_groups", "consumer_groups", "consumer_groups")
+    },
+    KindDef {
+        file_collection: None,
+        references: &[
+            reference("consumer_group", Kind::ConsumerGroup, true, Cascade),
+            reference("consumer", Kind::Consumer, true, Cascade),
+        ],
+        identity: &[],
+        path: PathShape::Relation { parent: "consumer_group", member: "consumer", segment: "consumers" },
+        create: Create::Relation,
+        listing: Listing::PerParent(Kind::ConsumerGroup),
+        tagged: false,
+        has_schema: false,
+        consumer_side: true,
+        ..row(Kind::ConsumerGroupMember, "consumer-group-consumer", "consumer_groups", "consumer_group_consumers", "")
+    },
+    KindDef {
+        identity: &["key"],
+        computed: &["ttl"],
+        secrets: &["key"],
+        file_required: &["key"],
+        path: PathShape::Nested { parent: "consumer", segment: "key-auth" },
+        ..credential(Kind::KeyAuth, "key-auth", "key-auths", "keyauth_credentials")
+    },
+    KindDef {
+        identity: &["username"],
+        secrets: &["password"],
+        path: PathShape::Nested { parent: "consumer", segment: "basic-auth" },
+        ..credential(Kind::BasicAuth, "basic-auth", "basic-auths", "basicauth_credentials")
+    },
+    KindDef {
+        identity: &["username"],
+        secrets: &["secret"],
+        file_required: &["secret"],
+        path: PathShape::Nested { parent: "consumer", segment: "hmac-auth" },
+        ..credential(Kind::HmacAuth, "hmac-auth", "hmac-auths", "hmacauth_credentials")
+    },
+    KindDef {
+        identity: &["key"],
+        secrets: &["secret"],
+        file_required: &["key", "secret"],
+        path: PathShape::Nested { parent: "consumer", segment: "jwt" },
+        ..credential(Kind::Jwt, "jwt-auth", "jwts", "jwt_secrets")
+    },
+    KindDef {
+        identity: &["group"],
+        path: PathShape::Nested { parent: "consumer", segment: "acls" },
+        ..credential(Kind::Acl, "acl-group", "acls", "acls")
+    },
+    KindDef {
+        identity: &["client_id"],
+        secrets: &["client_secret"],
+        file_required: &["client_id", "client_secret"],
+        path: PathShape::Nested { parent: "consumer", segment: "oauth2" },
+        on_konnect: false,
+        ..credential(Kind::Oauth2, "oauth2-cred", "oauth2", "oauth2_credentials")
+    },
+    KindDef {
+        references: &[
+            reference("consumer", Kind::Consumer, true, Cascade),
+            reference("ca_certificate", Kind::CaCertificate, false, Restrict),
+        ],
+        identity: &[],
+        path: PathShape::Nested { parent: "consumer", segment: "mtls-auth" },
+        optional: Optional::Always,
+        ..credential(Kind::MtlsAuth, "mtls-auth", "mtls-auths", "mtls_auth_credentials")
+    },
+    KindDef { references: CLIENT_CERT, ..row(Kind::Upstream, "upstream", "upstreams", "upstreams", "upstreams") },
+    KindDef {
+        references: &[reference("upstream", Kind::Upstream, true, Cascade)],
+        identity: &["target"],
+        path: PathShape::Nested { parent: "upstream", segment: "targets" },
+        create: Create::PostOnKong,
+        listing: Listing::PerParentOnKong(Kind::Upstream),
+        ..row(Kind::Target, "target", "targets", "targets", "targets")
+    },
+    KindDef { references: CLIENT_CERT, ..row(Kind::Service, "service", "services", "services", "services") },
+    KindDef {
+        references: &[reference("service", Kind::Service, false, Restrict)],
+        ..row(Kind::Route, "route", "routes", "routes", "routes")
+    },
+    KindDef {
+        references: &[
+            reference("service", Kind::Service, false, Cascade),
+            reference("route", Kind::Route, false, Cascade),
+            reference("consumer", Kind::Consumer, false, Cascade),
+            reference("consumer_group", Kind::ConsumerGroup, false, Cascade),
+        ],
+        unique: &["instance_name"],
+        secret_names: true,
+        ..row(Kind::Plugin, "plugin", "plugins", "plugins", "plugins")
+    },
+];
 
 impl Kind {
     /// Every kind, in plan order.
@@ -95,174 +351,59 @@ impl Kind {
     pub const CREDENTIALS: [Kind; 7] =
         [Kind::KeyAuth, Kind::BasicAuth, Kind::HmacAuth, Kind::Jwt, Kind::Acl, Kind::Oauth2, Kind::MtlsAuth];
 
+    /// The kind's row of the table.
+    pub fn def(self) -> &'static KindDef {
+        // The table is in declaration order (a test checks it), so the discriminant is the index.
+        &KINDS[self as usize]
+    }
+
     /// The kind as decK names it in its output (`service`, `key-auth`, `acl-group`, ...).
     pub fn deck_name(self) -> &'static str {
-        match self {
-            Kind::CaCertificate => "ca-certificate",
-            Kind::Certificate => "certificate",
-            Kind::Sni => "sni",
-            Kind::Vault => "vault",
-            Kind::KeySet => "key-set",
-            Kind::Key => "key",
-            Kind::Consumer => "consumer",
-            Kind::ConsumerGroup => "consumer-group",
-            Kind::ConsumerGroupMember => "consumer-group-consumer",
-            Kind::KeyAuth => "key-auth",
-            Kind::BasicAuth => "basic-auth",
-            Kind::HmacAuth => "hmac-auth",
-            Kind::Jwt => "jwt-auth",
-            Kind::Acl => "acl-group",
-            Kind::Oauth2 => "oauth2-cred",
-            Kind::MtlsAuth => "mtls-auth",
-            Kind::Upstream => "upstream",
-            Kind::Target => "target",
-            Kind::Service => "service",
-            Kind::Route => "route",
-            Kind::Plugin => "plugin",
-        }
+        self.def().deck_name
     }
 
     /// Parses a kind from decK's name or from the state-file collection name.
     pub fn from_name(name: &str) -> Option<Kind> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.deck_name() == name || k.file_collection() == Some(name) || k.dao_name() == name)
+        KINDS
+            .iter()
+            .find(|d| d.deck_name == name || d.file_collection == Some(name) || d.dao_name == name)
+            .map(|d| d.kind)
     }
 
     /// The top-level Admin API collection path segment (`services`, `key-auths`, `key-sets`, ...).
     /// Membership has no collection of its own: it lives under its consumer group.
     pub fn collection(self) -> &'static str {
-        match self {
-            Kind::CaCertificate => "ca_certificates",
-            Kind::Certificate => "certificates",
-            Kind::Sni => "snis",
-            Kind::Vault => "vaults",
-            Kind::KeySet => "key-sets",
-            Kind::Key => "keys",
-            Kind::Consumer => "consumers",
-            Kind::ConsumerGroup | Kind::ConsumerGroupMember => "consumer_groups",
-            Kind::KeyAuth => "key-auths",
-            Kind::BasicAuth => "basic-auths",
-            Kind::HmacAuth => "hmac-auths",
-            Kind::Jwt => "jwts",
-            Kind::Acl => "acls",
-            Kind::Oauth2 => "oauth2",
-            Kind::MtlsAuth => "mtls-auths",
-            Kind::Upstream => "upstreams",
-            Kind::Target => "targets",
-            Kind::Service => "services",
-            Kind::Route => "routes",
-            Kind::Plugin => "plugins",
-        }
+        self.def().collection
     }
 
     /// The collection segment of a credential under its consumer (`/consumers/{c}/key-auth`).
     pub fn consumer_subcollection(self) -> Option<&'static str> {
-        Some(match self {
-            Kind::KeyAuth => "key-auth",
-            Kind::BasicAuth => "basic-auth",
-            Kind::HmacAuth => "hmac-auth",
-            Kind::Jwt => "jwt",
-            Kind::Acl => "acls",
-            Kind::Oauth2 => "oauth2",
-            Kind::MtlsAuth => "mtls-auth",
-            _ => return None,
-        })
+        match self.def().path {
+            PathShape::Nested { parent: "consumer", segment } => Some(segment),
+            _ => None,
+        }
     }
 
     /// Kong's DAO name, as used by `GET /schemas/{name}`.
     pub fn dao_name(self) -> &'static str {
-        match self {
-            Kind::CaCertificate => "ca_certificates",
-            Kind::Certificate => "certificates",
-            Kind::Sni => "snis",
-            Kind::Vault => "vaults",
-            Kind::KeySet => "key_sets",
-            Kind::Key => "keys",
-            Kind::Consumer => "consumers",
-            Kind::ConsumerGroup => "consumer_groups",
-            Kind::ConsumerGroupMember => "consumer_group_consumers",
-            Kind::KeyAuth => "keyauth_credentials",
-            Kind::BasicAuth => "basicauth_credentials",
-            Kind::HmacAuth => "hmacauth_credentials",
-            Kind::Jwt => "jwt_secrets",
-            Kind::Acl => "acls",
-            Kind::Oauth2 => "oauth2_credentials",
-            Kind::MtlsAuth => "mtls_auth_credentials",
-            Kind::Upstream => "upstreams",
-            Kind::Target => "targets",
-            Kind::Service => "services",
-            Kind::Route => "routes",
-            Kind::Plugin => "plugins",
-        }
+        self.def().dao_name
     }
 
     /// The name of the collection in a decK state file, where the kind may stand at the top level
     /// or nested (credentials use their decK names under a consumer).
     pub fn file_collection(self) -> Option<&'static str> {
-        Some(match self {
-            Kind::CaCertificate => "ca_certificates",
-            Kind::Certificate => "certificates",
-            Kind::Sni => "snis",
-            Kind::Vault => "vaults",
-            Kind::KeySet => "key_sets",
-            Kind::Key => "keys",
-            Kind::Consumer => "consumers",
-            Kind::ConsumerGroup => "consumer_groups",
-            Kind::KeyAuth => "keyauth_credentials",
-            Kind::BasicAuth => "basicauth_credentials",
-            Kind::HmacAuth => "hmacauth_credentials",
-            Kind::Jwt => "jwt_secrets",
-            Kind::Acl => "acls",
-            Kind::Oauth2 => "oauth2_credentials",
-            Kind::MtlsAuth => "mtls_auth_credentials",
-            Kind::Upstream => "upstreams",
-            Kind::Target => "targets",
-            Kind::Service => "services",
-            Kind::Route => "routes",
-            Kind::Plugin => "plugins",
-            Kind::ConsumerGroupMember => return None,
-        })
+        self.def().file_collection
     }
 
     /// The kind's references to other entities.
     pub fn references(self) -> &'static [Reference] {
-        const SNI: &[Reference] = &[reference("certificate", Kind::Certificate, true, Restrict)];
-        const KEY: &[Reference] = &[reference("set", Kind::KeySet, false, Cascade)];
-        const MEMBER: &[Reference] = &[
-            reference("consumer_group", Kind::ConsumerGroup, true, Cascade),
-            reference("consumer", Kind::Consumer, true, Cascade),
-        ];
-        const MTLS: &[Reference] = &[
-            reference("consumer", Kind::Consumer, true, Cascade),
-            reference("ca_certificate", Kind::CaCertificate, false, Restrict),
-        ];
-        const CLIENT_CERT: &[Reference] = &[reference("client_certificate", Kind::Certificate, false, Restrict)];
-        const TARGET: &[Reference] = &[reference("upstream", Kind::Upstream, true, Cascade)];
-        const ROUTE: &[Reference] = &[reference("service", Kind::Service, false, Restrict)];
-        const PLUGIN: &[Reference] = &[
-            reference("service", Kind::Service, false, Cascade),
-            reference("route", Kind::Route, false, Cascade),
-            reference("consumer", Kind::Consumer, false, Cascade),
-            reference("consumer_group", Kind::ConsumerGroup, false, Cascade),
-        ];
-        match self {
-            Kind::Sni => SNI,
-            Kind::Key => KEY,
-            Kind::ConsumerGroupMember => MEMBER,
-            Kind::KeyAuth | Kind::BasicAuth | Kind::HmacAuth | Kind::Jwt | Kind::Acl | Kind::Oauth2 => CONSUMER_REF,
-            Kind::MtlsAuth => MTLS,
-            Kind::Upstream | Kind::Service => CLIENT_CERT,
-            Kind::Target => TARGET,
-            Kind::Route => ROUTE,
-            Kind::Plugin => PLUGIN,
-            Kind::CaCertificate
-            | Kind::Certificate
-            | Kind::Vault
-            | Kind::KeySet
-            | Kind::Consumer
-            | Kind::ConsumerGroup => &[],
-        }
+        self.def().references
+    }
+
+    /// The fields that identify an entity of this kind (its natural key) or that no two entities of
+    /// the kind may share; never left to another owner (`--ignore-field`).
+    pub fn identity_fields(self) -> impl Iterator<Item = &'static str> {
+        self.def().identity.iter().chain(self.def().unique).copied()
     }
 
     /// The reference with this field name, if the kind has one.
@@ -273,13 +414,12 @@ impl Kind {
     /// Whether this kind belongs to the consumer side of the configuration, which `--skip-consumers`
     /// leaves out.
     pub fn is_consumer_side(self) -> bool {
-        matches!(self, Kind::Consumer | Kind::ConsumerGroup | Kind::ConsumerGroupMember)
-            || Kind::CREDENTIALS.contains(&self)
+        self.def().consumer_side
     }
 
     /// Whether entities of this kind carry `tags` (membership is a relation, not an entity).
     pub fn has_tags(self) -> bool {
-        self != Kind::ConsumerGroupMember
+        self.def().tagged
     }
 }
 
@@ -324,6 +464,25 @@ mod tests {
             if let Some(c) = kind.file_collection() {
                 assert_eq!(Kind::from_name(c), Some(kind));
             }
+        }
+    }
+
+    #[test]
+    fn the_table_has_one_row_per_kind_in_order() {
+        for (i, kind) in Kind::ALL.into_iter().enumerate() {
+            assert_eq!(KINDS[i].kind, kind);
+            assert_eq!(kind.def().kind, kind);
+        }
+        for d in &KINDS {
+            let parent = match d.path {
+                PathShape::TopLevel => continue,
+                PathShape::Nested { parent, .. } | PathShape::Relation { parent, .. } => parent,
+            };
+            assert!(
+                d.kind.reference(parent).is_some_and(|r| r.required),
+                "{} is nested under a required reference",
+                d.kind
+            );
         }
     }
 

@@ -4,6 +4,9 @@
 //! Pure: no I/O and no async. Both the state files and the live gateway are read into [`Entity`]
 //! values described here, so that the two compare field by field.
 
+// Only what the crate root re-exports is its interface; everything else says `pub(crate)`.
+#![warn(unreachable_pub)]
+
 mod builtin;
 mod entity;
 mod key;
@@ -16,7 +19,7 @@ pub mod secret;
 pub use builtin::{entity_schema, known_plugins, plugin_schema};
 pub use entity::Entity;
 pub use key::{Ident, Key};
-pub use kind::{Kind, OnDelete, Reference};
+pub use kind::{Create, Kind, KindDef, Listing, OnDelete, Optional, PathShape, Reference, KINDS};
 pub use rules::{content_digest, entity_checks, file_required, is_secret, natural_key, normalize_target};
 pub use schema::{sort_dedup, Field, FieldError, FieldSpec, FieldType, Schema, SchemaError, SERVER_FIELDS};
 pub use schema_set::SchemaSet;

@@ -17,14 +17,9 @@ pub fn natural_key(
 ) -> Option<Key> {
     let s = |name: &str| fields.get(name).and_then(Value::as_str).filter(|v| !v.is_empty());
     let by_name = |field: &str| s(field).map(|n| Key::name(kind, n)).or_else(|| id.map(|i| Key::id(kind, i)));
+    // Most kinds are known by the one field of their identity (the kind table's), else by id; the
+    // arms below are the kinds whose key is made otherwise.
     match kind {
-        Kind::Service | Kind::Route | Kind::Upstream | Kind::ConsumerGroup | Kind::KeySet | Kind::Key | Kind::Sni => {
-            by_name("name")
-        }
-        Kind::Vault => by_name("prefix"),
-        Kind::KeyAuth | Kind::Jwt => by_name("key"),
-        Kind::BasicAuth | Kind::HmacAuth => by_name("username"),
-        Kind::Oauth2 => by_name("client_id"),
         Kind::MtlsAuth => id.map(|i| Key::id(kind, i)),
         Kind::Consumer => s("username")
             .map(|u| Key::name(kind, u))
@@ -39,6 +34,10 @@ pub fn natural_key(
             Some(Key::member(refs.get("consumer_group")?.clone(), refs.get("consumer")?.clone()))
         }
         Kind::Plugin => Some(Key::plugin(s("name")?, refs.iter().map(|(f, k)| (f.clone(), k.clone())))),
+        _ => match kind.def().identity {
+            [field] => by_name(field),
+            _ => id.map(|i| Key::id(kind, i)),
+        },
     }
 }
 
@@ -83,33 +82,24 @@ fn split_host_port(target: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Whether the field at this path holds a secret that output must mask.
+/// Whether the field at this path holds a secret that output must mask (the kind table's secret
+/// paths, or, in the free-form configuration of plugins and vaults, a secret's name).
 pub fn is_secret(kind: Kind, path: &str) -> bool {
-    match kind {
-        Kind::KeyAuth => path == "key",
-        Kind::BasicAuth => path == "password",
-        Kind::HmacAuth | Kind::Jwt => path == "secret",
-        Kind::Oauth2 => path == "client_secret",
-        Kind::Certificate => path == "key" || path == "key_alt",
-        Kind::Key => path == "jwk" || path == "pem.private_key",
-        Kind::Plugin | Kind::Vault => {
-            let leaf = path.rsplit('.').next().unwrap_or(path);
-            ["password", "secret", "token", "private_key", "api_key", "client_secret"].iter().any(|s| leaf.contains(s))
-        }
-        _ => false,
+    let def = kind.def();
+    if def.secrets.contains(&path) {
+        return true;
     }
+    let leaf = path.rsplit('.').next().unwrap_or(path);
+    def.secret_names && SECRET_NAMES.iter().any(|s| leaf.contains(s))
 }
+
+/// Parts of field names that say the field is a secret.
+const SECRET_NAMES: [&str; 6] = ["password", "secret", "token", "private_key", "api_key", "client_secret"];
 
 /// Fields a state file must give although Kong would accept them absent: Kong would generate them on
 /// every PUT, so the entity would never stay equal to the file (decK requires them too).
 pub fn file_required(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::KeyAuth => &["key"],
-        Kind::HmacAuth => &["secret"],
-        Kind::Jwt => &["key", "secret"],
-        Kind::Oauth2 => &["client_id", "client_secret"],
-        _ => &[],
-    }
+    kind.def().file_required
 }
 
 /// Checks across fields, as Kong's entity checks make them; run after defaults are filled.

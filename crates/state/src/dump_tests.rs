@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::api::live::{build, Fetched, Scope};
+use crate::live::{build, Fetched};
+use crate::Scope;
 use serde_json::json;
 
 const SVC: &str = "10000000-0000-0000-0000-000000000001";

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 /// An entity as the file gives it, before its references are resolved.
 #[derive(Debug, Clone)]
-pub struct Raw {
+pub(super) struct Raw {
     pub kind: Kind,
     /// Index of the document it comes from.
     pub doc: usize,
@@ -25,7 +25,7 @@ pub struct Raw {
 
 /// A reference as written.
 #[derive(Debug, Clone, PartialEq)]
-pub enum RefSpec {
+pub(super) enum RefSpec {
     /// The entity it is nested under (an index into the list of raws).
     Parent(usize),
     /// A name, username, custom id or id given as text or as `{name: ...}` / `{id: ...}`.
@@ -33,7 +33,13 @@ pub enum RefSpec {
 }
 
 /// Collects the entities of one document into `out`.
-pub fn flatten(doc: usize, file: &str, content: &Map<String, Value>, out: &mut Vec<Raw>, errors: &mut Vec<Diagnostic>) {
+pub(super) fn flatten(
+    doc: usize,
+    file: &str,
+    content: &Map<String, Value>,
+    out: &mut Vec<Raw>,
+    errors: &mut Vec<Diagnostic>,
+) {
     for (collection, kind) in TOP_LEVEL {
         if let Some(v) = content.get(collection) {
             walk(doc, file, collection, kind, v, None, out, errors);
@@ -161,7 +167,7 @@ fn memberships(
 }
 
 /// The text of a reference written as a string or as an object with one of `fields` (or `id`).
-pub fn reference_text(value: &Value, fields: &[&str]) -> Option<String> {
+pub(super) fn reference_text(value: &Value, fields: &[&str]) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Object(o) => fields
@@ -174,7 +180,7 @@ pub fn reference_text(value: &Value, fields: &[&str]) -> Option<String> {
 }
 
 /// The JSON type of a value, as messages name it.
-pub fn type_name(v: &Value) -> &'static str {
+pub(super) fn type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

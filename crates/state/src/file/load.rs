@@ -106,7 +106,7 @@ fn is_state_file(p: &Path) -> bool {
 }
 
 /// Reads, renders and parses one file; `lookup` resolves environment variables.
-pub fn parse(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Document, Vec<Diagnostic>> {
+pub(super) fn parse(path: &Path, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Document, Vec<Diagnostic>> {
     let name = path.display().to_string();
     let text = read_bounded(path).map_err(|message| vec![Diagnostic::file(&name, message)])?;
     parse_text(&name, &text, lookup)

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 /// What every entity of a run shares: the merged `_info` and `_plugin_configs`.
 #[derive(Debug, Default)]
-pub struct Context {
+pub(super) struct Context {
     /// `_info.defaults`, by kind.
     pub defaults: Vec<(Kind, Map<String, Value>)>,
     /// `_plugin_configs`.
@@ -29,7 +29,7 @@ const UNSUPPORTED_FIELDS: &[(Kind, &str, &str)] = &[
 ];
 
 /// The label of an entity in messages: its kind and key when its own fields give one, else its place.
-pub fn label(raw: &Raw, id: Option<Uuid>) -> String {
+pub(super) fn label(raw: &Raw, id: Option<Uuid>) -> String {
     // A plugin, target or ACL is keyed within its parents, which are not resolved yet: its own
     // identifying field and its place say which one it is.
     let own_field = match raw.kind {
@@ -54,7 +54,7 @@ const IDENTITY_FIELDS: [&str; 10] =
     ["id", "name", "username", "custom_id", "key", "client_id", "prefix", "cert", "target", "group"];
 
 /// Normalizes one raw entity in place; returns its id. Problems are pushed to `errors`.
-pub fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut Vec<Diagnostic>) -> Option<Uuid> {
+pub(super) fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut Vec<Diagnostic>) -> Option<Uuid> {
     let mut local = Vec::new();
     let id = match raw.obj.remove("id") {
         None | Some(Value::Null) => None,

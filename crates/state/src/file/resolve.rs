@@ -9,14 +9,14 @@ use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// Where the entities come from, for messages.
-pub struct Sources<'a> {
+pub(super) struct Sources<'a> {
     pub files: &'a [String],
     /// Kinds whose references may point at live entities outside the files (`_info.default_lookup_tags`).
     pub lookup_kinds: &'a [Kind],
 }
 
 /// Resolves every raw entity into keyed entities.
-pub fn resolve(
+pub(super) fn resolve(
     raws: Vec<Raw>,
     ids: Vec<Option<Uuid>>,
     src: &Sources,

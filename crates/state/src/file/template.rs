@@ -7,7 +7,7 @@
 
 /// The result of rendering one file.
 #[derive(Debug, Default)]
-pub struct Rendered {
+pub(super) struct Rendered {
     pub text: String,
     /// The values substituted from the environment.
     pub values: Vec<String>,
@@ -15,7 +15,7 @@ pub struct Rendered {
 
 /// A problem with one template expression.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateError {
+pub(super) struct TemplateError {
     pub line: usize,
     pub message: String,
 }
@@ -50,7 +50,7 @@ pub const OWN_SETTINGS: &[&str] = &[
 ];
 
 /// Renders `text`, looking variables up with `lookup`. Every problem is reported.
-pub fn render(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Rendered, Vec<TemplateError>> {
+pub(super) fn render(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Rendered, Vec<TemplateError>> {
     if !text.contains("${{") {
         return Ok(Rendered { text: text.to_string(), values: Vec::new() });
     }

@@ -1,4 +1,4 @@
-//! Reading a whole gateway into a [`State`]: which lists to read ([`plan`], pure), and reading them
+//! Reading a whole gateway into a [`State`]: which lists to read ([`jobs`], pure), and reading them
 //! all at once ([`read_state`]).
 //!
 //! Every collection is listed concurrently; the client bounds how many requests are in flight.
@@ -8,15 +8,11 @@
 //! close to its longest chain of sequential pages. Kinds the gateway may not have (consumer groups
 //! and mTLS credentials on Kong OSS) are tolerated when they answer 404.
 
-use super::client::Client;
-use super::error::ApiError;
-use super::live::{self, in_scope, raw_id, Fetched, Scope};
-use super::paging::list_all;
-use super::request::{group_members, list, list_children, Request};
-use super::target::Target;
-use crate::State;
+use super::convert::{self, in_scope, raw_id, Fetched};
+use crate::{Scope, State};
 use futures::stream::{self, StreamExt, TryStreamExt};
-use kongsync_model::Kind;
+use kongsync_gateway::{list, list_all, list_children, ApiError, Client, Gateway, Request};
+use kongsync_model::{Kind, Listing, Optional, PathShape};
 use serde_json::{Map, Value};
 
 /// Parents whose children are read at the same time, per parent kind. Well below the client's
@@ -24,16 +20,16 @@ use serde_json::{Map, Value};
 /// behind a crowd of one-page child lists.
 const FAN_OUT: usize = 12;
 
-/// Hears how the read progresses (the CLI draws progress bars from it).
-pub trait Reporter: Send + Sync {
+/// Hears how many entities the read has got so far (the CLI draws a progress line from it).
+pub trait ReadProgress: Send + Sync {
     /// `count` more entities of `kind` were read.
     fn read(&self, kind: Kind, count: usize);
 }
 
-/// A reporter that ignores everything.
-pub struct Silent;
+/// Hears nothing.
+pub struct NoReadProgress;
 
-impl Reporter for Silent {
+impl ReadProgress for NoReadProgress {
     fn read(&self, _kind: Kind, _count: usize) {}
 }
 
@@ -50,29 +46,35 @@ pub struct Job {
     pub children: Option<Kind>,
 }
 
-/// The lists that read everything in scope from `target`.
-pub fn plan(target: &Target, scope: &Scope) -> Vec<Job> {
-    let konnect = target.is_konnect();
+/// The lists that read everything in scope from `gateway`.
+pub fn jobs(gateway: &Gateway, scope: &Scope) -> Vec<Job> {
+    let konnect = gateway.is_konnect();
     let mut jobs = Vec::new();
     for kind in Kind::ALL {
         if scope.skips(kind) {
             continue;
         }
-        let children = match kind {
-            Kind::Upstream if !konnect => Some(Kind::Target),
-            Kind::ConsumerGroup => Some(Kind::ConsumerGroupMember),
-            _ => None,
+        let def = kind.def();
+        // The kind read under each entity of this one, if any (per-upstream targets on Kong, members).
+        let read_under_this = |child: Kind| match child.def().listing {
+            Listing::Alone => None,
+            Listing::PerParent(p) => (p == kind).then_some(child),
+            Listing::PerParentOnKong(p) => (p == kind && !konnect).then_some(child),
         };
-        let listed_alone = match kind {
-            Kind::ConsumerGroupMember => false,
-            Kind::Target => konnect,
-            // Konnect has no OAuth2 credentials (decK does not read them there either).
-            Kind::Oauth2 => !konnect,
-            _ => true,
+        let children = Kind::ALL.into_iter().find_map(read_under_this);
+        let listed_alone = match def.listing {
+            Listing::Alone => true,
+            Listing::PerParent(_) => false,
+            Listing::PerParentOnKong(_) => konnect,
         };
-        if listed_alone {
-            let optional = matches!(kind, Kind::MtlsAuth) || (kind == Kind::ConsumerGroup && !konnect);
-            let request = list(target, kind.collection(), &scope.select_tags);
+        // Kinds Konnect does not serve are not read there (decK does not read them there either).
+        if listed_alone && (def.on_konnect || !konnect) {
+            let optional = match def.optional {
+                Optional::Never => false,
+                Optional::OnKong => !konnect,
+                Optional::Always => true,
+            };
+            let request = list(gateway, kind.collection(), &scope.select_tags);
             jobs.push(Job { kind, request, optional, children });
         }
     }
@@ -82,13 +84,13 @@ pub fn plan(target: &Target, scope: &Scope) -> Vec<Job> {
 /// Reads everything in scope from the gateway.
 pub async fn read_state(
     client: &Client,
-    target: &Target,
+    gateway: &Gateway,
     scope: &Scope,
-    reporter: &dyn Reporter,
+    progress: &dyn ReadProgress,
 ) -> Result<State, ApiError> {
-    let jobs = plan(target, scope);
+    let jobs = jobs(gateway, scope);
     let results =
-        futures::future::try_join_all(jobs.iter().map(|job| run(client, target, scope, job, reporter))).await?;
+        futures::future::try_join_all(jobs.iter().map(|job| run(client, gateway, scope, job, progress))).await?;
     let mut fetched = Fetched::default();
     for (kind, items, children) in results {
         fetched.lists.entry(kind).or_default().extend(items);
@@ -98,8 +100,8 @@ pub async fn read_state(
             Children::Members(m) => fetched.members.extend(m),
         }
     }
-    let mut state = live::build(fetched, scope);
-    state.meta.workspace = target.workspace().map(str::to_string);
+    let mut state = convert::build(fetched, scope);
+    state.meta.workspace = gateway.workspace().map(str::to_string);
     Ok(state)
 }
 
@@ -114,13 +116,13 @@ type JobResult = (Kind, Vec<Map<String, Value>>, Children);
 
 async fn run(
     client: &Client,
-    target: &Target,
+    gateway: &Gateway,
     scope: &Scope,
     job: &Job,
-    reporter: &dyn Reporter,
+    progress: &dyn ReadProgress,
 ) -> Result<JobResult, ApiError> {
     let kind = job.kind;
-    let items = match list_all(client, &job.request, &|n| reporter.read(kind, n)).await {
+    let items = match list_all(client, &job.request, &|n| progress.read(kind, n)).await {
         Ok(items) => items,
         Err(e) if job.optional && e.status() == Some(404) => return Ok((kind, Vec::new(), Children::None)),
         Err(e) => return Err(e),
@@ -130,17 +132,18 @@ async fn run(
     let parents: Vec<uuid::Uuid> = items.iter().filter(|o| in_scope(kind, o, scope)).filter_map(raw_id).collect();
     let per_parent = stream::iter(parents)
         .map(|id| async move {
-            let request = match child {
-                Kind::ConsumerGroupMember => group_members(target, &id.to_string()),
-                _ => list_children(target, kind.collection(), &id.to_string(), child.collection()),
+            let segment = match child.def().path {
+                PathShape::Nested { segment, .. } | PathShape::Relation { segment, .. } => segment,
+                PathShape::TopLevel => child.collection(),
             };
-            let found = list_all(client, &request, &|n| reporter.read(child, n)).await?;
+            let request = list_children(gateway, kind.collection(), &id.to_string(), segment);
+            let found = list_all(client, &request, &|n| progress.read(child, n)).await?;
             Ok::<_, ApiError>((id, found))
         })
         .buffer_unordered(FAN_OUT);
     let lists: Vec<(uuid::Uuid, Vec<Map<String, Value>>)> = per_parent.try_collect().await?;
-    let children = match child {
-        Kind::ConsumerGroupMember => {
+    let children = match child.def().path {
+        PathShape::Relation { .. } => {
             Children::Members(lists.into_iter().flat_map(|(g, cs)| cs.into_iter().map(move |c| (g, c))).collect())
         }
         _ => Children::Entities(child, lists.into_iter().flat_map(|(_, items)| items).collect()),
@@ -152,8 +155,7 @@ async fn run(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::api::target::KonnectPaths;
-    use reqwest::Url;
+    use kongsync_gateway::{KonnectPaths, Url};
 
     fn described(jobs: &[Job]) -> Vec<String> {
         jobs.iter()
@@ -172,8 +174,8 @@ mod tests {
 
     #[test]
     fn kong_reads_every_collection_and_targets_per_upstream() {
-        let target = Target::Kong { base: Url::parse("http://localhost:8001").unwrap(), workspace: None };
-        let jobs = plan(&target, &Scope::default());
+        let gateway = Gateway::Kong { base: Url::parse("http://localhost:8001").unwrap(), workspace: None };
+        let jobs = jobs(&gateway, &Scope::default());
         assert_eq!(
             described(&jobs),
             [
@@ -202,14 +204,14 @@ mod tests {
 
     #[test]
     fn konnect_reads_targets_at_once_and_no_oauth2() {
-        let target = Target::Konnect {
+        let gateway = Gateway::Konnect {
             base: Url::parse("https://us.api.konghq.com").unwrap(),
             control_plane_id: "cp".into(),
             paths: KonnectPaths::ControlPlanes,
             workspace: None,
         };
         let scope = Scope { select_tags: vec!["a".into(), "b".into()], skip_consumers: true };
-        let jobs = plan(&target, &scope);
+        let jobs = jobs(&gateway, &scope);
         assert_eq!(
             described(&jobs),
             [

@@ -1,8 +1,9 @@
 //! The gateway a command talks to, opened from the global flags (and the state files' `_konnect`,
 //! `_workspace`, `_info.select_tags`): Kong's Admin API, a Konnect control plane, or the embedded
-//! simulator. A [`Connection`] holds the one [`Client`] of the run and the [`Target`] its requests
-//! address, reads the live [`State`] in the run's [`Scope`], fetches the target's schemas, and says
-//! what it is connected to without showing a secret.
+//! simulator. A [`Connection`] holds the one [`Client`] of the run and the [`Gateway`] its requests
+//! address, reads the live [`State`] in the run's [`Scope`] (alone, or with the schemas and look-ups
+//! a plan needs), and says what it is connected to without showing a secret. Library errors are
+//! turned into messages that name the flags to check ([`explain`]).
 //!
 //! Opening a Konnect connection finds the control plane (by id, which also proves the token can see
 //! it, or by exact name), so that every later request goes to a known id. Opening the embedded
@@ -12,16 +13,16 @@
 
 use crate::args::GlobalArgs;
 use crate::printer::Printer;
-use crate::progress::Progress;
+use crate::reporters::ReadSpinner;
 use crate::settings::{self, Api, ConnectionSettings, ControlPlaneChoice, Endpoint, TokenSource};
 use anyhow::{anyhow, bail, Context};
-use kongsync_model::{SchemaSet, Secret};
-use kongsync_state::api::{
-    fetch_schemas, konnect, read_state, ApiError, Client, ClientOptions, ControlPlane, Observer, Reporter, Scope,
-    Target, TlsOptions,
+use kongsync_gateway::{
+    control_plane_by_id, control_plane_by_name, redacted_url, ApiError, Client, ClientOptions, ControlPlane, Gateway,
+    KonnectPaths, Observer, RequestEvent, Setting, TlsOptions, Url,
 };
-use kongsync_state::{Meta, State};
-use reqwest::Url;
+use kongsync_model::Secret;
+use kongsync_state::live::{observe, read_state, LookupError, ObserveError, Observed, ReadProgress};
+use kongsync_state::{Meta, Scope, State};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -35,7 +36,7 @@ pub const EMBEDDED_TOKEN: &str = "kpat_sim";
 /// An open connection to the gateway of this run.
 pub struct Connection {
     client: Client,
-    target: Target,
+    gateway: Gateway,
     scope: Scope,
     /// The Konnect control plane, found when the connection was opened.
     control_plane: Option<ControlPlane>,
@@ -106,13 +107,13 @@ impl Connection {
         options.rate_limit = rate_limit;
         options.max_in_flight = max_in_flight;
         let observer = (printer.verbose > 0 && !printer.quiet).then(verbose_observer);
-        let client = Client::with_observer(options, observer)?;
-        let (target, control_plane) = match api {
-            Api::Kong => (Target::Kong { base, workspace }, None),
+        let client = Client::with_observer(options, observer).map_err(|e| explain(e, false))?;
+        let (gateway, control_plane) = match api {
+            Api::Kong => (Gateway::Kong { base, workspace }, None),
             Api::Konnect(k) => {
                 let found = match &k.control_plane {
-                    ControlPlaneChoice::Id { id, .. } => konnect::find_by_id(&client, id).await,
-                    ControlPlaneChoice::Name(name) => konnect::find_by_name(&client, name).await,
+                    ControlPlaneChoice::Id { id, .. } => control_plane_by_id(&client, id).await,
+                    ControlPlaneChoice::Name(name) => control_plane_by_name(&client, name).await,
                 };
                 let cp = found.map_err(|e| explain(e, true))?;
                 if let Some(name) = k.file_name.as_deref().filter(|n| *n != cp.name) {
@@ -124,13 +125,13 @@ impl Connection {
                 }
                 let paths = match &k.control_plane {
                     ControlPlaneChoice::Id { paths, .. } => *paths,
-                    ControlPlaneChoice::Name(_) => kongsync_state::api::KonnectPaths::ControlPlanes,
+                    ControlPlaneChoice::Name(_) => KonnectPaths::ControlPlanes,
                 };
-                let target = Target::Konnect { base, control_plane_id: cp.id.clone(), paths, workspace };
-                (target, Some(cp))
+                let gateway = Gateway::Konnect { base, control_plane_id: cp.id.clone(), paths, workspace };
+                (gateway, Some(cp))
             }
         };
-        Ok(Connection { client, target, scope, control_plane, embedded })
+        Ok(Connection { client, gateway, scope, control_plane, embedded })
     }
 
     /// The client every request of the run goes through (shared pool, limits and retries).
@@ -139,8 +140,8 @@ impl Connection {
     }
 
     /// Where the entities live (base URL, workspace, control plane).
-    pub fn target(&self) -> &Target {
-        &self.target
+    pub fn gateway(&self) -> &Gateway {
+        &self.gateway
     }
 
     /// What the run manages: select tags and `--skip-consumers`.
@@ -165,8 +166,8 @@ impl Connection {
     /// `Konnect control plane prod (6f1c...) at https://eu.api.konghq.com`,
     /// `the embedded Kong gateway (.kongsync/sim.json)`.
     pub fn describe(&self) -> String {
-        let workspace = self.target.workspace().map(|w| format!(", workspace {w}")).unwrap_or_default();
-        let address = kongsync_state::api::target::redacted_url(self.target.base());
+        let workspace = self.gateway.workspace().map(|w| format!(", workspace {w}")).unwrap_or_default();
+        let address = redacted_url(self.gateway.base());
         match (&self.control_plane, &self.embedded) {
             (Some(cp), None) => format!("Konnect control plane {} ({}) at {address}{workspace}", cp.name, cp.id),
             (Some(cp), Some(e)) => format!(
@@ -182,25 +183,39 @@ impl Connection {
 
     /// Reads everything in scope from the gateway, as the same `State` the files produce, with the
     /// run's workspace and control plane in its metadata (so that a dump writes them).
-    pub async fn read_live(&self, reporter: &dyn Reporter) -> anyhow::Result<State> {
-        let mut state = read_state(&self.client, &self.target, &self.scope, reporter)
+    pub async fn read_live(&self, progress: &dyn ReadProgress) -> anyhow::Result<State> {
+        let mut state = read_state(&self.client, &self.gateway, &self.scope, progress)
             .await
-            .map_err(|e| explain(e, self.target.is_konnect()))?;
-        state.meta.konnect_control_plane = self.control_plane.as_ref().map(|cp| cp.name.clone());
+            .map_err(|e| explain(e, self.gateway.is_konnect()))?;
+        self.stamp(&mut state);
         Ok(state)
     }
 
     /// [`Connection::read_live`] with a progress line on stderr (drawn only on a terminal).
     pub async fn read_live_shown(&self, printer: &Printer) -> anyhow::Result<State> {
-        let progress = Progress::new(printer, "reading");
-        let read = self.read_live(&progress).await;
-        progress.finish();
+        let spinner = ReadSpinner::new(printer, "reading");
+        let read = self.read_live(&spinner).await;
+        spinner.finish();
         read
     }
 
-    /// The target's schemas (its entity schemas on Kong, and these plugins'), over the built-in ones.
-    pub async fn schemas(&self, plugins: &[String]) -> anyhow::Result<SchemaSet> {
-        fetch_schemas(&self.client, &self.target, plugins).await.map_err(|e| explain(e, self.target.is_konnect()))
+    /// Everything a plan of `desired` needs from the gateway (the live state in scope, the schemas,
+    /// the parents only the gateway has), with a progress line while the gateway is read.
+    pub async fn observe_shown(&self, desired: &State, printer: &Printer) -> anyhow::Result<Observed> {
+        let spinner = ReadSpinner::new(printer, "reading");
+        let observed = observe(&self.client, &self.gateway, &self.scope, desired, &spinner).await;
+        spinner.finish();
+        let mut observed = observed.map_err(|e| match e {
+            ObserveError::Api(e) | ObserveError::Lookup(LookupError::Api(e)) => explain(e, self.gateway.is_konnect()),
+            e @ ObserveError::Lookup(LookupError::Missing { .. }) => anyhow::Error::new(e),
+        })?;
+        self.stamp(&mut observed.live);
+        Ok(observed)
+    }
+
+    /// Gives a live state the control plane's name, as a state file names it.
+    fn stamp(&self, state: &mut State) {
+        state.meta.konnect_control_plane = self.control_plane.as_ref().map(|cp| cp.name.clone());
     }
 
     /// Ends the connection: the embedded gateway is saved (mode 0600) and stopped. Call it on every
@@ -302,7 +317,7 @@ fn read_tls(tls: &settings::TlsSettings) -> anyhow::Result<TlsOptions> {
 
 /// Prints each attempt with `-v`: method, path, query, status and time; never a header or a body.
 fn verbose_observer() -> Observer {
-    Arc::new(|event: &kongsync_state::api::RequestEvent| {
+    Arc::new(|event: &RequestEvent| {
         let status = event.status.map_or_else(|| "no answer".to_string(), |s| s.to_string());
         let attempt = if event.attempt > 1 { format!(" (attempt {})", event.attempt) } else { String::new() };
         let retry = event.retry_in.map(|w| format!(", retrying in {} ms", w.as_millis())).unwrap_or_default();
@@ -311,8 +326,11 @@ fn verbose_observer() -> Observer {
 }
 
 /// An API error with what the user can do about it, as the first line; the error itself follows as
-/// the cause.
+/// the cause. A setting the library could not use is named by its flag.
 pub fn explain(e: ApiError, konnect: bool) -> anyhow::Error {
+    if let ApiError::Setting { setting, problem } = &e {
+        return anyhow!("`{}`: {problem}", flag(*setting));
+    }
     let mut last = &e;
     while let ApiError::GaveUp { last: inner, .. } = last {
         last = inner;
@@ -325,10 +343,53 @@ pub fn explain(e: ApiError, konnect: bool) -> anyhow::Error {
         (ApiError::Tls { .. }, _) => {
             Some("the TLS handshake failed: check --ca-cert, --tls-server-name or the client certificate")
         }
+        (ApiError::ControlPlaneAmbiguous { .. }, _) => Some("choose one with --konnect-control-plane-id"),
         _ => None,
     };
     match hint {
+        Some(h) if matches!(last, ApiError::ControlPlaneAmbiguous { .. }) => anyhow!("{e}; {h}"),
         Some(h) => anyhow::Error::new(e).context(h),
         None => anyhow::Error::new(e),
+    }
+}
+
+/// The flag that gives a client setting.
+fn flag(setting: Setting) -> &'static str {
+    match setting {
+        Setting::Address => "--kong-addr",
+        Setting::Headers => "--headers",
+        Setting::CaCert => "--ca-cert",
+        Setting::ClientCert => "--tls-client-cert",
+        Setting::ServerName => "--tls-server-name",
+        Setting::Tls => "TLS",
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_the_client_refuses_are_named_by_their_flags() {
+        let mut options = ClientOptions::new(Url::parse("http://127.0.0.1:1/").unwrap());
+        options.headers = vec![("bad name".into(), Secret::new("v"))];
+        let e = explain(Client::new(options).unwrap_err(), false);
+        assert_eq!(e.to_string(), "`--headers`: `bad name` is not a header name");
+        let mut options = ClientOptions::new(Url::parse("https://127.0.0.1:1/").unwrap());
+        options.tls.ca_cert_pem = Some(b"hello".to_vec());
+        assert_eq!(
+            explain(Client::new(options).unwrap_err(), false).to_string(),
+            "`--ca-cert`: no certificate in the file"
+        );
+    }
+
+    #[test]
+    fn ambiguous_control_planes_say_how_to_choose() {
+        let e = ApiError::ControlPlaneAmbiguous { name: "prod".into(), ids: vec!["a".into(), "b".into()] };
+        assert_eq!(
+            explain(e, true).to_string(),
+            "2 Konnect control planes are named \"prod\" (a, b); choose one with --konnect-control-plane-id"
+        );
     }
 }

@@ -9,8 +9,8 @@
 //! child refers to it; within a kind, entities are taken in id order, so the result never depends on
 //! the order pages arrived in.
 
-use crate::State;
-use kongsync_model::{natural_key, Entity, Key, Kind};
+use crate::{Scope, State};
+use kongsync_model::{natural_key, Entity, Key, Kind, PathShape};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -20,22 +20,6 @@ pub const MANAGED_TAGS: [&str; 2] = ["konnect-managed", "konnect-managed-plugin"
 
 /// Fields the server manages, never compared nor written to files.
 const SERVER_MANAGED: [&str; 4] = ["id", "created_at", "updated_at", "ws_id"];
-
-/// Which entities a read covers.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Scope {
-    /// Only entities carrying all these tags.
-    pub select_tags: Vec<String>,
-    /// Leave out consumers, their credentials, plugins and group memberships, and consumer groups.
-    pub skip_consumers: bool,
-}
-
-impl Scope {
-    /// Whether the scope leaves this kind out entirely.
-    pub fn skips(&self, kind: Kind) -> bool {
-        self.skip_consumers && kind.is_consumer_side()
-    }
-}
 
 /// What the gateway returned, before conversion.
 #[derive(Debug, Default)]
@@ -72,9 +56,9 @@ pub fn build(mut fetched: Fetched, scope: &Scope) -> State {
         if scope.skips(kind) {
             continue;
         }
-        if kind == Kind::ConsumerGroupMember {
+        if let PathShape::Relation { parent, member, .. } = kind.def().path {
             for (group, consumer) in std::mem::take(&mut fetched.members) {
-                if let Some(e) = member(group, &consumer, &keys) {
+                if let Some(e) = relation(kind, (parent, group), (member, &consumer), &keys) {
                     state.insert(e);
                 }
             }
@@ -127,16 +111,24 @@ fn entity(kind: Kind, mut obj: Map<String, Value>, keys: &HashMap<(Kind, Uuid), 
     obj.retain(|_, v| !v.is_null());
     let key = natural_key(kind, &obj, &refs, id).or_else(|| id.map(|i| Key::id(kind, i)))?;
     let e = Entity { key, id, fields: obj, refs };
-    (!(scope.skip_consumers && e.is_consumer_side())).then_some(e)
+    scope.covers(&e).then_some(e)
 }
 
-/// A membership, when both its group and its consumer were read.
-fn member(group: Uuid, consumer: &Map<String, Value>, keys: &HashMap<(Kind, Uuid), Key>) -> Option<Entity> {
-    let group = keys.get(&(Kind::ConsumerGroup, group))?.clone();
-    let consumer = keys.get(&(Kind::Consumer, raw_id(consumer)?))?.clone();
-    let refs =
-        BTreeMap::from([("consumer_group".to_string(), group.clone()), ("consumer".to_string(), consumer.clone())]);
-    Some(Entity { key: Key::member(group, consumer), id: None, fields: Map::new(), refs })
+/// A relation (a membership), when both its parent (the group) and its member (the consumer, as
+/// the parent's list shows it) were read.
+fn relation(
+    kind: Kind,
+    (parent_field, parent_id): (&str, Uuid),
+    (member_field, member): (&str, &Map<String, Value>),
+    keys: &HashMap<(Kind, Uuid), Key>,
+) -> Option<Entity> {
+    let key_of = |field: &str, id: Uuid| keys.get(&(kind.reference(field)?.target, id)).cloned();
+    let refs = BTreeMap::from([
+        (parent_field.to_string(), key_of(parent_field, parent_id)?),
+        (member_field.to_string(), key_of(member_field, raw_id(member)?)?),
+    ]);
+    let key = natural_key(kind, &Map::new(), &refs, None)?;
+    Some(Entity { key, id: None, fields: Map::new(), refs })
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! (`GET /v2/control-planes?filter[name][eq]=...`), or by id. No match and several matches are
 //! distinct errors, so that a name shared by two control planes never picks one at random.
 
-use super::client::Client;
-use super::error::ApiError;
-use super::request::{control_plane, control_planes_named};
+use crate::client::Client;
+use crate::error::ApiError;
+use crate::request::{control_plane, control_planes_named};
 use serde_json::Value;
 
 /// A control plane, as much as kongsync needs of it.
@@ -15,7 +15,7 @@ pub struct ControlPlane {
 }
 
 /// The control plane with exactly this name.
-pub async fn find_by_name(client: &Client, name: &str) -> Result<ControlPlane, ApiError> {
+pub async fn control_plane_by_name(client: &Client, name: &str) -> Result<ControlPlane, ApiError> {
     let mut matches = Vec::new();
     let mut seen = 0u64;
     for page in 1.. {
@@ -42,7 +42,7 @@ pub async fn find_by_name(client: &Client, name: &str) -> Result<ControlPlane, A
 }
 
 /// The control plane with this id (which also proves the token can see it).
-pub async fn find_by_id(client: &Client, id: &str) -> Result<ControlPlane, ApiError> {
+pub async fn control_plane_by_id(client: &Client, id: &str) -> Result<ControlPlane, ApiError> {
     let request = control_plane(id);
     match client.get_json(&request).await {
         Ok(body) => parse_one(&body).ok_or_else(|| ApiError::Unexpected {

@@ -3,11 +3,11 @@
 //! member list of consumer groups before Kong 3.5 used `consumers` instead of `data`.
 //!
 //! Pages of one list are necessarily sequential (each offset comes from the page before); lists of
-//! different collections run concurrently in [`read`](super::read).
+//! different collections run concurrently (kongsync-state's live read).
 
-use super::client::Client;
-use super::error::ApiError;
-use super::request::{next_page, Request};
+use crate::client::Client;
+use crate::error::ApiError;
+use crate::request::{next_page, Request};
 use serde_json::{Map, Value};
 
 /// One page of a list.

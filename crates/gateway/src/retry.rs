@@ -98,7 +98,7 @@ impl RetryPolicy {
 }
 
 /// Whether a failure is worth another attempt.
-pub fn should_retry(failure: Failure, idempotent: bool) -> bool {
+pub(crate) fn should_retry(failure: Failure, idempotent: bool) -> bool {
     match failure {
         Failure::Status(429) => true,
         Failure::Status(500 | 502 | 503 | 504) | Failure::Connection | Failure::Timeout => idempotent,
@@ -107,7 +107,7 @@ pub fn should_retry(failure: Failure, idempotent: bool) -> bool {
 }
 
 /// Reads a `Retry-After` header: delay seconds, or an HTTP date (a date in the past means now).
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+pub(crate) fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));

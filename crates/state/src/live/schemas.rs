@@ -7,12 +7,11 @@
 //! falls back to the built-in schema as well; any other failure is an error, since guessing defaults
 //! would produce spurious changes.
 
-use super::client::Client;
-use super::error::ApiError;
-use super::request::{entity_schema, plugin_schema, Request};
-use super::target::Target;
+use crate::State;
 use futures::stream::{self, StreamExt, TryStreamExt};
+use kongsync_gateway::{entity_schema, plugin_schema, ApiError, Client, Gateway, Request};
 use kongsync_model::{Kind, Schema, SchemaSet};
+use std::collections::BTreeSet;
 
 /// Schema requests in flight at once.
 const CONCURRENCY: usize = 8;
@@ -24,25 +23,25 @@ enum Wanted {
 }
 
 /// Fetches the entity schemas (on Kong) and the schemas of these plugins.
-pub async fn fetch_schemas(client: &Client, target: &Target, plugins: &[String]) -> Result<SchemaSet, ApiError> {
+pub async fn fetch_schemas(client: &Client, gateway: &Gateway, plugins: &[String]) -> Result<SchemaSet, ApiError> {
     let mut wanted: Vec<(Wanted, Request)> = Vec::new();
-    if !target.is_konnect() {
-        for kind in Kind::ALL.into_iter().filter(|k| *k != Kind::ConsumerGroupMember) {
-            wanted.push((Wanted::Entity(kind), entity_schema(target, kind)));
+    if !gateway.is_konnect() {
+        for kind in Kind::ALL.into_iter().filter(|k| k.def().has_schema) {
+            wanted.push((Wanted::Entity(kind), entity_schema(gateway, kind)));
         }
     }
     let mut names: Vec<&String> = plugins.iter().collect();
     names.sort();
     names.dedup();
     for name in names {
-        wanted.push((Wanted::Plugin(name.clone()), plugin_schema(target, name)));
+        wanted.push((Wanted::Plugin(name.clone()), plugin_schema(gateway, name)));
     }
     let fetched: Vec<(Wanted, Option<Schema>)> = stream::iter(wanted)
         .map(|(what, request)| async move { Ok::<_, ApiError>((what, fetch_one(client, &request).await?)) })
         .buffer_unordered(CONCURRENCY)
         .try_collect()
         .await?;
-    let mut set = if target.is_konnect() { SchemaSet::builtin_konnect() } else { SchemaSet::builtin() };
+    let mut set = if gateway.is_konnect() { SchemaSet::builtin_konnect() } else { SchemaSet::builtin() };
     for (what, schema) in fetched {
         match (what, schema) {
             (_, None) => {}
@@ -67,4 +66,14 @@ async fn fetch_one(client: &Client, request: &Request) -> Result<Option<Schema>,
     Schema::from_kong_json(&body)
         .map(Some)
         .map_err(|e| ApiError::Unexpected { request: request.describe(), problem: e.to_string() })
+}
+
+/// The plugins either side uses, whose schemas the gateway is asked for.
+pub fn plugin_names(desired: &State, live: &State) -> Vec<String> {
+    let names: BTreeSet<String> = desired
+        .of_kind(Kind::Plugin)
+        .chain(live.of_kind(Kind::Plugin))
+        .filter_map(|p| p.str_field("name").map(str::to_string))
+        .collect();
+    names.into_iter().collect()
 }

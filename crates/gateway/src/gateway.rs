@@ -3,9 +3,10 @@
 //! Kong serves its collections at the root of the Admin API (`/services`), or under `/{workspace}` on
 //! Kong Enterprise. Konnect serves them under a control plane, `/v2/control-planes/{id}/core-entities`
 //! (or the pre-2023 `/v2/runtime-groups/{id}/core-entities`), with an optional `/{workspace}` after
-//! that. A [`Target`] holds exactly this, and builds encoded paths from raw segments, so that a name
+//! that. A [`Gateway`] holds exactly this, and builds encoded paths from raw segments, so that a name
 //! containing `/` or a space never changes which resource a request addresses.
 
+use crate::request::{Request, Retry};
 use reqwest::Url;
 use std::fmt;
 
@@ -14,7 +15,7 @@ const DEFAULT_WORKSPACE: &str = "default";
 
 /// A gateway whose entities kongsync reads and writes.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
+pub enum Gateway {
     /// Kong's Admin API.
     Kong { base: Url, workspace: Option<String> },
     /// One Konnect control plane.
@@ -73,22 +74,22 @@ impl KonnectAddr {
     }
 }
 
-impl Target {
+impl Gateway {
     /// The URL every request path is appended to.
     pub fn base(&self) -> &Url {
         match self {
-            Target::Kong { base, .. } | Target::Konnect { base, .. } => base,
+            Gateway::Kong { base, .. } | Gateway::Konnect { base, .. } => base,
         }
     }
 
     pub fn workspace(&self) -> Option<&str> {
         match self {
-            Target::Kong { workspace, .. } | Target::Konnect { workspace, .. } => workspace.as_deref(),
+            Gateway::Kong { workspace, .. } | Gateway::Konnect { workspace, .. } => workspace.as_deref(),
         }
     }
 
     pub fn is_konnect(&self) -> bool {
-        matches!(self, Target::Konnect { .. })
+        matches!(self, Gateway::Konnect { .. })
     }
 
     /// The path of a collection or entity: `segments` (raw, unencoded) under the entities root.
@@ -106,11 +107,23 @@ impl Target {
     /// nodes and the expected configuration hash. `None` on Kong.
     pub fn control_plane_path(&self) -> Option<String> {
         match self {
-            Target::Kong { .. } => None,
-            Target::Konnect { control_plane_id, paths, .. } => {
+            Gateway::Kong { .. } => None,
+            Gateway::Konnect { control_plane_id, paths, .. } => {
                 Some(format!("/v2/{}/{}", paths.segment(), encode_segment(control_plane_id)))
             }
         }
+    }
+
+    /// A request whose path is relative to the entities root, as a plan holds it, placed under
+    /// this gateway's root (a path a retry checks included).
+    pub fn place(&self, request: &Request) -> Request {
+        let root = self.entities_root();
+        let mut placed = request.clone();
+        placed.path = format!("{root}{}", request.path);
+        if let Retry::CheckBeforeRetry { check } = &mut placed.retry {
+            *check = format!("{root}{check}");
+        }
+        placed
     }
 
     /// The prefix of every collection path: `""`, `/{workspace}`, or the Konnect core-entities root.
@@ -128,12 +141,12 @@ impl Target {
     }
 }
 
-impl fmt::Display for Target {
+impl fmt::Display for Gateway {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let base = redacted_url(self.base());
         match self {
-            Target::Kong { .. } => write!(f, "Kong at {base}")?,
-            Target::Konnect { control_plane_id, .. } => {
+            Gateway::Kong { .. } => write!(f, "Kong at {base}")?,
+            Gateway::Konnect { control_plane_id, .. } => {
                 write!(f, "Konnect control plane {control_plane_id} at {base}")?
             }
         }
@@ -174,12 +187,12 @@ mod tests {
         Url::parse(s).unwrap()
     }
 
-    fn kong(ws: Option<&str>) -> Target {
-        Target::Kong { base: url("http://localhost:8001"), workspace: ws.map(str::to_string) }
+    fn kong(ws: Option<&str>) -> Gateway {
+        Gateway::Kong { base: url("http://localhost:8001"), workspace: ws.map(str::to_string) }
     }
 
-    fn konnect(paths: KonnectPaths, ws: Option<&str>) -> Target {
-        Target::Konnect {
+    fn konnect(paths: KonnectPaths, ws: Option<&str>) -> Gateway {
+        Gateway::Konnect {
             base: url("https://eu.api.konghq.com"),
             control_plane_id: "cp1".into(),
             paths,
@@ -205,6 +218,19 @@ mod tests {
     }
 
     #[test]
+    fn planned_requests_are_placed_under_the_entities_root() {
+        let planned = Request::post("/upstreams/u/targets", serde_json::Value::Null)
+            .with_retry(Retry::CheckBeforeRetry { check: "/upstreams/u/targets/t".into() });
+        let placed = konnect(KonnectPaths::ControlPlanes, None).place(&planned);
+        assert_eq!(placed.path, "/v2/control-planes/cp1/core-entities/upstreams/u/targets");
+        assert_eq!(
+            placed.retry,
+            Retry::CheckBeforeRetry { check: "/v2/control-planes/cp1/core-entities/upstreams/u/targets/t".into() }
+        );
+        assert_eq!(kong(None).place(&planned), planned);
+    }
+
+    #[test]
     fn konnect_addresses_may_name_a_control_plane() {
         let a = KonnectAddr::parse(url("https://eu.api.konghq.com"));
         assert_eq!(a.control_plane, None);
@@ -218,7 +244,7 @@ mod tests {
 
     #[test]
     fn shown_urls_carry_no_credentials() {
-        let t = Target::Kong { base: url("https://admin:s3cret@kong.example:8444/"), workspace: Some("w".into()) };
+        let t = Gateway::Kong { base: url("https://admin:s3cret@kong.example:8444/"), workspace: Some("w".into()) };
         assert_eq!(t.to_string(), "Kong at https://kong.example:8444, workspace w");
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 /// Spaces requests to at most `rate` per second.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     interval: Duration,
     /// How far ahead of its theoretical time a request may start: the burst allowance.
     tolerance: Duration,
@@ -20,7 +20,7 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     /// A limiter for `per_second` requests per second; `None` when that is not a positive number.
-    pub fn new(per_second: f64) -> Option<RateLimiter> {
+    pub(crate) fn new(per_second: f64) -> Option<RateLimiter> {
         if !per_second.is_finite() || per_second <= 0.0 {
             return None;
         }
@@ -30,7 +30,7 @@ impl RateLimiter {
     }
 
     /// Reserves the next slot for a request arriving at `now`; returns when it may start.
-    pub fn reserve(&self, now: Instant) -> Instant {
+    pub(crate) fn reserve(&self, now: Instant) -> Instant {
         // A poisoned lock only means another request panicked mid-update; the time in it is still valid.
         let mut next = self.next.lock().unwrap_or_else(|p| p.into_inner());
         let theoretical = next.map_or(now, |t| t.max(now));
@@ -40,7 +40,7 @@ impl RateLimiter {
     }
 
     /// Waits for this request's slot.
-    pub async fn acquire(&self) {
+    pub(crate) async fn acquire(&self) {
         let start = self.reserve(Instant::now());
         tokio::time::sleep_until(tokio::time::Instant::from_std(start)).await;
     }

@@ -1,14 +1,18 @@
 //! The plan: a versioned, serializable artifact. Everything `sync` does is readable from it: each
 //! step's action, entity, changed fields, the exact request, and the steps it waits for.
 
+use crate::mask::Masker;
 use crate::options::Dialect;
+use kongsync_gateway::Request;
 use kongsync_model::Kind;
+use kongsync_state::Scope;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-/// The version of the plan format this build writes and accepts.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+/// The version of the plan format this build writes and accepts. Version 2: each request is the
+/// gateway's `Request` (a method kongsync sends, and a retry class), and the plan carries its masker.
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 /// A computed plan.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -18,20 +22,17 @@ pub struct Plan {
     pub target: String,
     pub dialect: Dialect,
     /// What the plan manages: only these entities were read and may be changed.
-    pub scope: PlanScope,
+    pub scope: Scope,
     /// SHA-256 of the canonical live state in scope the plan was computed from.
     pub live_fingerprint: String,
     /// SHA-256 of the canonical desired state.
     pub desired_fingerprint: String,
     pub summary: Summary,
     pub steps: Vec<Step>,
-}
-
-/// The managed scope of a plan.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlanScope {
-    pub select_tags: Vec<String>,
-    pub skip_consumers: bool,
+    /// Masks the secrets of the files the plan was made from (their environment values) wherever the
+    /// plan is shown, also when it is run later from its file. Left out of a redacted plan.
+    #[serde(default, skip_serializing_if = "Masker::is_empty")]
+    pub masker: Masker,
 }
 
 /// Counts of steps by action.
@@ -95,20 +96,12 @@ pub struct Step {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "by")]
 pub enum Execution {
-    /// The step sends this request.
-    Request(PlannedRequest),
+    /// The step sends this request; its path is relative to the gateway's entities root
+    /// (`/services/{id}`).
+    Request(Request),
     /// Kong does it as part of another step (children deleted with their parent, SNIs dropped by
     /// their certificate's PUT): no request is sent.
     WithStep { step: usize, reason: String },
-}
-
-/// One HTTP request, with a path relative to the target's entity root (`/services/{id}`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PlannedRequest {
-    pub method: String,
-    pub path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub body: Option<Value>,
 }
 
 /// One changed field.
@@ -129,10 +122,42 @@ impl Plan {
     }
 
     /// The steps that send a request.
-    pub fn requests(&self) -> impl Iterator<Item = (&Step, &PlannedRequest)> {
+    pub fn requests(&self) -> impl Iterator<Item = (&Step, &Request)> {
         self.steps.iter().filter_map(|s| match &s.execution {
             Execution::Request(r) => Some((s, r)),
             Execution::WithStep { .. } => None,
         })
+    }
+}
+
+/// A plan file that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanFileError {
+    /// Not JSON, or not a plan (a `format_version` missing or not a number).
+    #[error("not a kongsync plan (from `kongsync diff --out`)")]
+    NotAPlan(#[source] serde_json::Error),
+    /// A plan of another format version.
+    #[error("the plan has format version {found}; this kongsync reads version {PLAN_FORMAT_VERSION}")]
+    Format { found: u64 },
+    /// A plan of this version that does not hold together (an unknown method, a missing field).
+    #[error("the plan is malformed")]
+    Malformed(#[source] serde_json::Error),
+}
+
+/// Just enough of a plan file to know its version.
+#[derive(Deserialize)]
+struct Versioned {
+    format_version: u64,
+}
+
+impl Plan {
+    /// Reads a plan file's text: its format version first, so that a plan of another version is
+    /// refused as such rather than half-read, then the whole plan.
+    pub fn from_json(text: &str) -> Result<Plan, PlanFileError> {
+        let Versioned { format_version } = serde_json::from_str(text).map_err(PlanFileError::NotAPlan)?;
+        if format_version != u64::from(PLAN_FORMAT_VERSION) {
+            return Err(PlanFileError::Format { found: format_version });
+        }
+        serde_json::from_str(text).map_err(PlanFileError::Malformed)
     }
 }

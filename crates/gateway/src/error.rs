@@ -47,14 +47,45 @@ pub enum ApiError {
         last: Box<ApiError>,
     },
     /// A client setting that cannot be used (a CA file that is not PEM, a malformed header).
-    #[error("`{setting}`: {problem}")]
-    Setting { setting: &'static str, problem: String },
+    #[error("{setting}: {problem}")]
+    Setting { setting: Setting, problem: String },
     /// No Konnect control plane has this name (`which` = `"prod"`) or id (`which` = `with id ...`).
     #[error("Konnect control plane {which} not found")]
     ControlPlaneNotFound { which: String },
-    /// Several Konnect control planes have this name.
-    #[error("{} Konnect control planes are named \"{name}\" ({}); choose one with --konnect-control-plane-id", .ids.len(), .ids.join(", "))]
+    /// Several Konnect control planes have this name: the caller must choose one by id.
+    #[error("{} Konnect control planes are named \"{name}\" ({})", .ids.len(), .ids.join(", "))]
     ControlPlaneAmbiguous { name: String, ids: Vec<String> },
+}
+
+/// The client setting an [`ApiError::Setting`] is about ([`ClientOptions`](crate::ClientOptions)'s
+/// fields), so that the caller can name it the way its user gave it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Setting {
+    /// The gateway's address.
+    Address,
+    /// The extra headers.
+    Headers,
+    /// The CA certificates to trust.
+    CaCert,
+    /// The client certificate and key for mutual TLS.
+    ClientCert,
+    /// The name the server's certificate is verified against.
+    ServerName,
+    /// The TLS set-up as a whole.
+    Tls,
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Setting::Address => "the address",
+            Setting::Headers => "the extra headers",
+            Setting::CaCert => "the CA certificate",
+            Setting::ClientCert => "the client certificate",
+            Setting::ServerName => "the TLS server name",
+            Setting::Tls => "TLS",
+        })
+    }
 }
 
 impl ApiError {
@@ -80,7 +111,7 @@ impl ApiError {
 /// An error answer, read from any of Kong's or Konnect's body shapes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StatusError {
-    /// The request, as [`Request::describe`](super::Request::describe) shows it.
+    /// The request, as [`Request::describe`](crate::Request::describe) shows it.
     pub request: String,
     pub status: u16,
     /// The message of the body, or the status's reason phrase when the body has none.

@@ -1,17 +1,17 @@
 //! The one HTTP client that sends [`Request`]s to a gateway: connection reuse (keep-alive pool),
 //! TLS options, the `Authorization` header, a bound on requests in flight, an optional request-rate
-//! limit, and retries with backoff and jitter (see [`retry`](super::retry)). Every answer comes back
-//! as JSON or as one typed [`ApiError`].
+//! limit, and retries with backoff and jitter (see [`retry`](crate::retry)) as each request's
+//! [`Retry`] class allows. Every answer comes back as JSON or as one typed [`ApiError`].
 //!
 //! Secrets stay inside: the token and extra header values are marked sensitive (hidden from
 //! `Debug`), errors carry no URL credentials and no body of the request, and the observer that the
 //! CLI uses for `-v` sees only method, path, query, status and timings.
 
-use super::error::{ApiError, StatusError};
-use super::rate::RateLimiter;
-use super::request::Request;
-use super::retry::{parse_retry_after, should_retry, Failure, RetryPolicy};
-use super::target::redacted_url;
+use crate::error::{ApiError, Setting, StatusError};
+use crate::gateway::redacted_url;
+use crate::rate::RateLimiter;
+use crate::request::{Request, Retry};
+use crate::retry::{parse_retry_after, should_retry, Failure, RetryPolicy};
 use kongsync_model::Secret;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
 use reqwest::Url;
@@ -56,6 +56,10 @@ impl ClientOptions {
         }
     }
 }
+
+/// Attempts at most for a POST whose earlier attempt may or may not have succeeded (each attempt's
+/// 429s retried within it).
+const UNSURE_ATTEMPTS: u32 = 6;
 
 /// Requests in flight at most, by default: enough for every collection's pages at once plus the
 /// per-parent fan-out, few enough to be gentle with one Kong node.
@@ -147,7 +151,7 @@ impl Client {
             .tcp_keepalive(Duration::from_secs(30));
         let mut base = base;
         builder = apply_tls(builder, &tls, &mut base)?;
-        let http = builder.build().map_err(|e| setting("TLS", e.without_url().to_string()))?;
+        let http = builder.build().map_err(|e| setting(Setting::Tls, e.without_url().to_string()))?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -173,8 +177,50 @@ impl Client {
         self.inner.sent.load(Ordering::Relaxed)
     }
 
-    /// Sends a request, retrying transient failures; an error status becomes [`ApiError::Status`].
+    /// Sends a request, retrying transient failures as its [`Retry`] class allows; an error status
+    /// becomes [`ApiError::Status`].
     pub async fn send(&self, req: &Request) -> Result<Response, ApiError> {
+        match &req.retry {
+            Retry::Idempotent | Retry::NotIdempotent => self.send_with_retries(req).await,
+            Retry::CheckBeforeRetry { check } => self.send_unsure(req, Some(check)).await,
+            Retry::ConflictIsDone => self.send_unsure(req, None).await,
+        }
+    }
+
+    /// Sends a POST that may have succeeded when an attempt failed. Each attempt is retried by
+    /// [`Client::send_with_retries`] only when the gateway says it was not processed (429); after
+    /// any other transient failure, and after a refusal of a repeated attempt (which the earlier one
+    /// may have caused), `check` is asked whether the entity exists before the POST is sent again.
+    /// With no `check` (a membership), a 409 means an earlier attempt went through.
+    async fn send_unsure(&self, req: &Request, check: Option<&String>) -> Result<Response, ApiError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let err = match self.send_with_retries(req).await {
+                Ok(response) => return Ok(response),
+                Err(e) => e,
+            };
+            let status = err.status();
+            if check.is_none() && status == Some(409) {
+                return Ok(Response { status: 409, body: Value::Null });
+            }
+            // What would be retried for an idempotent request, with a check first here.
+            let transient = status.is_none_or(|s| should_retry(Failure::Status(s), true));
+            let maybe_done = attempt > 1 && matches!(status, Some(400 | 409));
+            if let Some(check) = check.filter(|_| transient || maybe_done) {
+                if let Ok(found) = self.send_with_retries(&Request::get(check.clone())).await {
+                    return Ok(found);
+                }
+            }
+            if !transient || attempt >= UNSURE_ATTEMPTS {
+                return Err(err);
+            }
+            tokio::time::sleep(self.inner.retry.backoff(attempt, rand::random::<f64>())).await;
+        }
+    }
+
+    /// Sends a request, retrying the failures [`RetryPolicy`] retries for its idempotence.
+    async fn send_with_retries(&self, req: &Request) -> Result<Response, ApiError> {
         let started = Instant::now();
         let url = req.url(&self.inner.base);
         let described = req.describe();
@@ -238,7 +284,7 @@ impl Client {
     }
 
     async fn attempt(&self, req: &Request, url: Url) -> Result<(u16, Option<Duration>, Vec<u8>), reqwest::Error> {
-        let mut builder = self.inner.http.request(req.method.clone(), url);
+        let mut builder = self.inner.http.request(req.method.to_reqwest(), url);
         if let Some(body) = &req.body {
             builder = builder.json(body);
         }
@@ -299,7 +345,7 @@ fn is_tls(e: &reqwest::Error) -> bool {
     false
 }
 
-fn setting(setting: &'static str, problem: impl Into<String>) -> ApiError {
+fn setting(setting: Setting, problem: impl Into<String>) -> ApiError {
     ApiError::Setting { setting, problem: problem.into() }
 }
 
@@ -308,13 +354,13 @@ fn default_headers(token: Option<&Secret>, extra: &[(String, Secret)]) -> Result
     map.insert(USER_AGENT, HeaderValue::from_static(concat!("kongsync/", env!("CARGO_PKG_VERSION"))));
     let sensitive = |value: &str| -> Result<HeaderValue, ApiError> {
         let mut v = HeaderValue::from_str(value)
-            .map_err(|_| setting("--headers", "a header value holds characters HTTP does not allow"))?;
+            .map_err(|_| setting(Setting::Headers, "a header value holds characters HTTP does not allow"))?;
         v.set_sensitive(true);
         Ok(v)
     };
     for (name, value) in extra {
         let name = HeaderName::from_bytes(name.trim().as_bytes())
-            .map_err(|_| setting("--headers", format!("`{name}` is not a header name")))?;
+            .map_err(|_| setting(Setting::Headers, format!("`{name}` is not a header name")))?;
         map.append(name, sensitive(value.expose().trim())?);
     }
     if let Some(token) = token {
@@ -329,10 +375,10 @@ fn apply_tls(
     base: &mut Url,
 ) -> Result<reqwest::ClientBuilder, ApiError> {
     if let Some(pem) = &tls.ca_cert_pem {
-        let certs =
-            reqwest::Certificate::from_pem_bundle(pem).map_err(|_| setting("--ca-cert", "not a PEM certificate"))?;
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|_| setting(Setting::CaCert, "not a PEM certificate"))?;
         if certs.is_empty() {
-            return Err(setting("--ca-cert", "no certificate in the file"));
+            return Err(setting(Setting::CaCert, "no certificate in the file"));
         }
         for c in certs {
             builder = builder.add_root_certificate(c);
@@ -344,11 +390,11 @@ fn apply_tls(
             pem.push(b'\n');
             pem.extend_from_slice(key.expose().as_bytes());
             let identity = reqwest::Identity::from_pem(&pem)
-                .map_err(|_| setting("--tls-client-cert", "the certificate and key are not a usable PEM pair"))?;
+                .map_err(|_| setting(Setting::ClientCert, "the certificate and key are not a usable PEM pair"))?;
             builder = builder.identity(identity);
         }
         (None, None) => {}
-        _ => return Err(setting("--tls-client-cert", "a client certificate needs its key, and a key its certificate")),
+        _ => return Err(setting(Setting::ClientCert, "a client certificate needs its key, and a key its certificate")),
     }
     if tls.skip_verify {
         builder = builder.danger_accept_invalid_certs(true);
@@ -357,20 +403,20 @@ fn apply_tls(
         // reqwest verifies the certificate against the URL's host: address the server by that name
         // and resolve the name to where the original address points.
         let addrs = socket_addrs(base)?;
-        base.set_host(Some(name)).map_err(|_| setting("--tls-server-name", format!("`{name}` is not a host name")))?;
+        base.set_host(Some(name)).map_err(|_| setting(Setting::ServerName, format!("`{name}` is not a host name")))?;
         builder = builder.resolve_to_addrs(name, &addrs);
     }
     Ok(builder)
 }
 
 fn socket_addrs(url: &Url) -> Result<Vec<SocketAddr>, ApiError> {
-    let host = url.host_str().ok_or_else(|| setting("address", "no host"))?;
+    let host = url.host_str().ok_or_else(|| setting(Setting::Address, "no host"))?;
     let port = url.port_or_known_default().unwrap_or(443);
     let host = host.trim_start_matches('[').trim_end_matches(']');
     (host, port)
         .to_socket_addrs()
         .map(Iterator::collect)
-        .map_err(|e| setting("--tls-server-name", format!("cannot resolve {host}: {e}")))
+        .map_err(|e| setting(Setting::ServerName, format!("cannot resolve {host}: {e}")))
 }
 
 #[cfg(test)]
@@ -392,7 +438,9 @@ mod tests {
     #[test]
     fn bad_headers_are_setting_errors() {
         let e = default_headers(None, &[("bad name".into(), Secret::new("v"))]).unwrap_err();
-        assert_eq!(e.to_string(), "`--headers`: `bad name` is not a header name");
+        // The CLI names the flag (`--headers`); the library names the setting.
+        assert!(matches!(&e, ApiError::Setting { setting: Setting::Headers, .. }));
+        assert_eq!(e.to_string(), "the extra headers: `bad name` is not a header name");
     }
 
     #[test]
@@ -407,7 +455,7 @@ mod tests {
     fn a_ca_file_that_is_not_pem_is_refused() {
         let mut opts = ClientOptions::new(Url::parse("https://127.0.0.1:1/").unwrap());
         opts.tls.ca_cert_pem = Some(b"hello".to_vec());
-        assert!(matches!(Client::new(opts), Err(ApiError::Setting { setting: "--ca-cert", .. })));
+        assert!(matches!(Client::new(opts), Err(ApiError::Setting { setting: Setting::CaCert, .. })));
     }
 
     #[test]

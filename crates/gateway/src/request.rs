@@ -1,11 +1,17 @@
-//! HTTP requests as plain values, built by pure functions: method, path, query, body. The one
-//! [`Client`](super::Client) sends them; everything about *what* is asked of the gateway is decided
-//! here and tested with `assert_eq!`, without a network.
+//! HTTP requests as plain values, built by pure functions: method, path, query, body, and how a
+//! failed attempt may be retried. The one [`Client`](crate::Client) sends them; everything about
+//! *what* is asked of the gateway is decided here and tested with `assert_eq!`, without a network.
+//!
+//! The same type is what a plan carries for each step (serialized in the plan file), so a request is
+//! data end to end: the method is an enum, and a plan file naming a method kongsync does not send is
+//! refused when it is read, never sent as something else.
 
-use super::target::{encode_segment, Target};
+use crate::gateway::{encode_segment, Gateway};
 use kongsync_model::Kind;
-use reqwest::{Method, Url};
+use reqwest::Url;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::fmt;
 
 /// Entities per page: the largest page Kong and Konnect serve.
 pub const PAGE_SIZE: usize = 1000;
@@ -13,37 +19,117 @@ pub const PAGE_SIZE: usize = 1000;
 /// Kong refuses a `tags` filter with more tags than this; beyond it, filtering happens client-side.
 pub const MAX_TAG_FILTER: usize = 5;
 
+/// The HTTP methods kongsync sends. Serialized upper-case (`"PUT"`); any other name is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    /// The method's name on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    pub(crate) fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What may be done after an attempt whose outcome is unknown (no answer, a 5xx) or refused for
+/// now (429). The planner chooses it for each step; the client follows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "class")]
+pub enum Retry {
+    /// Sending twice has the effect of sending once (GET, PUT, DELETE by id): every transient
+    /// failure is retried.
+    #[default]
+    Idempotent,
+    /// A repetition could do the work twice: only a 429, which says the request was not processed,
+    /// is retried.
+    NotIdempotent,
+    /// A create the API only offers as POST (a Kong target): after a failure that leaves its fate
+    /// unknown, and after a refusal of a repeated attempt (400, 409), `GET check` (a path relative to
+    /// the same root as the request's) tells whether the first attempt succeeded; if it did, the
+    /// request is done, else it is sent again.
+    CheckBeforeRetry { check: String },
+    /// A POST that answers 409 once an earlier attempt went through (a consumer-group membership):
+    /// 409 counts as done, and transient failures are retried.
+    ConflictIsDone,
+}
+
+impl Retry {
+    fn is_idempotent(&self) -> bool {
+        *self == Retry::Idempotent
+    }
+}
+
 /// One request, ready to send.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Request {
     pub method: Method,
-    /// The path under the target's base URL, already percent-encoded (see [`Target::entities`]).
+    /// The path under the base URL, already percent-encoded (see [`Gateway::entities`]). In a plan,
+    /// relative to the gateway's entities root (see [`Gateway::place`]).
     pub path: String,
     /// Query parameters, raw (encoded when sent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub query: Vec<(String, String)>,
     /// A JSON body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
+    /// How a failed attempt may be retried.
+    #[serde(default, skip_serializing_if = "Retry::is_idempotent")]
+    pub retry: Retry,
 }
 
 impl Request {
+    /// A request without query or body; POST and PATCH are [`Retry::NotIdempotent`], the others
+    /// [`Retry::Idempotent`].
     pub fn new(method: Method, path: impl Into<String>) -> Request {
-        Request { method, path: path.into(), query: Vec::new(), body: None }
+        let retry = match method {
+            Method::Post | Method::Patch => Retry::NotIdempotent,
+            Method::Get | Method::Put | Method::Delete => Retry::Idempotent,
+        };
+        Request { method, path: path.into(), query: Vec::new(), body: None, retry }
     }
 
     pub fn get(path: impl Into<String>) -> Request {
-        Request::new(Method::GET, path)
+        Request::new(Method::Get, path)
     }
 
     pub fn put(path: impl Into<String>, body: Value) -> Request {
-        Request { body: Some(body), ..Request::new(Method::PUT, path) }
+        Request { body: Some(body), ..Request::new(Method::Put, path) }
     }
 
     pub fn post(path: impl Into<String>, body: Value) -> Request {
-        Request { body: Some(body), ..Request::new(Method::POST, path) }
+        Request { body: Some(body), ..Request::new(Method::Post, path) }
     }
 
     pub fn delete(path: impl Into<String>) -> Request {
-        Request::new(Method::DELETE, path)
+        Request::new(Method::Delete, path)
     }
 
     /// Sets a query parameter, replacing any with the same name.
@@ -53,10 +139,16 @@ impl Request {
         self
     }
 
+    /// The same request with another retry class.
+    pub fn with_retry(mut self, retry: Retry) -> Request {
+        self.retry = retry;
+        self
+    }
+
     /// Whether sending the request twice has the same effect as sending it once, so that it may be
     /// retried after a failure that leaves its fate unknown.
     pub fn is_idempotent(&self) -> bool {
-        self.method != Method::POST && self.method != Method::PATCH
+        self.retry.is_idempotent()
     }
 
     /// The full URL under `base` (whose own path, if any, is kept as a prefix).
@@ -83,7 +175,7 @@ impl Request {
 }
 
 /// The first page of a top-level collection, filtered by tags (all of them) where the API can.
-pub fn list(target: &Target, collection: &str, tags: &[String]) -> Request {
+pub fn list(target: &Gateway, collection: &str, tags: &[String]) -> Request {
     let req = Request::get(target.entities(&[collection])).with_query("size", PAGE_SIZE.to_string());
     if tags.is_empty() || tags.len() > MAX_TAG_FILTER {
         req
@@ -94,7 +186,7 @@ pub fn list(target: &Target, collection: &str, tags: &[String]) -> Request {
 
 /// The first page of a collection nested under one parent (`/upstreams/{id}/targets`). Kong ignores
 /// tag filters there, so none is sent.
-pub fn list_children(target: &Target, parent: &str, parent_id: &str, child: &str) -> Request {
+pub fn list_children(target: &Gateway, parent: &str, parent_id: &str, child: &str) -> Request {
     Request::get(target.entities(&[parent, parent_id, child])).with_query("size", PAGE_SIZE.to_string())
 }
 
@@ -104,7 +196,7 @@ pub fn next_page(first: &Request, offset: &str) -> Request {
 }
 
 /// The members of a consumer group.
-pub fn group_members(target: &Target, group_id: &str) -> Request {
+pub fn group_members(target: &Gateway, group_id: &str) -> Request {
     list_children(target, Kind::ConsumerGroup.collection(), group_id, "consumers")
 }
 
@@ -127,12 +219,12 @@ pub fn control_plane(id: &str) -> Request {
 }
 
 /// The target's schema of an entity kind (`/schemas/{dao name}`).
-pub fn entity_schema(target: &Target, kind: Kind) -> Request {
+pub fn entity_schema(target: &Gateway, kind: Kind) -> Request {
     Request::get(target.entities(&["schemas", kind.dao_name()]))
 }
 
 /// The target's schema of a plugin (`/schemas/plugins/{name}`).
-pub fn plugin_schema(target: &Target, name: &str) -> Request {
+pub fn plugin_schema(target: &Gateway, name: &str) -> Request {
     Request::get(target.entities(&["schemas", "plugins", name]))
 }
 
@@ -140,14 +232,14 @@ pub fn plugin_schema(target: &Target, name: &str) -> Request {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::api::target::KonnectPaths;
+    use crate::gateway::KonnectPaths;
 
-    fn kong() -> Target {
-        Target::Kong { base: Url::parse("http://localhost:8001").unwrap(), workspace: None }
+    fn kong() -> Gateway {
+        Gateway::Kong { base: Url::parse("http://localhost:8001").unwrap(), workspace: None }
     }
 
-    fn konnect() -> Target {
-        Target::Konnect {
+    fn konnect() -> Gateway {
+        Gateway::Konnect {
             base: Url::parse("https://us.api.konghq.com").unwrap(),
             control_plane_id: "cp".into(),
             paths: KonnectPaths::ControlPlanes,
@@ -162,10 +254,11 @@ mod tests {
         assert_eq!(
             req,
             Request {
-                method: Method::GET,
+                method: Method::Get,
                 path: "/services".into(),
                 query: vec![("size".into(), "1000".into()), ("tags".into(), "a,b".into())],
                 body: None,
+                retry: Retry::Idempotent,
             }
         );
         assert_eq!(req.describe(), "GET /services?size=1000&tags=a%2Cb");
@@ -201,7 +294,7 @@ mod tests {
     #[test]
     fn urls_keep_the_base_path_and_the_encoding() {
         let base = Url::parse("https://proxy.example/kong-admin/").unwrap();
-        let req = Request::get(Target::Kong { base: base.clone(), workspace: None }.entities(&["services", "a b"]));
+        let req = Request::get(Gateway::Kong { base: base.clone(), workspace: None }.entities(&["services", "a b"]));
         assert_eq!(req.url(&base).as_str(), "https://proxy.example/kong-admin/services/a%20b");
         assert_eq!(node_info().url(&base).as_str(), "https://proxy.example/kong-admin/");
     }
@@ -220,5 +313,24 @@ mod tests {
         assert!(Request::put("/x", Value::Null).is_idempotent());
         assert!(Request::delete("/x").is_idempotent());
         assert!(!Request::post("/x", Value::Null).is_idempotent());
+    }
+
+    #[test]
+    fn plan_files_name_methods_and_refuse_unknown_ones() {
+        let req = Request::put("/services/a", serde_json::json!({"host": "h"}));
+        let text = serde_json::to_string(&req).unwrap();
+        assert_eq!(text, r#"{"method":"PUT","path":"/services/a","body":{"host":"h"}}"#);
+        assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), req);
+        let typo = r#"{"method":"PTU","path":"/services/a"}"#;
+        let e = serde_json::from_str::<Request>(typo).unwrap_err().to_string();
+        assert!(e.contains("unknown variant `PTU`"), "{e}");
+        let post = Request::post("/upstreams/u/targets", serde_json::json!({"target": "a:80"}))
+            .with_retry(Retry::CheckBeforeRetry { check: "/upstreams/u/targets/t".into() });
+        let text = serde_json::to_string(&post).unwrap();
+        assert!(
+            text.ends_with(r#""retry":{"class":"check_before_retry","check":"/upstreams/u/targets/t"}}"#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), post);
     }
 }

@@ -1,0 +1,101 @@
+//! Parents the files reference that neither the files nor the read hold: entities another team
+//! manages (`_info.default_lookup_tags`), looked up on the gateway by name (or a consumer by
+//! `custom_id`) so that references carry their real ids. A parent the gateway does not have either
+//! is an error, before anything is sent.
+
+use crate::State;
+use kongsync_gateway::{ApiError, Client, Gateway, Request};
+use kongsync_model::{Ident, Key, Kind};
+use serde_json::Value;
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A look-up that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    /// The gateway could not be asked.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// Neither the files nor the gateway have the parent.
+    #[error("the files reference {} {key}, which neither the files nor the gateway have", .key.kind)]
+    Missing { key: Key },
+}
+
+/// The request that finds one parent by its natural key.
+pub fn lookup_request(gateway: &Gateway, key: &Key) -> Request {
+    match &key.ident {
+        Ident::CustomId(c) => Request::get(gateway.entities(&["consumers"])).with_query("custom_id", c.clone()),
+        _ => Request::get(gateway.entities(&[key.kind.collection(), &key.to_string()])),
+    }
+}
+
+/// The parents `desired` references that neither side holds, by key.
+pub fn missing_parents<'a>(desired: &'a State, live: &State) -> Vec<&'a Key> {
+    let mut wanted: Vec<&Key> = desired
+        .entities
+        .values()
+        .flat_map(|e| e.refs.values())
+        .filter(|k| desired.get(k).is_none() && live.get(k).is_none())
+        .filter(|k| matches!(k.ident, Ident::Name(_) | Ident::CustomId(_)))
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    wanted
+}
+
+/// Looks up every parent [`missing_parents`] names; their ids by key.
+pub async fn look_up_parents(
+    client: &Client,
+    gateway: &Gateway,
+    desired: &State,
+    live: &State,
+) -> Result<HashMap<Key, Uuid>, LookupError> {
+    let lookups = missing_parents(desired, live).into_iter().map(|key| async move {
+        let found = match client.send(&lookup_request(gateway, key)).await {
+            Ok(response) => Some(response.body),
+            Err(e) if e.status() == Some(404) => None,
+            Err(e) => return Err(LookupError::Api(e)),
+        };
+        match found.as_ref().and_then(|body| found_id(key.kind, body)) {
+            Some(id) => Ok((key.clone(), id)),
+            None => Err(LookupError::Missing { key: key.clone() }),
+        }
+    });
+    futures::future::try_join_all(lookups).await.map(|found| found.into_iter().collect())
+}
+
+/// The id in a look-up's answer: the entity itself, the first of a `custom_id` listing's `data`, or
+/// the entity wrapped under its DAO name.
+fn found_id(kind: Kind, body: &Value) -> Option<Uuid> {
+    let entity = body.get("data").and_then(|d| d.get(0)).or_else(|| body.get(kind.dao_name())).unwrap_or(body);
+    entity.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use kongsync_gateway::Url;
+    use serde_json::json;
+
+    fn kong() -> Gateway {
+        Gateway::Kong { base: Url::parse("http://localhost:8001").unwrap(), workspace: None }
+    }
+
+    #[test]
+    fn parents_are_asked_for_by_name_or_custom_id() {
+        let by_name = lookup_request(&kong(), &Key::name(Kind::Service, "a b"));
+        assert_eq!(by_name.describe(), "GET /services/a%20b");
+        let by_custom_id = lookup_request(&kong(), &Key { kind: Kind::Consumer, ident: Ident::CustomId("c&1".into()) });
+        assert_eq!(by_custom_id.describe(), "GET /consumers?custom_id=c%261");
+    }
+
+    #[test]
+    fn ids_are_found_in_every_answer_shape() {
+        let id = "00000000-0000-0000-0000-000000000007";
+        let want = Uuid::parse_str(id).ok();
+        assert_eq!(found_id(Kind::Service, &json!({"id": id, "name": "a"})), want);
+        assert_eq!(found_id(Kind::Consumer, &json!({"data": [{"id": id}], "next": null})), want);
+        assert_eq!(found_id(Kind::Consumer, &json!({"data": []})), None);
+    }
+}
