@@ -9,6 +9,7 @@
 
 mod confighash;
 mod errors;
+mod export;
 mod faults;
 mod hooks;
 mod http;
