@@ -239,7 +239,8 @@ pub fn write(
         }
     };
     let has = |f: &str| sent.iter().any(|s| s == f);
-    hooks::finish(def, &mut row, &has)?;
+    let old = existing.as_ref().filter(|_| verb == Verb::Patch).map(|(_, r)| r);
+    hooks::finish(def, &mut row, hooks::Written { body_has: &has, old, surface: ctx.surface, gen: &mut ctx.gen })?;
     if def.has_field("updated_at") {
         let now = if def.float_timestamps {
             json!((ctx.gen.now * 1000.0).floor() / 1000.0)

@@ -294,3 +294,148 @@ async fn expected_hash_is_kongs_hash_of_its_export() {
     assert_eq!(s.handle.kong_expected_hash(), kongsync_hash::config_hash(&expected));
     s.stop().await;
 }
+
+const LEAF: &str = include_str!("fixtures/leaf.pem");
+const LEAF_KEY: &str = include_str!("fixtures/leaf.key");
+const CA: &str = include_str!("fixtures/ca.pem");
+const CA_KEY: &str = include_str!("fixtures/ca.key");
+const RSA: &str = include_str!("fixtures/rsa.pem");
+const RSA_KEY: &str = include_str!("fixtures/rsa-pkcs1.key");
+
+// kong/db/schema/entities/certificates.lua:28-73 and typedefs.lua:221-238 (3.5.0): keys must load,
+// a key must be its certificate's, and the alternative certificate must be of another key type.
+#[tokio::test]
+async fn certificates_need_their_own_key() {
+    let s = sim().await;
+    let (st, e) = s.post("/certificates", json!({"cert": LEAF, "key": CA_KEY})).await;
+    assert_eq!((st, e["fields"]["@entity"].clone()), (400, json!(["certificate does not match key"])), "{e}");
+    let (st, e) = s
+        .post(
+            "/certificates",
+            json!({"cert": LEAF, "key": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"}),
+        )
+        .await;
+    assert_eq!(st, 400);
+    assert!(e["fields"]["key"].as_str().unwrap().starts_with("invalid key"), "{e}");
+    let (st, e) = s
+        .post(
+            "/certificates",
+            json!({"cert": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "key": LEAF_KEY}),
+        )
+        .await;
+    assert!(st == 400 && e["fields"]["cert"].as_str().unwrap().starts_with("invalid certificate"), "{e}");
+    assert_eq!(
+        s.post("/certificates", json!({"cert": RSA, "key": RSA_KEY, "cert_alt": LEAF, "key_alt": LEAF_KEY})).await.0,
+        201
+    );
+    let (st, e) =
+        s.post("/certificates", json!({"cert": LEAF, "key": LEAF_KEY, "cert_alt": CA, "key_alt": CA_KEY})).await;
+    assert_eq!(st, 400);
+    assert!(e["fields"]["@entity"][0].as_str().unwrap().contains("different type"), "{e}");
+    s.stop().await;
+}
+
+// kong/db/schema/entities/ca_certificates.lua:24-79 (3.5.0): cert_digest is the hex SHA-256 of the
+// DER; one certificate at a time, and it must be a CA.
+#[tokio::test]
+async fn ca_certificates_digest_the_der_and_must_be_cas() {
+    let s = sim().await;
+    let (st, ca) = s.post("/ca_certificates", json!({"cert": CA})).await;
+    assert_eq!(st, 201, "{ca}");
+    // `openssl x509 -in tests/fixtures/ca.pem -outform DER | sha256sum`
+    assert_eq!(ca["cert_digest"], "414ec9e0b3f12a1f511caac6ec0fd75b99415543ee0e090a77b3efc3b0b39283");
+    let (st, e) = s.post("/ca_certificates", json!({"cert": LEAF})).await;
+    assert_eq!(st, 400);
+    assert_eq!(
+        e["fields"]["@entity"],
+        json!(["certificate does not appear to be a CA because it is missing the \"CA\" basic constraint"])
+    );
+    let (st, e) = s.post("/ca_certificates", json!({"cert": format!("{CA}{LEAF}")})).await;
+    assert_eq!((st, e["fields"]["@entity"].clone()), (400, json!(["please submit only one certificate at a time"])));
+    s.stop().await;
+}
+
+// kong/api/routes/certificates.lua:14-40 (3.5.0): a certificate named by an unknown SNI is 404 "SNI not
+// found" except on PUT, which creates it with that name among its SNIs.
+#[tokio::test]
+async fn certificates_by_unknown_sni() {
+    let s = sim().await;
+    let sni_not_found = (404, json!({"message": "SNI not found"}));
+    assert_eq!(s.get("/certificates/nope.example").await, sni_not_found);
+    assert_eq!(s.patch("/certificates/nope.example", json!({"tags": ["x"]})).await, sni_not_found);
+    assert_eq!(s.delete("/certificates/nope.example").await, sni_not_found);
+    assert_eq!(s.get("/certificates/nope.example/snis").await, sni_not_found);
+    let (st, c) =
+        s.put("/certificates/new.example", json!({"cert": LEAF, "key": LEAF_KEY, "snis": ["a.example"]})).await;
+    assert_eq!((st, c["snis"].clone()), (200, json!(["a.example", "new.example"])), "{c}");
+    assert_eq!(s.get("/certificates/new.example").await.1["id"], c["id"]);
+    s.stop().await;
+}
+
+// kong/db/schema/entities/keys.lua:65-123 and typedefs.lua:631-663 (3.5.0): JWK and PEM keys.
+#[tokio::test]
+async fn keys_must_load() {
+    let s = sim().await;
+    let jwk =
+        |kty: &str| json!({"kid": "k1", "jwk": json!({"kid": "k1", "kty": kty, "n": "AQAB", "e": "AQAB"}).to_string()});
+    assert_eq!(s.post("/keys", jwk("RSA")).await.0, 201);
+    let (st, e) =
+        s.post("/keys", json!({"kid": "k2", "jwk": json!({"kid": "k2", "kty": "oct", "k": "AQAB"}).to_string()})).await;
+    assert_eq!((st, e["fields"]["@entity"].clone()), (400, json!(["could not load JWK, likely not a valid key"])));
+    let (st, e) = s.post("/keys", json!({"kid": "k3", "jwk": "{\"kid\": \"other\"}"})).await;
+    assert_eq!((st, e["fields"]["@entity"].clone()), (400, json!(["kid in jwk.kid must be equal to keys.kid"])));
+    let (st, e) = s.post("/keys", json!({"kid": "k4", "pem": {"private_key": LEAF_KEY}})).await;
+    assert_eq!((st, e["fields"]["pem"].clone()), (400, json!("could not load public key")));
+    let public = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEOWz2y39+ow11EodbZ4llHOG6+PttZdTRNZw+uVV0M+FsAn8Z+iIYqSYHkSyITRDaDoQ+O6hhKOPm/pQmN7TXMg==\n-----END PUBLIC KEY-----\n";
+    assert_eq!(
+        s.post("/keys", json!({"kid": "k5", "pem": {"private_key": LEAF_KEY, "public_key": public}})).await.0,
+        201
+    );
+    s.stop().await;
+}
+
+// decK's fixture dump/007-keys-and-key_sets/konnect-jwk.yaml: Konnect re-serialises a JWK compactly,
+// kid and kty first; Kong keeps the string it was given.
+#[tokio::test]
+async fn konnect_compacts_jwks() {
+    let mut s = sim().await;
+    s.token = Some("kpat_sim".into());
+    let root = format!("/v2/control-planes/{}/core-entities", s.handle.default_control_plane_id());
+    let given = "{\"kty\": \"RSA\", \"kid\": \"k1\", \"n\": \"AQAB\", \"e\": \"AQAB\", \"alg\": \"RS256\"}";
+    let (st, k) = s.post(&format!("{root}/keys"), json!({"kid": "k1", "jwk": given})).await;
+    assert_eq!(st, 201, "{k}");
+    assert_eq!(k["jwk"], "{\"kid\":\"k1\",\"kty\":\"RSA\",\"alg\":\"RS256\",\"n\":\"AQAB\",\"e\":\"AQAB\"}");
+    assert_eq!(s.post("/keys", json!({"kid": "k1", "jwk": given})).await.1["jwk"], given);
+    s.stop().await;
+}
+
+// kong/plugins/oauth2/daos.lua:47-61 with secret.lua:198-284 (3.5.0): hash_secret stores a PBKDF2 PHC
+// string in client_secret; a PATCH changing the secret must say hash_secret too.
+#[tokio::test]
+async fn oauth2_hash_secret_stores_a_phc_hash() {
+    let s = sim().await;
+    s.put("/consumers/bob", json!({})).await;
+    let (st, c) = s
+        .post(
+            "/consumers/bob/oauth2",
+            json!({"name": "app", "client_id": "cid", "client_secret": "s3cret", "hash_secret": true}),
+        )
+        .await;
+    assert_eq!(st, 201, "{c}");
+    let secret = c["client_secret"].as_str().unwrap();
+    assert!(secret.starts_with("$pbkdf2-sha512$i=10000,l=32$") && !secret.contains("s3cret"), "{secret}");
+    let (_, plain) = s.post("/consumers/bob/oauth2", json!({"name": "p", "client_secret": "plain"})).await;
+    assert_eq!(plain["client_secret"], "plain");
+    let (st, e) = s.patch("/oauth2/cid", json!({"client_secret": "new"})).await;
+    assert_eq!(
+        (st, e["fields"]["@entity"].clone()),
+        (400, json!(["all or none of these fields must be set: 'hash_secret', 'client_secret'"]))
+    );
+    let (st, e) =
+        s.post("/consumers/bob/oauth2", json!({"name": "x", "redirect_uris": ["https://a.example/cb#frag"]})).await;
+    assert_eq!(
+        (st, e["fields"]["redirect_uris"][0].clone()),
+        (400, json!("fragment not allowed in 'https://a.example/cb#frag'"))
+    );
+    s.stop().await;
+}

@@ -333,20 +333,33 @@ pub fn url(v: &Value) -> Result<(), String> {
     }
 }
 
-/// Certificates and keys: Kong parses them with OpenSSL. The simulator only checks the PEM framing
-/// (it has no X.509 parser), so a malformed body inside valid armour is accepted.
+/// typedefs.certificate (`kong/db/schema/typedefs.lua:221-228`): OpenSSL must read an X.509
+/// certificate from the text (the first PEM block). The simulator checks the DER shape; OpenSSL's own
+/// error text is not reproduced.
 pub fn pem_certificate(v: &Value) -> Result<(), String> {
-    let s = as_str(v);
-    if s.contains("-----BEGIN CERTIFICATE-----") && s.contains("-----END CERTIFICATE-----") {
+    if first_certificate(as_str(v)).is_some() {
         Ok(())
     } else {
         Err("invalid certificate: x509.new: asn1/tasn_dec.c:349:error:0688010A:asn1 encoding routines::nested asn1 error".into())
     }
 }
 
+/// The first PEM block of `text` read as a certificate.
+pub fn first_certificate(text: &str) -> Option<super::der::Certificate> {
+    let block = super::der::pem_blocks(text)?.into_iter().next()?;
+    (block.label == "CERTIFICATE").then_some(())?;
+    super::der::certificate(&block.der)
+}
+
+/// The first PEM block of `text` loaded as a key.
+pub fn first_key(text: &str) -> Option<super::der::LoadedKey> {
+    let block = super::der::pem_blocks(text)?.into_iter().next()?;
+    super::der::load_key(&block)
+}
+
+/// typedefs.key (`kong/db/schema/typedefs.lua:231-238`): OpenSSL must load a key from the text.
 pub fn pem_key(v: &Value) -> Result<(), String> {
-    let s = as_str(v);
-    if s.contains("-----BEGIN") && s.contains("PRIVATE KEY-----") {
+    if first_key(as_str(v)).is_some() {
         Ok(())
     } else {
         Err("invalid key: pkey.new:load_key: failed to load key".into())
