@@ -164,6 +164,65 @@ pub struct Written<'a, 'g> {
     pub gen: &'a mut Gen<'g>,
 }
 
+/// The vaults a surface has (`kong/constants.lua` BUNDLED_VAULTS, 3.5.0: only `env` in OSS).
+fn vaults(surface: Surface) -> &'static [&'static str] {
+    match surface {
+        Surface::Community => &["env"],
+        Surface::Enterprise => &["env", "aws", "gcp", "hcv", "azure"],
+        Surface::Konnect => &["env", "aws", "gcp", "hcv", "azure", "conjur", "konnect"],
+    }
+}
+
+/// Checks that depend on the surface, before validation. Vaults (kong/db/schema/entities/vaults.lua:43-66,
+/// 3.5.0): `name` picks a subschema, an unknown one is "vault '<name>' is not installed"; a prefix may
+/// not be a vault's name; the `env` vault's config is a record with one field, `prefix`
+/// (kong/vaults/env/schema.lua), filled with null when absent on insert.
+pub fn check_surface(def: &EntityDef, surface: Surface, body: &mut Map<String, Value>, fill: bool) -> ApiResult<()> {
+    if def.name != "vaults" {
+        return Ok(());
+    }
+    let installed = vaults(surface);
+    if let Some(Value::String(name)) = body.get("name") {
+        if !installed.contains(&name.as_str()) {
+            return Err(ApiError::field("name", format!("vault '{name}' is not installed")));
+        }
+    }
+    if let Some(Value::String(prefix)) = body.get("prefix") {
+        if installed.contains(&prefix.as_str()) {
+            return Err(ApiError::field("prefix", format!("must not be one of: {}", installed.join(", "))));
+        }
+    }
+    if body.get("name").and_then(Value::as_str) == Some("env") {
+        let config = body.entry("config").or_insert_with(|| json!({}));
+        if let Value::Object(c) = config {
+            let mut errors = Map::new();
+            for k in c.keys().filter(|k| *k != "prefix") {
+                errors.insert(k.clone(), json!("unknown field"));
+            }
+            if let Some(p) = c.get("prefix") {
+                let ok = p.is_null()
+                    || p.as_str().is_some_and(|s| {
+                        s.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_' || ch == '-')
+                            && s.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+                    });
+                if !ok {
+                    errors
+                        .insert("prefix".into(), json!("invalid value: ".to_string() + p.as_str().unwrap_or_default()));
+                }
+            }
+            if !errors.is_empty() {
+                let mut e = Map::new();
+                e.insert("config".into(), Value::Object(errors));
+                return Err(ApiError::schema_violation(e));
+            }
+            if fill {
+                c.entry("prefix").or_insert(Value::Null);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Runs after validation, on the complete row.
 pub fn finish(def: &EntityDef, row: &mut Map<String, Value>, mut w: Written) -> ApiResult<()> {
     let body_has = w.body_has;

@@ -439,3 +439,130 @@ async fn oauth2_hash_secret_stores_a_phc_hash() {
     );
     s.stop().await;
 }
+
+// kong/db/schema/entities/routes_subschemas.lua:23-44 and typedefs.lua:517-557 (3.5.0): on a stream
+// route an empty `methods` is still set (the field must be null); sources need an ip or a port.
+#[tokio::test]
+async fn route_subschema_fields() {
+    let s = sim().await;
+    let (st, e) = s.post("/routes", json!({"protocols": ["tcp"], "methods": [], "destinations": [{"port": 80}]})).await;
+    assert_eq!(st, 400);
+    assert_eq!(
+        e["fields"]["methods"],
+        "cannot set 'methods' when 'protocols' is 'tcp', 'tls', 'tls_passthrough' or 'udp'"
+    );
+    let (st, e) = s.post("/routes", json!({"protocols": ["tcp"], "sources": [{"ip": "10.0.0.0/8"}, {}]})).await;
+    assert_eq!(st, 400);
+    assert_eq!(
+        e["fields"]["sources"],
+        json!([null, {"@entity": ["at least one of these fields must be non-empty: 'ip', 'port'"]}])
+    );
+    assert_eq!(s.post("/routes", json!({"protocols": ["tcp"], "sources": [{"port": 9000}]})).await.0, 201);
+    s.stop().await;
+}
+
+// kong/tools/utils.lua check_hostname (3.5.0), through typedefs.host.
+#[tokio::test]
+async fn host_names() {
+    let s = sim().await;
+    assert_eq!(s.post("/services", json!({"host": "example.com."})).await.0, 201);
+    let (st, e) = s.post("/services", json!({"host": "bad-.example.com"})).await;
+    assert_eq!((st, e["fields"]["host"].clone()), (400, json!("invalid value: bad-.example.com")));
+    s.stop().await;
+}
+
+// kong/db/dao/plugins.lua:23-80 (3.5.0): a plugin's protocols must meet its route's, or one of its
+// service's routes'.
+#[tokio::test]
+async fn plugin_protocols_meet_the_routes() {
+    let s = sim().await;
+    s.put("/services/a", json!({"host": "a.internal"})).await;
+    s.put("/services/a/routes/r", json!({"protocols": ["http"], "paths": ["/"]})).await;
+    let (st, e) = s.post("/routes/r/plugins", json!({"name": "correlation-id", "protocols": ["https"]})).await;
+    assert_eq!((st, e["fields"]["protocols"].clone()), (400, json!("must match the associated route's protocols")));
+    let (st, e) = s.post("/services/a/plugins", json!({"name": "correlation-id", "protocols": ["grpc"]})).await;
+    assert_eq!(
+        (st, e["fields"]["protocols"].clone()),
+        (400, json!("must match the protocols of at least one route pointing to this Plugin's service"))
+    );
+    assert_eq!(
+        s.post("/routes/r/plugins", json!({"name": "correlation-id", "protocols": ["http", "grpc"]})).await.0,
+        201
+    );
+    assert_eq!(s.post("/services/a/plugins", json!({"name": "cors"})).await.0, 201, "no protocols given: no check");
+    s.stop().await;
+}
+
+// kong/db/schema/entities/vaults.lua:43-66 and kong/vaults/env/schema.lua (3.5.0).
+#[tokio::test]
+async fn vault_names_are_installed_vaults() {
+    let s = sim().await;
+    let (st, e) = s.post("/vaults", json!({"name": "aws", "prefix": "my-aws"})).await;
+    assert_eq!((st, e["fields"]["name"].clone()), (400, json!("vault 'aws' is not installed")));
+    let (st, v) = s.post("/vaults", json!({"name": "env", "prefix": "my-env"})).await;
+    assert_eq!((st, v["config"].clone()), (201, json!({"prefix": null})));
+    let (st, e) = s.post("/vaults", json!({"name": "env", "prefix": "env"})).await;
+    assert_eq!((st, e["fields"]["prefix"].clone()), (400, json!("must not be one of: env")));
+    let (st, e) = s.post("/vaults", json!({"name": "env", "prefix": "other", "config": {"x": 1}})).await;
+    assert_eq!((st, e["fields"]["config"]["x"].clone()), (400, json!("unknown field")));
+    let e = enterprise().await;
+    assert_eq!(e.post("/vaults", json!({"name": "aws", "prefix": "my-aws"})).await.0, 201);
+    e.stop().await;
+    s.stop().await;
+}
+
+// kong/api/api_helpers.lua:240-268 (3.5.0): a body of another media type is 415; one without a
+// content type is not read.
+#[tokio::test]
+async fn media_types() {
+    let s = sim().await;
+    let send = |ct: Option<&'static str>| {
+        let mut r = s.client.post(format!("{}/consumers", s.base)).body("{\"username\": \"bob\"}");
+        if let Some(ct) = ct {
+            r = r.header("content-type", ct);
+        }
+        async move {
+            let resp = r.send().await.unwrap();
+            (resp.status().as_u16(), resp.text().await.unwrap())
+        }
+    };
+    assert_eq!(send(Some("text/plain")).await, (415, String::new()));
+    let (st, body) = send(None).await;
+    assert_eq!(st, 400, "the body was not read: {body}");
+    assert_eq!(send(Some("application/json; charset=utf-8")).await.0, 201);
+    s.stop().await;
+}
+
+// kong/db/strategies/postgres/init.lua:488-497 and kong/api/endpoints.lua:184-194 (3.5.0).
+#[tokio::test]
+async fn paging_messages() {
+    let s = sim().await;
+    let (st, e) = s.get("/consumers?offset=@@").await;
+    assert_eq!((st, e["message"].clone()), (400, json!("'@@' is not a valid offset: bad base64 encoding")));
+    let (_, e) = s.get("/consumers?offset=bm90IGpzb24").await;
+    assert_eq!(
+        e,
+        json!({"code": 7, "name": "invalid offset", "message": "'bm90IGpzb24' is not a valid offset: bad json encoding"})
+    );
+    let (_, e) = s.get("/consumers?size=abc").await;
+    assert_eq!(e, json!({"code": 9, "name": "invalid size", "message": "size must be a number"}));
+    assert_eq!(s.get("/consumers?size=2.5").await.1["message"], "size must be an integer between 1 and 1000");
+    s.stop().await;
+}
+
+// Konnect's description calls PUT on a target an upsert and lists only 204 for nested deletes.
+#[tokio::test]
+async fn konnect_target_put_upserts() {
+    let mut s = sim().await;
+    s.token = Some("kpat_sim".into());
+    let root = format!("/v2/control-planes/{}/core-entities", s.handle.default_control_plane_id());
+    s.put(&format!("{root}/upstreams/up"), json!({})).await;
+    let id = "6f1c5b7e-2d4a-4c1e-9a53-0c9a1d2b3e4f";
+    let (st, t) = s.put(&format!("{root}/upstreams/up/targets/{id}"), json!({"target": "10.0.0.1:80"})).await;
+    assert_eq!((st, t["failover"].clone()), (200, json!(false)), "{t}");
+    assert_eq!(s.delete(&format!("{root}/upstreams/up/targets/{id}")).await.0, 204);
+    assert_eq!(s.delete(&format!("{root}/upstreams/up/targets/{id}")).await.0, 204);
+    let (_, u) = s.get(&format!("{root}/upstreams/up")).await;
+    assert_eq!(u["sticky_sessions_cookie_path"], "/");
+    s.stop().await;
+}

@@ -103,10 +103,23 @@ pub fn route(row: &Row, errors: &mut Row) {
             );
         }
     }
+    // typedefs.sources / destinations: each element needs an ip or a port (typedefs.lua:517-549).
+    for f in ["sources", "destinations"] {
+        let Some(Value::Array(items)) = row.get(f) else { continue };
+        let bad: Vec<bool> = items.iter().map(|i| !is_set(i.get("ip")) && !is_set(i.get("port"))).collect();
+        if bad.contains(&true) && !errors.contains_key(f) {
+            let msg = format!("at least one of these fields must be non-empty: {}", quoted(&["ip", "port"]));
+            let list =
+                bad.iter().map(|b| if *b { serde_json::json!({"@entity": [msg]}) } else { Value::Null }).collect();
+            errors.insert(f.to_string(), Value::Array(list));
+        }
+    }
     let any_set = |fields: &[&str]| fields.iter().any(|f| is_set(row.get(*f)));
+    // The subschemas' `no_*` fields are `eq = null`: any value, an empty one too, is refused
+    // (kong/db/schema/entities/routes_subschemas.lua:8-53, typedefs.lua:532-557, 3.5.0).
     let forbid = |errors: &mut Row, fields: &[&str], when: &str| {
         for f in fields {
-            if is_set(row.get(*f)) {
+            if !matches!(row.get(*f), None | Some(Value::Null)) {
                 field_err(errors, f, format!("cannot set '{f}' when 'protocols' is {when}"));
             }
         }
