@@ -1,7 +1,9 @@
-//! Entity-specific behaviour around the generic write path, each rule from `kong-schemas.md`:
-//! the service `url` shorthand, the grpc `strip_path` default, upstream `hash_on` coupling on PATCH,
-//! key-auth `ttl`, the certificate `snis` pseudo-field, basic-auth password hashing, CA certificate
-//! digests and target normalisation; and the read-side view (certificate `snis`, key-auth `ttl`).
+//! Entity-specific behaviour around the generic write path, each rule read from Kong 3.5.0's source:
+//! the service `url` shorthand, the grpc `strip_path` default, the upstream `algorithm`/`hash_on`
+//! shorthands on every write, key-auth `ttl` as a DAO option, the certificate `snis` pseudo-field,
+//! vault names per surface, basic-auth password and oauth2 client-secret hashing, CA certificate
+//! digests, Konnect's JWK form and target normalisation; and the read-side view (certificate `snis`,
+//! key-auth `ttl`).
 
 use crate::errors::{ApiError, ApiResult};
 use crate::schema::{validators, EntityDef, Surface};
