@@ -64,3 +64,23 @@ fn a_changed_entity_is_drift_and_kong_hybrid_data_planes_are_checked() {
     drift.expect_code(2);
     assert!(drift.stdout.contains("0 to create, 1 to update, 0 to delete"), "{}", drift.stdout);
 }
+
+/// Kong publishes no expected hash (kong/api/routes/clustering.lua at 3.5.0 serves only the data planes
+/// list), and the hash data planes report covers rows the Admin API does not serve: a data plane that
+/// kept an older configuration is found by differing from the others.
+#[test]
+fn a_kong_hybrid_data_plane_that_kept_an_old_configuration_lags() {
+    let env = TestEnv::new();
+    env.write("kong.yaml", STATE);
+    env.kongsync(&["sync", "kong.yaml"]).success();
+    env.sim().add_data_planes(planes(None, 2, false, 1));
+    env.sim().add_data_planes(planes(None, 1, true, 1));
+    env.write("kong.yaml", &STATE.replace("orders.internal", "orders-v2.internal"));
+    env.kongsync(&["sync", "kong.yaml"]).success();
+    let drift = env.kongsync(&["drift", "kong.yaml", "--format", "json"]);
+    drift.expect_code(2);
+    let report: serde_json::Value = serde_json::from_str(&drift.stdout).unwrap();
+    let states: Vec<&str> = report["nodes"].as_array().unwrap().iter().filter_map(|n| n["state"].as_str()).collect();
+    assert_eq!(states.iter().filter(|s| **s == "lagging").count(), 1, "{states:?}");
+    assert_eq!(states.iter().filter(|s| **s == "in_sync").count(), 2, "{states:?}");
+}

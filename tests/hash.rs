@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use crate::harness::{TestEnv, SIM_TOKEN};
+use crate::harness::TestEnv;
 use serde_json::json;
 
 #[test]
@@ -84,18 +84,6 @@ fn files_and_the_live_gateway_hash_alike() {
     let live = env.kongsync(&["hash", "--live"]);
     live.success();
     assert_eq!(files.stdout, live.stdout, "files:\n{}\nlive:\n{}", files.stderr, live.stderr);
-}
-
-#[test]
-fn the_live_hash_is_the_simulated_control_planes_expected_hash() {
-    let env = TestEnv::new();
-    let cp = env.sim().default_control_plane_id();
-    put_state(&env, &format!("/v2/control-planes/{cp}/core-entities"));
-    let (status, body) = env.request("GET", &format!("/v2/control-planes/{cp}/expected-config-hash"), None);
-    assert_eq!(status, 200, "{body}");
-    let live = env.run(&["hash", "--live", "--konnect-addr", &env.url(), "--konnect-token", SIM_TOKEN], &[], None);
-    live.success();
-    assert_eq!(live.stdout.trim(), body["expected_hash"].as_str().unwrap());
 }
 
 #[test]

@@ -231,8 +231,8 @@ pub struct HashArgs {
     /// Hash what the gateway holds, as the control plane's export (same tables, ids, foreign keys as
     /// bare ids, disabled entities left out). Approximate: the control plane's own export also holds
     /// timestamps, null fields and the workspace row, which kongsync leaves out so that a gateway and
-    /// the files synced to it hash alike; so this matches `kongsync hash [STATE...]` and the
-    /// simulator's expected hash, not a real control plane's. Compare data planes with `drift`.
+    /// the files synced to it hash alike; so this matches `kongsync hash [STATE...]`, not a control
+    /// plane's expected hash. Compare data planes with `drift`.
     #[arg(long, conflicts_with_all = ["files", "state"])]
     pub live: bool,
 }

@@ -35,10 +35,9 @@ pub fn ignore_fields(given: &[String]) -> anyhow::Result<Vec<IgnoreField>> {
     given.iter().map(|g| IgnoreField::parse(g).context("--ignore-field")).collect()
 }
 
-/// A computed plan, with the connection it was computed on and the live state it read.
+/// A computed plan, with the connection it was computed on.
 pub struct Planned {
     pub conn: Connection,
-    pub live: State,
     pub plan: Plan,
 }
 
@@ -56,11 +55,11 @@ pub async fn plan(
         let observed = conn.observe_shown(&desired, printer).await?;
         let options = PlanOptions { target: conn.describe(), dialect: dialect(&conn), ignore };
         let plan = kongsync_diff::plan(&desired, &observed, &options).context("cannot plan the changes")?;
-        anyhow::Ok((observed.live, plan))
+        anyhow::Ok(plan)
     }
     .await;
     match planned {
-        Ok((live, plan)) => Ok(Planned { conn, live, plan }),
+        Ok(plan) => Ok(Planned { conn, plan }),
         Err(e) => {
             conn.close().await?;
             Err(e)

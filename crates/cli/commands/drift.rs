@@ -13,7 +13,6 @@ use crate::render::drift::{render, DriftReport, NodeState, NodeStatus};
 use anyhow::{anyhow, Context};
 use kongsync_diff::redacted;
 use kongsync_gateway::{data_planes, DataPlane};
-use kongsync_state::{export, State};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -23,7 +22,7 @@ pub async fn run(global: &GlobalArgs, args: &DriftArgs, printer: &Printer) -> an
     let ignore = ignore_fields(ignored)?;
     let Some(desired) = read_desired(state, printer) else { return Ok(exit::ERROR) };
     let planned = plan(global, desired, ignore, 1, printer).await?;
-    let planes = expected_and_nodes(&planned.conn, &planned.live).await;
+    let planes = expected_and_nodes(&planned.conn).await;
     planned.conn.close().await?;
     let (expected_hash, raw_nodes, notes) = planes?;
     let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
@@ -36,7 +35,7 @@ pub async fn run(global: &GlobalArgs, args: &DriftArgs, printer: &Printer) -> an
 /// The expected hash, the data planes, and notes on what could not be checked.
 type Planes = (Option<String>, Vec<DataPlane>, Vec<String>);
 
-async fn expected_and_nodes(conn: &Connection, live: &State) -> anyhow::Result<Planes> {
+async fn expected_and_nodes(conn: &Connection) -> anyhow::Result<Planes> {
     let planes =
         data_planes(conn.client(), conn.gateway()).await.map_err(|e| explain(e, conn.gateway().is_konnect()))?;
     if !planes.hybrid {
@@ -49,13 +48,22 @@ async fn expected_and_nodes(conn: &Connection, live: &State) -> anyhow::Result<P
     if planes.expected_hash.is_some() || conn.gateway().is_konnect() {
         return Ok((planes.expected_hash, planes.nodes, Vec::new()));
     }
-    if conn.scope().is_partial() {
-        let note = "the expected hash covers the whole configuration; with --select-tag or --skip-consumers it cannot be computed, so data planes are listed but not compared";
-        return Ok((None, planes.nodes, vec![note.into()]));
+    // Kong publishes no expected hash, and its export holds rows the Admin API does not serve (the
+    // workspace, the cluster id), so no hash kongsync computes can be the one data planes report: they
+    // are compared with each other instead, and one that differs from the rest lags.
+    let note = "Kong does not publish the hash its data planes should have: they are compared with each other, and one that differs from the most common hash is lagging";
+    Ok((consensus(&planes.nodes), planes.nodes, vec![note.into()]))
+}
+
+/// The hash most data planes report (ties go to the most recently seen), or `None` without nodes.
+fn consensus(nodes: &[DataPlane]) -> Option<String> {
+    let mut counts: std::collections::HashMap<&str, (usize, u64)> = std::collections::HashMap::new();
+    for n in nodes {
+        let entry = counts.entry(n.config_hash.as_str()).or_default();
+        entry.0 += 1;
+        entry.1 = entry.1.max(n.last_seen.unwrap_or(0));
     }
-    let hash = kongsync_model::config_hash::config_hash(&export::document(live, None));
-    let note = "Kong does not publish the hash it expects: it is computed from the control plane's configuration as kongsync reads it";
-    Ok((Some(hash), planes.nodes, vec![note.into()]))
+    counts.into_iter().max_by_key(|(hash, (count, seen))| (*count, *seen, *hash)).map(|(h, _)| h.to_string())
 }
 
 /// One node's state: stale when not seen for longer than `stale_after`, else in sync or lagging.

@@ -119,11 +119,13 @@ impl ApiError {
         };
         ApiError::db(404, 6, "not found", message, Some(json!({ key_field: key })))
     }
-    pub fn invalid_offset(token: &str) -> ApiError {
-        ApiError::db(400, 7, "invalid offset", format!("'{token}' is not a valid offset: bad base64 encoding"), None)
+    /// Code 7 (`kong/db/errors.lua:395-407`).
+    pub fn invalid_offset(token: &str, why: &str) -> ApiError {
+        ApiError::db(400, 7, "invalid offset", format!("'{token}' is not a valid offset: {why}"), None)
     }
-    pub fn invalid_size() -> ApiError {
-        ApiError::db(400, 9, "invalid size", "size must be an integer between 1 and 1000".into(), None)
+    /// Code 9 (`kong/db/errors.lua:422-428`).
+    pub fn invalid_size(message: &str) -> ApiError {
+        ApiError::db(400, 9, "invalid size", message.into(), None)
     }
     pub fn invalid_unique(field: &str, msg: String) -> ApiError {
         ApiError::db(400, 10, &format!("invalid unique {field}"), msg, None)

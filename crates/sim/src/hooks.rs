@@ -1,11 +1,14 @@
-//! Entity-specific behaviour around the generic write path, each rule from `kong-schemas.md`:
-//! the service `url` shorthand, the grpc `strip_path` default, upstream `hash_on` coupling on PATCH,
-//! key-auth `ttl`, the certificate `snis` pseudo-field, basic-auth password hashing, CA certificate
-//! digests and target normalisation; and the read-side view (certificate `snis`, key-auth `ttl`).
+//! Entity-specific behaviour around the generic write path, each rule read from Kong 3.5.0's source:
+//! the service `url` shorthand, the grpc `strip_path` default, the upstream `algorithm`/`hash_on`
+//! shorthands on every write, key-auth `ttl` as a DAO option, the certificate `snis` pseudo-field,
+//! vault names per surface, basic-auth password and oauth2 client-secret hashing, CA certificate
+//! digests, Konnect's JWK form and target normalisation; and the read-side view (certificate `snis`,
+//! key-auth `ttl`).
 
 use crate::errors::{ApiError, ApiResult};
-use crate::schema::{validators, EntityDef};
+use crate::schema::{validators, EntityDef, Surface};
 use crate::store::{fk_id, Store};
+use crate::validate::Gen;
 use serde_json::{json, Map, Value};
 use sha1::Digest;
 
@@ -153,8 +156,78 @@ fn split_host_port(authority: &str) -> (Option<String>, Option<u16>) {
     }
 }
 
-/// Runs after validation, on the complete row. `body_has` tells whether the client sent a field.
-pub fn finish(def: &EntityDef, row: &mut Map<String, Value>, body_has: &dyn Fn(&str) -> bool) -> ApiResult<()> {
+/// What `finish` knows about the write besides the row.
+pub struct Written<'a, 'g> {
+    /// Whether the client sent a field.
+    pub body_has: &'a dyn Fn(&str) -> bool,
+    /// The stored row a PATCH started from.
+    pub old: Option<&'a Value>,
+    pub surface: Surface,
+    pub gen: &'a mut Gen<'g>,
+}
+
+/// The vaults a surface has (`kong/constants.lua` BUNDLED_VAULTS, 3.5.0: only `env` in OSS).
+fn vaults(surface: Surface) -> &'static [&'static str] {
+    match surface {
+        Surface::Community => &["env"],
+        Surface::Enterprise => &["env", "aws", "gcp", "hcv", "azure"],
+        Surface::Konnect => &["env", "aws", "gcp", "hcv", "azure", "conjur", "konnect"],
+    }
+}
+
+/// Checks that depend on the surface, before validation. Vaults (kong/db/schema/entities/vaults.lua:43-66,
+/// 3.5.0): `name` picks a subschema, an unknown one is "vault '<name>' is not installed"; a prefix may
+/// not be a vault's name; the `env` vault's config is a record with one field, `prefix`
+/// (kong/vaults/env/schema.lua), filled with null when absent on insert.
+pub fn check_surface(def: &EntityDef, surface: Surface, body: &mut Map<String, Value>, fill: bool) -> ApiResult<()> {
+    if def.name != "vaults" {
+        return Ok(());
+    }
+    let installed = vaults(surface);
+    if let Some(Value::String(name)) = body.get("name") {
+        if !installed.contains(&name.as_str()) {
+            return Err(ApiError::field("name", format!("vault '{name}' is not installed")));
+        }
+    }
+    if let Some(Value::String(prefix)) = body.get("prefix") {
+        if installed.contains(&prefix.as_str()) {
+            return Err(ApiError::field("prefix", format!("must not be one of: {}", installed.join(", "))));
+        }
+    }
+    if body.get("name").and_then(Value::as_str) == Some("env") {
+        let config = body.entry("config").or_insert_with(|| json!({}));
+        if let Value::Object(c) = config {
+            let mut errors = Map::new();
+            for k in c.keys().filter(|k| *k != "prefix") {
+                errors.insert(k.clone(), json!("unknown field"));
+            }
+            if let Some(p) = c.get("prefix") {
+                let ok = p.is_null()
+                    || p.as_str().is_some_and(|s| {
+                        s.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_' || ch == '-')
+                            && s.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+                    });
+                if !ok {
+                    errors
+                        .insert("prefix".into(), json!("invalid value: ".to_string() + p.as_str().unwrap_or_default()));
+                }
+            }
+            if !errors.is_empty() {
+                let mut e = Map::new();
+                e.insert("config".into(), Value::Object(errors));
+                return Err(ApiError::schema_violation(e));
+            }
+            if fill {
+                c.entry("prefix").or_insert(Value::Null);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs after validation, on the complete row.
+pub fn finish(def: &EntityDef, row: &mut Map<String, Value>, mut w: Written) -> ApiResult<()> {
+    let body_has = w.body_has;
     match def.name {
         "basicauth_credentials" if body_has("password") => {
             // Kong stores sha1(password .. consumer_id) as hex (kong/plugins/basic-auth/crypto.lua).
@@ -166,9 +239,22 @@ pub fn finish(def: &EntityDef, row: &mut Map<String, Value>, body_has: &dyn Fn(&
             }
         }
         "ca_certificates" => {
-            if let Some(cert) = row.get("cert").and_then(Value::as_str) {
-                let digest = sha2::Sha256::digest(cert.as_bytes());
-                row.insert("cert_digest".into(), json!(hex::encode(digest)));
+            // The SHA-256 of the certificate's DER, as hex (ca_certificates.lua:24-35, 3.5.0).
+            let der = row
+                .get("cert")
+                .and_then(Value::as_str)
+                .and_then(crate::schema::der::pem_blocks)
+                .and_then(|b| b.into_iter().next());
+            if let Some(block) = der {
+                row.insert("cert_digest".into(), json!(hex::encode(sha2::Sha256::digest(&block.der))));
+            }
+        }
+        "oauth2_credentials" => oauth2_secret(row, &mut w)?,
+        "keys" if w.surface == Surface::Konnect => {
+            if let Some(Value::String(jwk)) = row.get("jwk") {
+                if let Some(compact) = konnect_jwk(jwk) {
+                    row.insert("jwk".into(), json!(compact));
+                }
             }
         }
         "targets" => {
@@ -180,6 +266,52 @@ pub fn finish(def: &EntityDef, row: &mut Map<String, Value>, body_has: &dyn Fn(&
         _ => {}
     }
     Ok(())
+}
+
+/// oauth2_credentials' transformation (kong/plugins/oauth2/daos.lua:47-61, run as in
+/// kong/db/schema/init.lua:2266-2345 and checked at :1404-1456, 3.5.0): when the body sets `hash_secret`
+/// and the result is true, `client_secret` is stored as Kong's PBKDF2 PHC string
+/// (kong/plugins/oauth2/secret.lua:198-284: sha512, 10000 iterations, 32 bytes, a 16-byte salt). A PATCH
+/// that changes the secret or sets `hash_secret` must send both (`mutually_required`).
+fn oauth2_secret(row: &mut Map<String, Value>, w: &mut Written) -> ApiResult<()> {
+    let has = w.body_has;
+    if let Some(old) = w.old {
+        let changes_secret = has("client_secret") && row.get("client_secret") != old.get("client_secret");
+        if (changes_secret || has("hash_secret")) && has("client_secret") != has("hash_secret") {
+            let mut e = Map::new();
+            e.insert(
+                "@entity".into(),
+                json!(["all or none of these fields must be set: 'hash_secret', 'client_secret'"]),
+            );
+            return Err(ApiError::schema_violation(e));
+        }
+    }
+    if has("hash_secret") && row.get("hash_secret") == Some(&Value::Bool(true)) {
+        if let Some(secret) = row.get("client_secret").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+            let salt: [u8; 16] = rand::Rng::gen(w.gen.rng);
+            row.insert("client_secret".into(), json!(crate::schema::secret::pbkdf2_phc(secret, &salt)));
+        }
+    }
+    Ok(())
+}
+
+/// Konnect returns a key's JWK re-serialised compactly, members in its own order (kid, kty, use,
+/// key_ops, alg, then the key material), as decK's fixture
+/// `tests/integration/testdata/dump/007-keys-and-key_sets/konnect-jwk.yaml` shows.
+fn konnect_jwk(jwk: &str) -> Option<String> {
+    let Ok(Value::Object(mut m)) = serde_json::from_str::<Value>(jwk) else { return None };
+    const ORDER: &[&str] = &[
+        "kid", "kty", "use", "key_ops", "alg", "crv", "x", "y", "n", "e", "d", "p", "q", "dp", "dq", "qi", "k", "x5u",
+        "x5c", "x5t", "x5t#S256",
+    ];
+    let mut out = Map::new();
+    for k in ORDER {
+        if let Some(v) = m.remove(*k) {
+            out.insert((*k).to_string(), v);
+        }
+    }
+    out.extend(m);
+    serde_json::to_string(&Value::Object(out)).ok()
 }
 
 /// The entity as the Admin API shows it: certificates gain their sorted `snis`, key-auth credentials

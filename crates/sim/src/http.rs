@@ -43,13 +43,23 @@ impl Req {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
-    /// The body as JSON: an empty body is `{}`; form-encoded bodies become flat objects (Kong accepts
-    /// both); anything unparseable is Kong's 400 "Cannot parse JSON body".
+    /// The body as JSON, as Kong's Admin API reads it (kong/api/api_helpers.lua:240-268 and :288-304,
+    /// 3.5.0): an empty body is `{}`; a body without a content type is not read (`{}`); a content type
+    /// other than JSON, form-urlencoded or multipart is 415; form-encoded bodies become flat objects;
+    /// JSON that does not parse is 400 "Cannot parse JSON body". Multipart bodies are not simulated
+    /// (read as `{}`).
     pub fn json(&self) -> Result<Value, ApiError> {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Object(Map::new()));
         }
-        let form = self.content_type.as_deref().is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
+        let Some(ct) = self.content_type.as_deref() else { return Ok(Value::Object(Map::new())) };
+        if ct.starts_with("multipart/form-data") {
+            return Ok(Value::Object(Map::new()));
+        }
+        if !ct.starts_with("application/json") && !ct.starts_with("application/x-www-form-urlencoded") {
+            return Err(ApiError::Message { status: 415, message: "Unsupported Media Type".into() });
+        }
+        let form = ct.starts_with("application/x-www-form-urlencoded");
         if form {
             let mut m = Map::new();
             for (k, v) in form_urlencoded::parse(&self.body) {
@@ -85,7 +95,11 @@ impl Reply {
     pub fn problem(status: u16, v: Value) -> Reply {
         Reply { status, body: Body::Problem(v), headers: Vec::new() }
     }
+    /// Kong's answer for an error; a 415 has no body (`kong.response.exit(415)`, api_helpers.lua:267).
     pub fn kong_error(e: &ApiError) -> Reply {
+        if e.status() == 415 {
+            return Reply::empty(415);
+        }
         Reply::json(e.status(), e.kong_body())
     }
     pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
@@ -102,6 +116,7 @@ pub fn title(status: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         409 => "Conflict",
+        415 => "Unsupported Media Type",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         502 => "Bad Gateway",

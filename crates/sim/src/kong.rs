@@ -57,8 +57,7 @@ fn version(edition: Edition) -> &'static str {
 }
 
 fn workspace() -> Value {
-    json!({"id": "00000000-0000-4000-8000-000000000001", "name": "default", "comment": null,
-           "created_at": 1_700_000_000, "updated_at": 1_700_000_000, "meta": {}, "config": {}})
+    crate::export::default_workspace()
 }
 
 fn info(state: &State) -> Value {

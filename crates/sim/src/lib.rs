@@ -1,6 +1,7 @@
 //! kongsync-sim: a local Kong Admin API 3.5 and Konnect control-plane API for tests, benchmarks and
 //! `--kong-addr embedded`. It stores plain JSON per gateway (Kong's implicit workspace, and one store per
-//! Konnect control plane), validates and fills defaults from its own declaration tables (`schema`),
+//! Konnect control plane), imitates Kong OSS or Enterprise (`Edition`) or Konnect, validates and fills
+//! defaults from its own declaration tables (`schema`),
 //! shares no code with `kongsync-model`, and adds what tests need: a request log, deterministic fault
 //! injection, simulated data planes that lag, and optional atomic persistence.
 //!
@@ -9,6 +10,7 @@
 
 mod confighash;
 mod errors;
+mod export;
 mod faults;
 mod hooks;
 mod http;

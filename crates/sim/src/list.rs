@@ -66,10 +66,11 @@ pub struct ListParams {
 pub fn params(query: &[(String, String)]) -> ApiResult<ListParams> {
     let first = |k: &str| query.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let mut p = ListParams { size: 100, ..Default::default() };
+    // kong/api/endpoints.lua:184-194 and kong/db/dao/init.lua:57-65 (3.5.0).
     if let Some(s) = first("size") {
-        let n: i64 = s.parse().map_err(|_| ApiError::invalid_size())?;
-        if !(1..=1000).contains(&n) {
-            return Err(ApiError::invalid_size());
+        let n: f64 = s.trim().parse().map_err(|_| ApiError::invalid_size("size must be a number"))?;
+        if n.fract() != 0.0 || !(1.0..=1000.0).contains(&n) {
+            return Err(ApiError::invalid_size("size must be an integer between 1 and 1000"));
         }
         p.size = n as usize;
         p.size_given = true;
@@ -91,13 +92,13 @@ pub fn decode_offset_pub(token: &str) -> ApiResult<Uuid> {
     decode_offset(token)
 }
 
+/// kong/db/strategies/postgres/init.lua:488-497 (3.5.0): base64 first, then JSON, each with its message.
 fn decode_offset(token: &str) -> ApiResult<Uuid> {
-    let bytes = B64.decode(token.trim_end_matches('=')).map_err(|_| ApiError::invalid_offset(token))?;
-    let v: Value = serde_json::from_slice(&bytes).map_err(|_| ApiError::invalid_offset(token))?;
-    v.get(0)
-        .and_then(Value::as_str)
-        .and_then(|s| Uuid::parse_str(s).ok())
-        .ok_or_else(|| ApiError::invalid_offset(token))
+    let bytes =
+        B64.decode(token.trim_end_matches('=')).map_err(|_| ApiError::invalid_offset(token, "bad base64 encoding"))?;
+    let bad_json = || ApiError::invalid_offset(token, "bad json encoding");
+    let v: Value = serde_json::from_slice(&bytes).map_err(|_| bad_json())?;
+    v.get(0).and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok()).ok_or_else(bad_json)
 }
 
 fn escape(s: &str) -> String {
@@ -182,7 +183,7 @@ pub fn targets_page(store: &Store, def: &EntityDef, upstream: Uuid, p: &ListPara
         (cb, ib).partial_cmp(&(ca, ia)).unwrap_or(std::cmp::Ordering::Equal)
     });
     let start: usize = match &p.offset {
-        Some(o) => o.parse().map_err(|_| ApiError::invalid_offset(o))?,
+        Some(o) => o.parse().map_err(|_| ApiError::invalid_offset(o, "bad base64 encoding"))?,
         None => 0,
     };
     let end = (start + p.size).min(rows.len());

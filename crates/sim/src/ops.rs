@@ -180,6 +180,10 @@ pub fn write(
             body.insert(s.field.to_string(), json!({"id": s.parent.to_string()}));
         }
     }
+    if def.name == "plugins" && !(verb == Verb::Put && key.is_some_and(|k| !is_uuid_key(k))) {
+        check_plugin_protocols(ctx.store, &body, existing.as_ref().map(|(_, r)| r).filter(|_| verb == Verb::Patch))?;
+    }
+    hooks::check_surface(def, ctx.surface, &mut body, verb != Verb::Patch)?;
     resolve_foreign(ctx.store, ctx.surface, def, &mut body)?;
     // The URL key wins over the body: a UUID sets `id`, a name sets the endpoint-key field.
     if let (Some(k), Verb::Put) = (key, verb) {
@@ -239,7 +243,8 @@ pub fn write(
         }
     };
     let has = |f: &str| sent.iter().any(|s| s == f);
-    hooks::finish(def, &mut row, &has)?;
+    let old = existing.as_ref().filter(|_| verb == Verb::Patch).map(|(_, r)| r);
+    hooks::finish(def, &mut row, hooks::Written { body_has: &has, old, surface: ctx.surface, gen: &mut ctx.gen })?;
     if def.has_field("updated_at") {
         let now = if def.float_timestamps {
             json!((ctx.gen.now * 1000.0).floor() / 1000.0)
@@ -288,6 +293,35 @@ pub fn write(
     }
     let status = if verb == Verb::Post { 201 } else { 200 };
     Ok((status, hooks::view(ctx.store, def, &row)))
+}
+
+/// The plugins DAO's check before any validation (kong/db/dao/plugins.lua:23-111, 3.5.0): when the
+/// body (merged over the stored row on PATCH) sets `protocols`, a route it names must share one, and a
+/// service it names must have a route that shares one, or no route at all. A PUT by instance name
+/// goes through the generic upsert, which does not check.
+fn check_plugin_protocols(store: &Store, body: &Map<String, Value>, old: Option<&Value>) -> ApiResult<()> {
+    let get = |f: &str| body.get(f).or_else(|| old.and_then(|o| o.get(f)));
+    let Some(Value::Array(protocols)) = get("protocols") else { return Ok(()) };
+    let shares = |route: &Value| {
+        let route_protocols = route.get("protocols").and_then(Value::as_array);
+        protocols.iter().any(|p| route_protocols.is_some_and(|r| r.contains(p)))
+    };
+    if let Some(route) = fk_id(get("route")).and_then(|id| store.get("routes", &id)) {
+        if !shares(route) {
+            return Err(ApiError::field("protocols", "must match the associated route's protocols"));
+        }
+    }
+    if let Some(service) = fk_id(get("service")) {
+        let routes = store.coll("routes");
+        let ids = routes.children("service", &service);
+        if !ids.is_empty() && !ids.iter().filter_map(|id| routes.get(id)).any(shares) {
+            return Err(ApiError::field(
+                "protocols",
+                "must match the protocols of at least one route pointing to this Plugin's service",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn check_unique(store: &Store, surface: Surface, def: &EntityDef, id: Uuid, row: &Map<String, Value>) -> ApiResult<()> {

@@ -1,13 +1,12 @@
 //! Everything the simulator holds behind its one mutex: the Kong store, the Konnect control planes
 //! (each with its own store), the simulated data planes, and the seeded generator. Also the hybrid-mode
-//! model: the export a control plane hashes (`config-hash.md`) and when data planes pick it up.
+//! model: the hash of the export a control plane builds (`export.rs`) and when data planes pick it up.
 
-use crate::schema::{Kind, Registry, Surface};
+use crate::schema::Surface;
 use crate::store::Store;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use uuid::Uuid;
 
@@ -82,7 +81,7 @@ impl ControlPlane {
         match &self.hash_cache {
             Some((v, h)) if *v == self.store.version => h.clone(),
             _ => {
-                let h = crate::confighash::hash(&export(&self.store));
+                let h = crate::confighash::hash(&crate::export::export(&self.store));
                 self.hash_cache = Some((self.store.version, h.clone()));
                 h
             }
@@ -207,89 +206,5 @@ impl State {
             }
         }
         self.data_planes.iter().filter(|d| d.control_plane == cp).cloned().collect()
-    }
-}
-
-/// The configuration a control plane hashes, in the shape of Kong's `declarative.export_config()`
-/// (config-hash.md): `_format_version` "3.0", `_transform` false, one array per non-empty collection in
-/// id order, every field kept (nulls too), foreign keys collapsed to the bare id string; disabled
-/// services, their routes and disabled plugins left out. The simulator has no workspace row, so the
-/// hash is realistic in shape but not byte-identical to a real Kong's for the same entities.
-pub fn export(store: &Store) -> Value {
-    let reg = Registry::get();
-    let mut out = Map::new();
-    out.insert("_format_version".into(), json!("3.0"));
-    out.insert("_transform".into(), json!(false));
-    let disabled_services: std::collections::HashSet<String> = store
-        .coll("services")
-        .rows
-        .values()
-        .filter(|r| r.get("enabled") == Some(&Value::Bool(false)))
-        .filter_map(|r| r.get("id").and_then(Value::as_str).map(str::to_string))
-        .collect();
-    for def in &reg.entities {
-        let coll = store.coll(def.name);
-        if coll.is_empty() {
-            continue;
-        }
-        let mut rows = Vec::with_capacity(coll.len());
-        for row in coll.rows.values() {
-            let Some(obj) = row.as_object() else { continue };
-            let skip = match def.name {
-                "services" => obj.get("enabled") == Some(&Value::Bool(false)),
-                "routes" => obj
-                    .get("service")
-                    .and_then(|s| s.get("id"))
-                    .and_then(Value::as_str)
-                    .is_some_and(|s| disabled_services.contains(s)),
-                "plugins" => obj.get("enabled") == Some(&Value::Bool(false)),
-                _ => false,
-            };
-            if skip {
-                continue;
-            }
-            let mut flat = obj.clone();
-            for (name, f) in &def.fields {
-                if let Kind::Foreign(_) = f.kind {
-                    if let Some(id) = flat.get(*name).and_then(|v| v.get("id")).cloned() {
-                        flat.insert((*name).to_string(), id);
-                    }
-                }
-            }
-            // kongsync's hash shape (crates/cli/commands/hash.rs): no timestamps, no nulls at any
-            // depth of an object, memberships as the two bare ids.
-            for server_managed in ["created_at", "updated_at", "ws_id"] {
-                flat.remove(server_managed);
-            }
-            drop_nulls(&mut flat);
-            if def.name == "consumer_group_consumers" {
-                flat.retain(|k, _| k == "consumer_group" || k == "consumer");
-            }
-            rows.push(Value::Object(flat));
-        }
-        if def.name == "consumer_group_consumers" {
-            let key = |r: &Value| {
-                let f = |n: &str| r.get(n).and_then(Value::as_str).unwrap_or_default().to_string();
-                (f("consumer_group"), f("consumer"))
-            };
-            rows.sort_by_key(key);
-        }
-        out.insert(def.name.to_string(), Value::Array(rows));
-    }
-    Value::Object(out)
-}
-
-fn drop_nulls(obj: &mut Map<String, Value>) {
-    obj.retain(|_, v| !v.is_null());
-    for v in obj.values_mut() {
-        drop_nulls_in(v);
-    }
-}
-
-fn drop_nulls_in(v: &mut Value) {
-    match v {
-        Value::Object(o) => drop_nulls(o),
-        Value::Array(items) => items.iter_mut().for_each(drop_nulls_in),
-        _ => {}
     }
 }

@@ -11,9 +11,12 @@ use common::{sim, Sim};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-const CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIBfixture\n-----END CERTIFICATE-----\n";
-const CA2: &str = "-----BEGIN CERTIFICATE-----\nMIIBother\n-----END CERTIFICATE-----\n";
-const KEY: &str = "-----BEGIN PRIVATE KEY-----\nMIIEfixture\n-----END PRIVATE KEY-----\n";
+// Real certificates and keys (crates/sim/tests/fixtures, made with openssl for these tests): the
+// simulator reads them as Kong does.
+const CERT: &str = include_str!("fixtures/leaf.pem");
+const KEY: &str = include_str!("fixtures/leaf.key");
+const CA: &str = include_str!("fixtures/ca.pem");
+const CA2: &str = include_str!("fixtures/ca2.pem");
 
 /// Paths the simulator does not serve, with the reason (documented limitations, not Kong behaviour).
 const NOT_SIMULATED: &[(&str, &str)] = &[
@@ -60,6 +63,11 @@ fn load(name: &str) -> Option<Value> {
     Some(serde_json::to_value(yaml).unwrap())
 }
 
+/// An RSA JWK with the given kid (the simulator loads JWKs as Kong does).
+fn jwk(kid: &str) -> String {
+    json!({"kid": kid, "kty": "RSA", "n": "AQAB", "e": "AQAB"}).to_string()
+}
+
 /// Keys of the fixture entities, by OpenAPI parameter name.
 struct Fixture {
     params: BTreeMap<&'static str, String>,
@@ -95,10 +103,10 @@ async fn fixture(s: &Sim, root: &str) -> Fixture {
     create("upstream", "/upstreams", json!({"name": "up"})).await;
     create("target", "/upstreams/up/targets", json!({"target": "10.0.0.1"})).await;
     create("certificate", "/certificates", json!({"cert": CERT, "key": KEY, "snis": ["a.example"]})).await;
-    create("ca", "/ca_certificates", json!({"cert": CERT})).await;
+    create("ca", "/ca_certificates", json!({"cert": CA})).await;
     create("vault", "/vaults", json!({"name": "env", "prefix": "myenv"})).await;
     create("keyset", "/key-sets", json!({"name": "ks"})).await;
-    create("key", "/key-sets/ks/keys", json!({"name": "k1", "kid": "k1", "jwk": "{\"kid\":\"k1\"}"})).await;
+    create("key", "/key-sets/ks/keys", json!({"name": "k1", "kid": "k1", "jwk": jwk("k1")})).await;
     create("keyauth", "/consumers/bob/key-auth", json!({})).await;
     create("basicauth", "/consumers/bob/basic-auth", json!({"username": "bob-basic", "password": "p"})).await;
     create("hmacauth", "/consumers/bob/hmac-auth", json!({"username": "bob-hmac"})).await;
@@ -184,8 +192,8 @@ fn body_for(coll: &str, put: bool, fx: &Fixture) -> Value {
         ("vaults", true) => json!({"name": "env", "prefix": "myenv"}),
         ("key-sets", false) => json!({"name": "ks2"}),
         ("key-sets", true) => json!({}),
-        ("keys", false) => json!({"name": "k2", "kid": "k2", "jwk": "{\"kid\":\"k2\"}"}),
-        ("keys", true) => json!({"kid": "k1", "jwk": "{\"kid\":\"k1\"}"}),
+        ("keys", false) => json!({"name": "k2", "kid": "k2", "jwk": jwk("k2")}),
+        ("keys", true) => json!({"kid": "k1", "jwk": jwk("k1")}),
         ("consumer_groups", false) => json!({"name": "bronze"}),
         ("consumer_groups", true) => json!({"name": "gold"}),
         ("basic-auth", false) => json!({"username": "bob2", "password": "p"}),

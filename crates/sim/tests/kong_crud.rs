@@ -199,8 +199,8 @@ async fn targets_certificates_and_info() {
     assert_eq!((st, t2["weight"].clone()), (200, json!(5)));
     assert_eq!(s.get("/upstreams/up/targets").await.1["data"].as_array().unwrap().len(), 1);
 
-    let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-    let key = "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n";
+    let cert = include_str!("fixtures/leaf.pem");
+    let key = include_str!("fixtures/leaf.key");
     let (st, c) = s.post("/certificates", json!({"cert": cert, "key": key, "snis": ["b.example", "a.example"]})).await;
     assert_eq!(st, 201, "{c}");
     assert_eq!(c["snis"], json!(["a.example", "b.example"]));

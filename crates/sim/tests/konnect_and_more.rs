@@ -286,21 +286,6 @@ async fn persistence_survives_restart() {
     s.stop().await;
 }
 
-// Issue 13: the injected latency is a deadline from the request's arrival (server.rs): never less than
-// the rule. How close to it a loaded machine answers is the benchmarks' business, not a test's.
-#[tokio::test]
-async fn injected_latency_is_a_deadline() {
-    let rule = FaultRule { method: Some("GET".into()), latency_ms: Some((10, 10)), ..Default::default() };
-    let s =
-        sim_with(SimConfig { faults: Faults { rules: vec![rule], ..Default::default() }, ..Default::default() }).await;
-    for _ in 0..40 {
-        assert_eq!(s.get("/services").await.0, 200);
-    }
-    let spans: Vec<f64> = s.handle.requests().iter().map(|r| r.ended_ms - r.started_ms).collect();
-    assert!(spans.iter().all(|d| *d >= 10.0), "{spans:?}");
-    s.stop().await;
-}
-
 // kong/plugins/rate-limiting/handler.lua:147-195 (3.5.0): a per-minute budget is announced on every
 // answer and a refused request is 429 with Retry-After.
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! of messages, a field holds its message, and a nested record's errors sit under its name. Messages
 //! follow Kong 3.5.0's wording (`kong/db/schema/entities/*.lua`, `routes_subschemas.lua`, plugin schemas).
 
+use super::der;
 use super::validators as v;
 use serde_json::{Map, Value};
 
@@ -90,10 +91,23 @@ pub fn route(row: &Row, errors: &mut Row) {
             );
         }
     }
+    // typedefs.sources / destinations: each element needs an ip or a port (typedefs.lua:517-549).
+    for f in ["sources", "destinations"] {
+        let Some(Value::Array(items)) = row.get(f) else { continue };
+        let bad: Vec<bool> = items.iter().map(|i| !is_set(i.get("ip")) && !is_set(i.get("port"))).collect();
+        if bad.contains(&true) && !errors.contains_key(f) {
+            let msg = format!("at least one of these fields must be non-empty: {}", quoted(&["ip", "port"]));
+            let list =
+                bad.iter().map(|b| if *b { serde_json::json!({"@entity": [msg]}) } else { Value::Null }).collect();
+            errors.insert(f.to_string(), Value::Array(list));
+        }
+    }
     let any_set = |fields: &[&str]| fields.iter().any(|f| is_set(row.get(*f)));
+    // The subschemas' `no_*` fields are `eq = null`: any value, an empty one too, is refused
+    // (kong/db/schema/entities/routes_subschemas.lua:8-53, typedefs.lua:532-557, 3.5.0).
     let forbid = |errors: &mut Row, fields: &[&str], when: &str| {
         for f in fields {
-            if is_set(row.get(*f)) {
+            if !matches!(row.get(*f), None | Some(Value::Null)) {
                 field_err(errors, f, format!("cannot set '{f}' when 'protocols' is {when}"));
             }
         }
@@ -204,12 +218,77 @@ pub fn upstream(row: &Row, errors: &mut Row) {
     }
 }
 
+fn is_reference(s: &str) -> bool {
+    s.starts_with("{vault://")
+}
+
+/// The public key of a certificate field and of a key field, when both are literal and load.
+fn pair(row: &Row, cert: &str, key: &str) -> Option<(der::PublicKey, der::LoadedKey)> {
+    let (c, k) = (str_of(row, cert)?, str_of(row, key)?);
+    if is_reference(c) || is_reference(k) {
+        return None;
+    }
+    Some((v::first_certificate(c)?.public_key, v::first_key(k)?))
+}
+
+fn key_type(k: &der::PublicKey) -> u8 {
+    match k {
+        der::PublicKey::Rsa { .. } => 0,
+        der::PublicKey::Ec { .. } => 1,
+        der::PublicKey::Other(_) => 2,
+    }
+}
+
+/// kong/db/schema/entities/certificates.lua:26-73 (3.5.0): cert_alt and key_alt together, each key
+/// the public half of its certificate, and the two certificates of different key types.
 pub fn certificate(row: &Row, errors: &mut Row) {
     if is_set(row.get("cert_alt")) != is_set(row.get("key_alt")) {
         entity_err(errors, format!("all or none of these fields must be set: {}", quoted(&["cert_alt", "key_alt"])));
     }
+    for (cert, key, msg) in [
+        ("cert", "key", "certificate does not match key"),
+        ("cert_alt", "key_alt", "alternative certificate does not match key"),
+    ] {
+        if let Some((public, der::LoadedKey::Known(from_key))) = pair(row, cert, key) {
+            if public != from_key {
+                entity_err(errors, msg);
+            }
+        }
+    }
+    let cert_of = |f: &str| str_of(row, f).filter(|s| !is_reference(s)).and_then(v::first_certificate);
+    if let (Some(a), Some(b)) = (cert_of("cert"), cert_of("cert_alt")) {
+        if key_type(&a.public_key) == key_type(&b.public_key) {
+            entity_err(
+                errors,
+                "certificate and alternative certificate need to have different type (e.g. RSA and ECDSA), \
+                 the provided certificates were both of the same type",
+            );
+        }
+    }
 }
 
+/// kong/db/schema/entities/ca_certificates.lua:37-79 (3.5.0): one certificate, not expired, a CA.
+pub fn ca_certificate(row: &Row, errors: &mut Row) {
+    let Some(text) = str_of(row, "cert") else { return };
+    if text.matches("-----BEGIN CERTIFICATE-----").count() > 1 {
+        entity_err(errors, "please submit only one certificate at a time");
+        return;
+    }
+    let Some(cert) = v::first_certificate(text) else { return };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default();
+    if cert.not_after < now {
+        entity_err(errors, "certificate expired, \"Not After\" time is in the past");
+    } else if !cert.ca {
+        entity_err(errors, "certificate does not appear to be a CA because it is missing the \"CA\" basic constraint");
+    }
+}
+
+/// kong/db/schema/entities/keys.lua:65-123 (3.5.0): jwk and pem exclude each other, one is needed; a
+/// literal JWK must decode, carry the row's kid and load as a key (typedefs.lua:631-641); a pem record
+/// needs a key. Every one of these is an entity error.
 pub fn key(row: &Row, errors: &mut Row) {
     let (jwk, pem) = (is_set(row.get("jwk")), is_set(row.get("pem")));
     if jwk && pem {
@@ -218,14 +297,55 @@ pub fn key(row: &Row, errors: &mut Row) {
         entity_err(errors, format!("at least one of these fields must be non-empty: {}", quoted(&["jwk", "pem"])));
     }
     if let Some(Value::String(s)) = row.get("jwk") {
-        if !s.starts_with("{vault://") {
+        if !is_reference(s) {
             match serde_json::from_str::<Value>(s) {
-                Ok(j) if j.get("kid").and_then(Value::as_str) == str_of(row, "kid") => {}
-                Ok(_) => field_err(errors, "jwk", "kid in jwk.kid must be equal to keys.kid"),
-                Err(_) => field_err(errors, "jwk", "could not json decode jwk string"),
+                Ok(j) if j.get("kid").and_then(Value::as_str) != str_of(row, "kid") => {
+                    entity_err(errors, "kid in jwk.kid must be equal to keys.kid")
+                }
+                Ok(j) if !jwk_loads(&j) => entity_err(errors, "could not load JWK, likely not a valid key"),
+                Ok(_) => {}
+                Err(_) => entity_err(errors, "could not json decode jwk string"),
             }
         }
     }
+    if let Some(Value::Object(p)) = row.get("pem") {
+        if !is_set(p.get("private_key")) && !is_set(p.get("public_key")) {
+            entity_err(errors, "need to supply a PEM formatted public and/or private key.");
+        }
+    }
+}
+
+/// What OpenSSL's JWK loader accepts (lua-resty-openssl: RSA, EC and OKP keys): the members each key
+/// type needs, base64url-encoded. Symmetric (`oct`) keys do not load as a key pair.
+fn jwk_loads(j: &Value) -> bool {
+    let b64 = |name: &str| {
+        j.get(name).and_then(Value::as_str).is_some_and(|s| {
+            !s.is_empty() && base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, s).is_ok()
+        })
+    };
+    let crv = j.get("crv").and_then(Value::as_str).unwrap_or_default();
+    match j.get("kty").and_then(Value::as_str) {
+        Some("RSA") => b64("n") && b64("e"),
+        Some("EC") => ["P-256", "P-384", "P-521"].contains(&crv) && b64("x") && b64("y"),
+        Some("OKP") => ["Ed25519", "Ed448", "X25519", "X448"].contains(&crv) && b64("x"),
+        _ => false,
+    }
+}
+
+/// The pem record's own validator (typedefs.lua:645-663, 3.5.0): both keys must load; its message
+/// sits on the `pem` field.
+pub fn pem_keys(value: &Value) -> Result<(), String> {
+    let get = |k: &str| value.get(k).and_then(Value::as_str);
+    if get("private_key").is_some_and(is_reference) || get("public_key").is_some_and(is_reference) {
+        return Ok(());
+    }
+    if get("public_key").and_then(v::first_key).is_none() {
+        return Err("could not load public key".into());
+    }
+    if get("private_key").and_then(v::first_key).is_none() {
+        return Err("could not load private key".into());
+    }
+    Ok(())
 }
 
 /// jwt credentials: RS* algorithms need an RSA public key (`kong/plugins/jwt/daos.lua`).

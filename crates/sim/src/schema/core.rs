@@ -338,7 +338,7 @@ fn snis() -> EntityDef {
 }
 
 fn ca_certificates() -> EntityDef {
-    base(
+    let mut e = base(
         "ca_certificates",
         "ca_certificates",
         vec![
@@ -349,7 +349,9 @@ fn ca_certificates() -> EntityDef {
             ("cert_digest", string().unique()),
             ("tags", tags_field()),
         ],
-    )
+    );
+    e.check = Some(checks::ca_certificate);
+    e
 }
 
 fn vaults() -> EntityDef {
@@ -387,7 +389,8 @@ fn keys() -> EntityDef {
                     ("private_key", string().referenceable().encrypted()),
                     ("public_key", string().referenceable()),
                 ])
-                .optional(),
+                .optional()
+                .check(checks::pem_keys),
             ),
             ("tags", tags_field()),
             ("created_at", timestamp_field()),

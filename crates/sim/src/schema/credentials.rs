@@ -5,6 +5,7 @@
 use super::validators as v;
 use super::*;
 use serde_json::json;
+use serde_json::Value;
 
 fn credential(name: &'static str, path: &'static str, extra: Vec<(&'static str, Field)>) -> EntityDef {
     let mut fields =
@@ -12,6 +13,18 @@ fn credential(name: &'static str, path: &'static str, extra: Vec<(&'static str, 
     fields.extend(extra);
     fields.push(("tags", tags_field()));
     base(name, path, fields)
+}
+
+/// oauth2 redirect URIs (kong/plugins/oauth2/daos.lua:9-19, 3.5.0): a scheme and a host, no fragment.
+fn redirect_uri(value: &Value) -> Result<(), String> {
+    let uri = value.as_str().unwrap_or_default();
+    if v::url(value).is_err() {
+        return Err(format!("cannot parse '{uri}'"));
+    }
+    if uri.contains('#') {
+        return Err(format!("fragment not allowed in '{uri}'"));
+    }
+    Ok(())
 }
 
 pub fn entities() -> Vec<EntityDef> {
@@ -59,10 +72,11 @@ pub fn entities() -> Vec<EntityDef> {
         "oauth2",
         vec![
             ("name", string().req()),
-            ("client_id", string().req().unique().auto()),
-            ("client_secret", string().req().auto().encrypted()),
+            // Neither is required: both are generated when absent (kong/plugins/oauth2/daos.lua:34-35).
+            ("client_id", string().unique().auto()),
+            ("client_secret", string().auto().encrypted()),
             ("hash_secret", boolean().req().def(json!(false))),
-            ("redirect_uris", array(string().check(v::url))),
+            ("redirect_uris", array(string().check(redirect_uri))),
             ("client_type", string().req().def(json!("confidential")).one_of(&["confidential", "public"])),
         ],
     );

@@ -6,8 +6,10 @@
 pub mod checks;
 pub mod core;
 pub mod credentials;
+pub mod der;
 pub mod plugins;
 pub mod render;
+pub mod secret;
 pub mod validators;
 
 use serde_json::{Map, Value};

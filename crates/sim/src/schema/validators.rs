@@ -34,17 +34,28 @@ pub fn parse_host_port(input: &str) -> Result<(HostKind, Option<u32>), String> {
         let ip: Ipv6Addr = input.parse().map_err(|_| format!("invalid hostname: {input}"))?;
         return Ok((HostKind::V6(ip), None));
     }
-    let (name, port) = match input.split_once(':') {
-        Some((n, p)) => (n, Some(parse_port(p)?)),
-        None => (input, None),
-    };
-    if let Some(v4) = parse_ipv4(name) {
+    // utils.hostname_type: only digits and dots (colons aside) is an IPv4 address.
+    let remainder: String = input.chars().filter(|c| *c != ':').collect();
+    if !remainder.is_empty() && remainder.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        let (addr, port) = match input.split_once(':') {
+            Some((a, p)) if !p.is_empty() => (a, Some(parse_port(p)?)),
+            Some(_) => return Err(format!("invalid ipv4 address: {input}")),
+            None => (input, None),
+        };
+        let v4 = parse_ipv4(addr).ok_or_else(|| format!("invalid ipv4 address: {input}"))?;
         return Ok((HostKind::V4(v4), port));
     }
+    // utils.check_hostname (kong/tools/utils.lua, 3.5.0): a trailing `:digits` is the port; the name is
+    // letters, digits, `-`, `.` and `_`; no label may end in `-`, and only the last may be empty (a
+    // trailing dot is accepted).
+    let (name, port) = match input.rsplit_once(':') {
+        Some((n, p)) if !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => (n, Some(parse_port(p)?)),
+        _ => (input, None),
+    };
+    let labels: Vec<&str> = name.split('.').collect();
     let valid = !name.is_empty()
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_')
-        && !name.split('.').any(str::is_empty)
-        && !name.split('.').all(|l| l.chars().all(|c| c.is_ascii_digit()));
+        && labels.iter().enumerate().all(|(i, l)| !l.ends_with('-') && (!l.is_empty() || i == labels.len() - 1));
     if !valid {
         return Err(format!("invalid hostname: {input}"));
     }
@@ -52,8 +63,8 @@ pub fn parse_host_port(input: &str) -> Result<(HostKind, Option<u32>), String> {
 }
 
 fn parse_port(p: &str) -> Result<u32, String> {
-    match p.parse::<u32>() {
-        Ok(n) if n <= 65535 && !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => Ok(n),
+    match p.parse::<u64>() {
+        Ok(n) if n <= 65535 && !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => Ok(n as u32),
         _ => Err("invalid port number".to_string()),
     }
 }
@@ -333,20 +344,33 @@ pub fn url(v: &Value) -> Result<(), String> {
     }
 }
 
-/// Certificates and keys: Kong parses them with OpenSSL. The simulator only checks the PEM framing
-/// (it has no X.509 parser), so a malformed body inside valid armour is accepted.
+/// typedefs.certificate (`kong/db/schema/typedefs.lua:221-228`): OpenSSL must read an X.509
+/// certificate from the text (the first PEM block). The simulator checks the DER shape; OpenSSL's own
+/// error text is not reproduced.
 pub fn pem_certificate(v: &Value) -> Result<(), String> {
-    let s = as_str(v);
-    if s.contains("-----BEGIN CERTIFICATE-----") && s.contains("-----END CERTIFICATE-----") {
+    if first_certificate(as_str(v)).is_some() {
         Ok(())
     } else {
         Err("invalid certificate: x509.new: asn1/tasn_dec.c:349:error:0688010A:asn1 encoding routines::nested asn1 error".into())
     }
 }
 
+/// The first PEM block of `text` read as a certificate.
+pub fn first_certificate(text: &str) -> Option<super::der::Certificate> {
+    let block = super::der::pem_blocks(text)?.into_iter().next()?;
+    (block.label == "CERTIFICATE").then_some(())?;
+    super::der::certificate(&block.der)
+}
+
+/// The first PEM block of `text` loaded as a key.
+pub fn first_key(text: &str) -> Option<super::der::LoadedKey> {
+    let block = super::der::pem_blocks(text)?.into_iter().next()?;
+    super::der::load_key(&block)
+}
+
+/// typedefs.key (`kong/db/schema/typedefs.lua:231-238`): OpenSSL must load a key from the text.
 pub fn pem_key(v: &Value) -> Result<(), String> {
-    let s = as_str(v);
-    if s.contains("-----BEGIN") && s.contains("PRIVATE KEY-----") {
+    if first_key(as_str(v)).is_some() {
         Ok(())
     } else {
         Err("invalid key: pkey.new:load_key: failed to load key".into())
@@ -363,9 +387,7 @@ pub fn vault_prefix(v: &Value) -> Result<(), String> {
     if !ok {
         return Err(format!("invalid value: {s}"));
     }
-    if s == "env" {
-        return Err("must not be one of: env".into());
-    }
+    // Vault names are refused as prefixes per surface (hooks::check_surface).
     Ok(())
 }
 
@@ -411,5 +433,18 @@ mod tests {
         assert!(tag(&json!("a,b")).is_err());
         assert!(wildcard_host(&json!("*.example.com")).is_ok());
         assert!(wildcard_host(&json!("a.*.com")).is_err());
+    }
+
+    // kong/tools/utils.lua check_hostname and normalize_ipv4 (3.5.0).
+    #[test]
+    fn host_names_as_kong_checks_them() {
+        assert!(host(&json!("example.com.")).is_ok(), "a trailing dot is accepted");
+        assert!(host(&json!("-lead.example.com")).is_ok(), "a leading dash is accepted");
+        assert_eq!(host(&json!("bad-.example.com")), Err("invalid value: bad-.example.com".into()));
+        assert_eq!(host(&json!("a..b")), Err("invalid value: a..b".into()));
+        assert_eq!(host(&json!(".a")), Err("invalid value: .a".into()));
+        assert_eq!(host(&json!("1.2.3")), Err("invalid value: 1.2.3".into()));
+        assert_eq!(host(&json!("h:99999")), Err("must not have a port".into()));
+        assert_eq!(parse_host_port("h:80"), Ok((HostKind::Name("h".into()), Some(80))));
     }
 }
