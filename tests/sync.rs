@@ -163,3 +163,24 @@ fn the_example_syncs_to_a_konnect_control_plane_and_then_nothing_differs() {
     konnect(&["sync", "kong.yaml"]).success();
     assert_eq!(env.writes(), Vec::<String>::new());
 }
+
+/// Kong OSS 3.5 has no consumer groups (kong/constants.lua CORE_ENTITIES at 3.5.0; the listing is 404):
+/// a file that defines one, or a plugin scoped to one, is refused before any write, saying why.
+#[test]
+fn consumer_groups_are_refused_on_a_community_gateway_before_any_write() {
+    let env = TestEnv::new();
+    env.write(
+        "kong.yaml",
+        "_format_version: \"3.0\"\nservices:\n- name: s\n  host: h\nconsumer_groups:\n- name: gold\n  plugins:\n  - name: rate-limiting\n    config: {minute: 5}\n",
+    );
+    let out = env.kongsync(&["sync", "kong.yaml"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("no consumer-group entities"), "{}", out.stderr);
+    assert!(out.stderr.contains("open-source edition"), "{}", out.stderr);
+    assert!(out.stderr.contains("consumer-group gold"), "{}", out.stderr);
+    assert_eq!(env.writes(), Vec::<String>::new());
+    // The same files sync to an Enterprise gateway.
+    let enterprise = TestEnv::enterprise();
+    enterprise.write("kong.yaml", &env.read("kong.yaml"));
+    enterprise.kongsync(&["sync", "kong.yaml"]).success();
+}

@@ -260,6 +260,10 @@ pub struct SimArgs {
     /// Seconds before simulated data planes pick up a new configuration.
     #[arg(long, default_value_t = 0)]
     pub data_plane_delay: u64,
+    /// The Kong edition of the Admin API: `community` (Kong OSS 3.5: no consumer groups, no mTLS
+    /// credentials) or `enterprise`. The Konnect API always has consumer groups.
+    #[arg(long, default_value = "community")]
+    pub edition: String,
 }
 
 #[cfg(test)]

@@ -239,6 +239,9 @@ impl Embedded {
         let mut config = kongsync_sim::SimConfig {
             listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             data_file: Some(data_file.clone()),
+            // Enterprise, so that a newcomer's first sync of the examples (consumer groups, mTLS
+            // credentials) works; `kongsync sim --edition community` serves Kong OSS instead.
+            edition: kongsync_sim::Edition::Enterprise,
             ..kongsync_sim::SimConfig::default()
         };
         if let Some(t) = token {

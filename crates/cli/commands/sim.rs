@@ -19,7 +19,7 @@ pub async fn run(global: &GlobalArgs, args: &SimArgs, printer: &Printer) -> anyh
 
 /// The simulator's configuration from the flags.
 fn config(global: &GlobalArgs, args: &SimArgs) -> anyhow::Result<kongsync_sim::SimConfig> {
-    let SimArgs { listen, data, latency_ms, error_rate, seed, control_planes, data_plane_delay } = args;
+    let SimArgs { listen, data, latency_ms, error_rate, seed, control_planes, data_plane_delay, edition } = args;
     if !(0.0..=1.0).contains(error_rate) {
         return Err(anyhow!("--error-rate must be between 0.0 and 1.0"));
     }
@@ -32,8 +32,7 @@ fn config(global: &GlobalArgs, args: &SimArgs) -> anyhow::Result<kongsync_sim::S
         seed: *seed,
         faults: faults(*latency_ms, *error_rate, global.rate_limit),
         data_plane_delay: Duration::from_secs(*data_plane_delay),
-        // `sim --edition` is the lead's to wire; until then the simulator's default (community).
-        edition: defaults.edition,
+        edition: edition.parse().map_err(|e| anyhow!("--edition: {e}"))?,
     })
 }
 

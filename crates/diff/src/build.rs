@@ -40,6 +40,10 @@ pub enum PlanError {
     /// The files hold entities of a kind the target does not have.
     #[error("Konnect has no {kind} entities, but the files define {}", .entities.join(", "))]
     NotOnKonnect { kind: Kind, entities: Vec<String> },
+    /// The files hold entities of a kind this gateway does not have (its listing answered 404), or
+    /// entities that refer to one.
+    #[error("this gateway has no {kind} entities (Kong's open-source edition has none; Kong Enterprise and Konnect do), but the files define or refer to them: {}", .entities.join(", "))]
+    NotOnGateway { kind: Kind, entities: Vec<String> },
 }
 
 /// A step before ordering.
@@ -100,6 +104,17 @@ fn plan_states(
             if !unsupported.is_empty() {
                 return Err(PlanError::NotOnKonnect { kind, entities: unsupported });
             }
+        }
+    }
+    for &kind in &live.meta.absent_kinds {
+        let needing: Vec<String> = desired
+            .entities
+            .values()
+            .filter(|e| e.key.kind == kind || e.refs.values().any(|r| r.kind == kind))
+            .map(display_key)
+            .collect();
+        if !needing.is_empty() {
+            return Err(PlanError::NotOnGateway { kind, entities: needing });
         }
     }
     let masker = Masker::new(&desired.meta.env_values);

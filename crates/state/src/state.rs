@@ -29,6 +29,10 @@ pub struct Meta {
     /// Values that came from the environment: secrets in all output, whatever field they are in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env_values: Vec<String>,
+    /// Of a live read: the kinds the gateway does not have (Kong OSS has no consumer groups), found
+    /// by their listing answering 404.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absent_kinds: Vec<kongsync_model::Kind>,
 }
 
 impl State {

@@ -92,22 +92,27 @@ pub async fn read_state(
     let results =
         futures::future::try_join_all(jobs.iter().map(|job| run(client, gateway, scope, job, progress))).await?;
     let mut fetched = Fetched::default();
-    for (kind, items, children) in results {
+    let mut absent = Vec::new();
+    for ((kind, items, children), job) in results.into_iter().zip(&jobs) {
         fetched.lists.entry(kind).or_default().extend(items);
         match children {
             Children::None => {}
+            Children::Absent => absent.extend(std::iter::once(kind).chain(job.children)),
             Children::Entities(k, items) => fetched.lists.entry(k).or_default().extend(items),
             Children::Members(m) => fetched.members.extend(m),
         }
     }
     let mut state = convert::build(fetched, scope);
     state.meta.workspace = gateway.workspace().map(str::to_string);
+    state.meta.absent_kinds = absent;
     Ok(state)
 }
 
 /// What a job read under its parents.
 enum Children {
     None,
+    /// The gateway has no such kind: its listing answered 404.
+    Absent,
     Entities(Kind, Vec<Map<String, Value>>),
     Members(Vec<(uuid::Uuid, Map<String, Value>)>),
 }
@@ -124,7 +129,7 @@ async fn run(
     let kind = job.kind;
     let items = match list_all(client, &job.request, &|n| progress.read(kind, n)).await {
         Ok(items) => items,
-        Err(e) if job.optional && e.status() == Some(404) => return Ok((kind, Vec::new(), Children::None)),
+        Err(e) if job.optional && e.status() == Some(404) => return Ok((kind, Vec::new(), Children::Absent)),
         Err(e) => return Err(e),
     };
     let Some(child) = job.children else { return Ok((kind, items, Children::None)) };
