@@ -142,7 +142,7 @@ pub(super) fn resolve(
 
 /// Kinds whose key does not depend on a reference, so that they can be looked up before resolution.
 fn ref_free(kind: Kind) -> bool {
-    !matches!(kind, Kind::Plugin | Kind::Target | Kind::Acl | Kind::ConsumerGroupMember)
+    kind.def().keyed_under.is_empty()
 }
 
 fn place(r: &Raw, src: &Sources) -> String {
