@@ -128,7 +128,7 @@ pub(super) fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut V
 }
 
 fn validate(raw: &Raw, id: Option<Uuid>, cross_field: bool, out: &mut Vec<(String, String)>) {
-    if raw.kind != Kind::ConsumerGroupMember {
+    if raw.kind.def().has_schema {
         for e in entity_schema(raw.kind).validate(&raw.obj) {
             out.push((e.path, e.message));
         }
