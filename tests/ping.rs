@@ -108,6 +108,6 @@ fn the_embedded_gateway_answers() {
     let env = TestEnv::new();
     let out = env.run(&["ping", "--kong-addr", "embedded"], &[], None);
     out.success();
-    assert_filtered!(out.stdout, @"connected to the embedded Kong gateway (.kongsync/sim.json), version 3.5.0");
+    assert_filtered!(out.stdout, @"connected to the embedded Kong gateway (.kongsync/sim.json), version 3.5.0.0-enterprise-edition");
     assert!(env.path(".kongsync/sim.json").exists());
 }

@@ -7,11 +7,11 @@
 //!
 //! Opening a Konnect connection finds the control plane (by id, which also proves the token can see
 //! it, or by exact name), so that every later request goes to a known id. Opening the embedded
-//! target starts the simulator in-process on a loopback port, persisted in `.kongsync/sim.json`
-//! (mode 0600: it holds credentials); [`Connection::close`] saves it and stops it, so that
-//! successive commands see the same gateway.
+//! target starts the simulator in-process (`embedded.rs`); [`Connection::close`] saves it and stops
+//! it, so that successive commands see the same gateway.
 
 use crate::args::GlobalArgs;
+use crate::embedded::{Embedded, EMBEDDED_DIR, EMBEDDED_TOKEN};
 use crate::printer::Printer;
 use crate::reporters::ReadSpinner;
 use crate::settings::{self, Api, ConnectionSettings, ControlPlaneChoice, Endpoint, TokenSource};
@@ -26,13 +26,6 @@ use kongsync_state::{Meta, Scope, State};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Where the embedded gateway keeps its data, relative to the working directory.
-pub const EMBEDDED_DIR: &str = ".kongsync";
-/// The embedded gateway's store, inside [`EMBEDDED_DIR`].
-pub const EMBEDDED_FILE: &str = "sim.json";
-/// The Konnect token the embedded gateway accepts when the user gives none (the simulator's default).
-pub const EMBEDDED_TOKEN: &str = "kpat_sim";
-
 /// An open connection to the gateway of this run.
 pub struct Connection {
     client: Client,
@@ -41,12 +34,6 @@ pub struct Connection {
     /// The Konnect control plane, found when the connection was opened.
     control_plane: Option<ControlPlane>,
     embedded: Option<Embedded>,
-}
-
-/// The in-process simulator behind `--kong-addr embedded`.
-struct Embedded {
-    sim: kongsync_sim::SimHandle,
-    data_file: PathBuf,
 }
 
 impl Connection {
@@ -154,13 +141,6 @@ impl Connection {
         self.control_plane.as_ref()
     }
 
-    /// The simulator behind `--kong-addr embedded`, when that is the target (drift reads its data
-    /// planes).
-    #[allow(dead_code)]
-    pub fn embedded(&self) -> Option<&kongsync_sim::SimHandle> {
-        self.embedded.as_ref().map(|e| &e.sim)
-    }
-
     /// What the connection talks to, for people: no token, no credentials in URLs.
     /// `Kong at http://localhost:8001, workspace team-a`,
     /// `Konnect control plane prod (6f1c...) at https://eu.api.konghq.com`,
@@ -226,61 +206,6 @@ impl Connection {
             None => Ok(()),
         }
     }
-}
-
-impl Embedded {
-    /// Starts the simulator on a loopback port with its store in `dir`.
-    async fn start(dir: &Path, token: Option<&Secret>) -> anyhow::Result<Embedded> {
-        create_private_dir(dir)?;
-        let data_file = dir.join(EMBEDDED_FILE);
-        if data_file.exists() {
-            make_private(&data_file)?;
-        }
-        let mut config = kongsync_sim::SimConfig {
-            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-            data_file: Some(data_file.clone()),
-            // Enterprise, so that a newcomer's first sync of the examples (consumer groups, mTLS
-            // credentials) works; `kongsync sim --edition community` serves Kong OSS instead.
-            edition: kongsync_sim::Edition::Enterprise,
-            ..kongsync_sim::SimConfig::default()
-        };
-        if let Some(t) = token {
-            config.konnect_token = t.expose().to_string();
-        }
-        let sim = kongsync_sim::start(config)
-            .await
-            .with_context(|| format!("cannot start the embedded gateway (store {})", data_file.display()))?;
-        Ok(Embedded { sim, data_file })
-    }
-
-    /// Stops the simulator, which saves its store on the way out.
-    async fn stop(self) -> anyhow::Result<()> {
-        let Embedded { sim, data_file } = self;
-        sim.shutdown().await.with_context(|| format!("cannot save the embedded gateway to {}", data_file.display()))?;
-        make_private(&data_file)
-    }
-}
-
-/// Creates the directory (owner-only on Unix) if it is missing.
-fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir).with_context(|| format!("cannot create {}", dir.display()))
-}
-
-/// Makes a file readable by its owner only: the store holds credentials and private keys.
-fn make_private(path: &Path) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .with_context(|| format!("cannot restrict {} to its owner", path.display()))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
 }
 
 /// The Konnect token: the value given, or the first line of the token file.

@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod connection;
+mod embedded;
 mod exit;
 mod operations;
 mod printer;

@@ -127,6 +127,9 @@ pub struct KindDef {
     pub references: &'static [Reference],
     /// The fields of the natural key.
     pub identity: &'static [&'static str],
+    /// The references the natural key is made with (an ACL's consumer, a plugin's scope): such an
+    /// entity is only known once its parents are.
+    pub keyed_under: &'static [&'static str],
     /// Further fields no two entities of the kind may share.
     pub unique: &'static [&'static str],
     /// Fields Kong computes from others, never compared (a key-auth `ttl` counts down).
@@ -172,6 +175,7 @@ const fn row(
         file_collection: Some(file_collection),
         references: &[],
         identity: &["name"],
+        keyed_under: &[],
         unique: &[],
         computed: &[],
         secrets: &[],
@@ -235,6 +239,7 @@ pub static KINDS: [KindDef; 21] = [
             reference("consumer", Kind::Consumer, true, Cascade),
         ],
         identity: &[],
+        keyed_under: &["consumer_group", "consumer"],
         path: PathShape::Relation { parent: "consumer_group", member: "consumer", segment: "consumers" },
         create: Create::Relation,
         listing: Listing::PerParent(Kind::ConsumerGroup),
@@ -273,6 +278,7 @@ pub static KINDS: [KindDef; 21] = [
     },
     KindDef {
         identity: &["group"],
+        keyed_under: &["consumer"],
         path: PathShape::Nested { parent: "consumer", segment: "acls" },
         ..credential(Kind::Acl, "acl-group", "acls", "acls")
     },
@@ -298,6 +304,7 @@ pub static KINDS: [KindDef; 21] = [
     KindDef {
         references: &[reference("upstream", Kind::Upstream, true, Cascade)],
         identity: &["target"],
+        keyed_under: &["upstream"],
         path: PathShape::Nested { parent: "upstream", segment: "targets" },
         create: Create::PostOnKong,
         listing: Listing::PerParentOnKong(Kind::Upstream),
@@ -315,6 +322,7 @@ pub static KINDS: [KindDef; 21] = [
             reference("consumer", Kind::Consumer, false, Cascade),
             reference("consumer_group", Kind::ConsumerGroup, false, Cascade),
         ],
+        keyed_under: &["service", "route", "consumer", "consumer_group"],
         unique: &["instance_name"],
         secret_names: true,
         ..row(Kind::Plugin, "plugin", "plugins", "plugins", "plugins")
@@ -483,6 +491,11 @@ mod tests {
                 "{} is nested under a required reference",
                 d.kind
             );
+        }
+        for d in &KINDS {
+            for field in d.keyed_under {
+                assert!(d.kind.reference(field).is_some(), "{} is keyed under its reference {field}", d.kind);
+            }
         }
     }
 

@@ -56,18 +56,10 @@ fn nested(kind: Kind) -> &'static [(&'static str, Kind, &'static str)] {
     }
 }
 
-/// The field that names an entity of this kind, written first.
+/// The field that names an entity of this kind, written first: the first of its identity in the
+/// kind table (a consumer's `username`), `name` for a kind identified otherwise.
 fn identity_field(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Vault => "prefix",
-        Kind::KeyAuth | Kind::Jwt => "key",
-        Kind::BasicAuth | Kind::HmacAuth | Kind::Consumer => "username",
-        Kind::Oauth2 => "client_id",
-        Kind::Acl => "group",
-        Kind::Target => "target",
-        Kind::Certificate | Kind::CaCertificate => "cert",
-        _ => "name",
-    }
+    kind.def().identity.first().copied().unwrap_or("name")
 }
 
 /// Builds the decK document of a state.

@@ -24,7 +24,7 @@
 //! follows the same rules.
 
 use crate::State;
-use kongsync_model::{Entity, Ident, Key, Kind, SchemaSet};
+use kongsync_model::{Entity, Ident, Key, Kind, PathShape, SchemaSet};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use uuid::Uuid;
@@ -57,9 +57,10 @@ fn row(state: &State, e: &Entity, defaults: Option<&SchemaSet>) -> (String, Valu
     for (field, parent) in &e.refs {
         fields.insert(field.clone(), Value::String(id_of(state, parent).to_string()));
     }
-    if e.kind() == Kind::ConsumerGroupMember {
+    if let PathShape::Relation { parent, member, .. } = e.kind().def().path {
+        // A relation has no id: its rows sort by the parent's id, then the member's.
         let part = |f: &str| fields.get(f).and_then(Value::as_str).unwrap_or_default().to_string();
-        let sort_key = format!("{} {}", part("consumer_group"), part("consumer"));
+        let sort_key = format!("{} {}", part(parent), part(member));
         return (sort_key, Value::Object(fields));
     }
     let id = e.effective_id().to_string();

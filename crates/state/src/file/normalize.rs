@@ -32,15 +32,14 @@ const UNSUPPORTED_FIELDS: &[(Kind, &str, &str)] = &[
 pub(super) fn label(raw: &Raw, id: Option<Uuid>) -> String {
     // A plugin, target or ACL is keyed within its parents, which are not resolved yet: its own
     // identifying field and its place say which one it is.
-    let own_field = match raw.kind {
-        Kind::Plugin => Some("name"),
-        Kind::Target => Some("target"),
-        Kind::Acl => Some("group"),
-        Kind::ConsumerGroupMember => None,
-        _ => match kongsync_model::natural_key(raw.kind, &raw.obj, &Default::default(), id) {
+    let def = raw.kind.def();
+    let own_field = if def.keyed_under.is_empty() {
+        match kongsync_model::natural_key(raw.kind, &raw.obj, &Default::default(), id) {
             Some(k) => return format!("{} \"{}\"", raw.kind, k.ident_text()),
             None => None,
-        },
+        }
+    } else {
+        def.identity.first().copied()
     };
     match own_field.and_then(|f| raw.obj.get(f)).and_then(Value::as_str) {
         Some(text) => format!("{} \"{text}\" at {}", raw.kind, raw.place),
@@ -129,7 +128,7 @@ pub(super) fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut V
 }
 
 fn validate(raw: &Raw, id: Option<Uuid>, cross_field: bool, out: &mut Vec<(String, String)>) {
-    if raw.kind != Kind::ConsumerGroupMember {
+    if raw.kind.def().has_schema {
         for e in entity_schema(raw.kind).validate(&raw.obj) {
             out.push((e.path, e.message));
         }

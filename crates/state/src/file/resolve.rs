@@ -4,7 +4,7 @@
 
 use super::flatten::{Raw, RefSpec};
 use super::Diagnostic;
-use kongsync_model::{natural_key, Entity, Ident, Key, Kind};
+use kongsync_model::{natural_key, Entity, Ident, Key, Kind, PathShape};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
@@ -126,7 +126,7 @@ pub(super) fn resolve(
         if let Some(&j) = placed.get(&key) {
             // A membership may be written on both sides (`consumers[].groups` and
             // `consumer_groups[].consumers`), as decK allows: it holds nothing but its key.
-            if r.kind == Kind::ConsumerGroupMember {
+            if matches!(r.kind.def().path, PathShape::Relation { .. }) {
                 continue;
             }
             errors.push(
@@ -142,7 +142,7 @@ pub(super) fn resolve(
 
 /// Kinds whose key does not depend on a reference, so that they can be looked up before resolution.
 fn ref_free(kind: Kind) -> bool {
-    !matches!(kind, Kind::Plugin | Kind::Target | Kind::Acl | Kind::ConsumerGroupMember)
+    kind.def().keyed_under.is_empty()
 }
 
 fn place(r: &Raw, src: &Sources) -> String {

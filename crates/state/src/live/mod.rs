@@ -54,16 +54,6 @@ pub enum ObserveError {
     Lookup(#[from] LookupError),
 }
 
-impl ObserveError {
-    /// The gateway's error, when a request failed.
-    pub fn api(&self) -> Option<&ApiError> {
-        match self {
-            ObserveError::Api(e) | ObserveError::Lookup(LookupError::Api(e)) => Some(e),
-            ObserveError::Lookup(LookupError::Missing { .. }) => None,
-        }
-    }
-}
-
 /// Reads what a plan of `desired` needs: the live state in `scope`, the schemas of the kinds and
 /// plugins in play, and the parents only the gateway knows.
 pub async fn observe(
