@@ -35,3 +35,5 @@ mod scope;
 mod render;
 // Interruptions: a sync killed (SIGKILL) or interrupted (SIGINT) midway converges when re-run.
 mod interrupt;
+// The simulator's and the model's independently written Kong 3.5 schema tables agree, field by field.
+mod schema_crosscheck;

@@ -211,7 +211,7 @@ pub(super) fn datadog() -> PluginDef {
         timer("upstream_latency"),
         timer("kong_latency"),
     ]);
-    let metric = record(vec![
+    let metric = element_record(vec![
         (
             "name",
             string().req().one_of(&[
@@ -286,7 +286,7 @@ pub(super) fn statsd() -> PluginDef {
         counted("status_count_per_user_per_route"),
         {"name": "shdict_usage", "stat_type": "gauge", "sample_rate": 1},
     ]);
-    let metric = record(vec![
+    let metric = element_record(vec![
         (
             "name",
             string().req().one_of(&[

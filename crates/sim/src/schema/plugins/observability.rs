@@ -63,7 +63,7 @@ fn distinct_tags(value: &Value) -> Result<(), String> {
 }
 
 pub(super) fn zipkin() -> PluginDef {
-    let static_tag = record(vec![("name", string().req().check(unprotected_tag)), ("value", string().req())]);
+    let static_tag = element_record(vec![("name", string().req().check(unprotected_tag)), ("value", string().req())]);
     PluginDef::new(
         "zipkin",
         100000,
@@ -100,7 +100,7 @@ pub(super) fn opentelemetry() -> PluginDef {
         vec![
             ("endpoint", url().req().referenceable()),
             ("headers", map(string().check(v::header_name), string().referenceable()).optional()),
-            ("resource_attributes", map(string(), string()).optional()),
+            ("resource_attributes", map(string().req(), string().req()).optional()),
             ("queue", queue()),
             ("batch_span_count", integer()),
             ("batch_flush_delay", integer()),

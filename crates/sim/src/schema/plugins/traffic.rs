@@ -87,7 +87,7 @@ pub(super) fn rate_limiting() -> PluginDef {
             string().def(json!("consumer")).one_of(&["consumer", "credential", "ip", "service", "header", "path"]),
         ),
         ("header_name", string().check(v::header_name)),
-        ("path", string().check(v::service_path)),
+        ("path", Field { starts_with: Some("/"), ..string().check(v::service_path) }),
         ("policy", string().def(json!("local")).len_min(0).one_of(&["local", "cluster", "redis"])),
         ("fault_tolerant", flag(true)),
     ]);
@@ -151,7 +151,7 @@ pub(super) fn response_ratelimiting() -> PluginDef {
     fields.extend([
         ("block_on_first_violation", flag(false)),
         ("hide_client_headers", flag(false)),
-        ("limits", map(string(), limit_record).req()),
+        ("limits", map(string(), limit_record).req().len_min(1)),
     ]);
     PluginDef::new("response-ratelimiting", 900, protocols_http(), fields).check(response_ratelimiting_checks)
 }
