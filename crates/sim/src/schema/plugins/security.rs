@@ -22,16 +22,32 @@ pub(super) fn acl() -> PluginDef {
     .check(acl_checks)
 }
 
-/// The `is_regex` validator (`kong/db/schema/init.lua:251`); Rust's engine stands in for PCRE.
+/// Whether PCRE would compile `pattern`. Rust's engine stands in for it; what it refuses only for lack
+/// of support (look-around, backreferences) PCRE accepts, so those count as valid.
+fn pcre_compiles(pattern: &str) -> bool {
+    match regex::Regex::new(pattern) {
+        Ok(_) => true,
+        Err(e) => {
+            let text = e.to_string();
+            text.contains("look-around") || text.contains("backreferences")
+        }
+    }
+}
+
+/// The `is_regex` validator (`kong/db/schema/init.lua:251`).
 fn regex_element(value: &Value) -> Result<(), String> {
     let s = value.as_str().unwrap_or_default();
-    regex::Regex::new(s).map(|_| ()).map_err(|_| format!("not a valid regex: {s}"))
+    if pcre_compiles(s) {
+        Ok(())
+    } else {
+        Err(format!("not a valid regex: {s}"))
+    }
 }
 
 /// cors `origins` elements: `*` or a regex (`kong/plugins/cors/schema.lua:18`).
 fn asterisk_or_regex(value: &Value) -> Result<(), String> {
     let s = value.as_str().unwrap_or_default();
-    if s == "*" || regex::Regex::new(s).is_ok() {
+    if s == "*" || pcre_compiles(s) {
         Ok(())
     } else {
         Err(format!("'{s}' is not a valid regex"))
@@ -287,6 +303,8 @@ mod tests {
         assert_eq!(c, json!({"allow": [], "deny": []}));
         let e = refused("bot-detection", json!({"deny": ["(bad"]}));
         assert_eq!(e["config"]["deny"], json!(["not a valid regex: (bad"]));
+        // PCRE takes look-ahead and backreferences, which Rust's engine lacks.
+        config("bot-detection", json!({"allow": ["^(?!curl).*$", "(a)\\1"]}));
     }
 
     #[test]
