@@ -39,10 +39,10 @@ const KNOWN: &[(&str, &str)] = &[
     ("plugins.route: default: simulator None, model Some(Null)", "sim"),
     ("plugins.service: default: simulator None, model Some(Null)", "sim"),
     ("plugins.consumer: default: simulator None, model Some(Null)", "sim"),
-    // OSS 3.5.0 plugins have no consumer_group at all (plugins.lua:17-30); both tables have it.
+    // OSS 3.5.0 plugins have no consumer_group at all (plugins.lua:16-30); both tables have it.
     ("plugins.consumer_group: default: simulator None, model Some(Null)", "sim"),
     // kong/db/schema/entities/plugins.lua:25: `config` is an abstract record, which
-    // kong/db/schema/entity.lua:49 does not make required.
+    // kong/db/schema/entity.lua:46 does not make required.
     ("plugins.config: required: simulator true, model false", "sim"),
 ];
 
