@@ -37,3 +37,5 @@ mod render;
 mod interrupt;
 // Hostile or mistaken input (repeated keys, devices, deep nesting, own settings, empty tags, usage) sends nothing.
 mod input;
+// The simulator's and the model's independently written Kong 3.5 schema tables agree, field by field.
+mod schema_crosscheck;

@@ -67,7 +67,7 @@ fn all_problems_of_a_file_are_reported_together() {
     let out = env.run(&["validate", "-s", "kong.yaml"], &[], None);
     out.expect_code(1);
     assert_filtered!(out.stderr, @r#"
-    error: kong.yaml: service "orders": field `protocol`: expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp, ws, wss
+    error: kong.yaml: service "orders": field `protocol`: expected one of: grpc, grpcs, http, https, tcp, tls, tls_passthrough, udp
     error: kong.yaml: service "orders": field `port`: value should be between 0 and 65535
     error: kong.yaml: route "orders-api": field `methods`: expected a set
     error: kong.yaml: consumer at consumers[0]: field `custom_id`: length must be at least 1

@@ -209,6 +209,21 @@ mod tests {
     }
 
     #[test]
+    fn required_records_are_completed_even_when_empty() {
+        // kong/db/schema/entity.lua:15 makes acme's storage_config records required, so Kong stores
+        // `kong: {}` (kong/plugins/acme/schema.lua:196) and the desired side must too.
+        let mut obj = serde_json::Map::new();
+        plugin_schema("acme").unwrap_or_else(|| panic!("acme")).fill_defaults(&mut obj);
+        assert_eq!(obj["config"]["storage_config"]["kong"], serde_json::json!({}));
+        assert_eq!(obj["config"]["storage_config"]["redis"]["namespace"], "");
+        assert_eq!(obj["protocols"], serde_json::json!(["grpc", "grpcs", "http", "https"]));
+        // kong/plugins/request-termination/schema.lua:16-24: only status_code and echo have defaults.
+        let mut obj = serde_json::Map::new();
+        plugin_schema("request-termination").unwrap_or_else(|| panic!("rt")).fill_defaults(&mut obj);
+        assert_eq!(obj["config"], serde_json::json!({"status_code": 503, "echo": false}));
+    }
+
+    #[test]
     fn service_defaults_are_kongs() {
         let mut obj = serde_json::Map::new();
         obj.insert("host".into(), "example.com".into());

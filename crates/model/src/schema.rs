@@ -200,7 +200,7 @@ fn fill_fields(fields: &[Field], obj: &mut Map<String, Value>) {
                         fill_fields(&f.spec.fields, inner);
                     }
                     obj.insert(f.name.clone(), d);
-                } else if f.spec.ty == FieldType::Record && !f.spec.fields.is_empty() && f.spec.required {
+                } else if f.spec.ty == FieldType::Record && f.spec.required {
                     let mut inner = Map::new();
                     fill_fields(&f.spec.fields, &mut inner);
                     obj.insert(f.name.clone(), Value::Object(inner));

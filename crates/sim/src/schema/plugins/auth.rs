@@ -237,7 +237,7 @@ mod tests {
 
     #[test]
     fn jwt_defaults_and_expiration_check() {
-        // kong/plugins/jwt/schema.lua:11-49 (3.5.0): defaults; :51-57: maximum_expiration > 0 needs
+        // kong/plugins/jwt/schema.lua:12-45 (3.5.0): defaults; :51-57: maximum_expiration > 0 needs
         // claims_to_verify to contain "exp".
         let c = config("jwt", json!({}));
         assert_eq!(c["uri_param_names"], json!(["jwt"]));
@@ -305,13 +305,13 @@ mod tests {
         let e = refused("ldap-auth", both);
         assert_eq!(e["config"]["start_tls"], "value must be false");
         assert_eq!(e["config"]["@entity"][0], "'ldaps' and 'start_tls' cannot be enabled simultaneously");
-        // :14-19: ldap_host, base_dn and attribute are required.
+        // :14-18: ldap_host, base_dn and attribute are required.
         assert_eq!(refused("ldap-auth", json!({}))["config"]["base_dn"], "required field missing");
     }
 
     #[test]
     fn session_defaults_and_generated_secret() {
-        // kong/plugins/session/schema.lua:73-260 (3.5.0): defaults; the secret is generated.
+        // kong/plugins/session/schema.lua:73-212 (3.5.0): defaults; the secret is generated.
         let c = config("session", json!({}));
         assert_eq!(c["storage"], "cookie");
         assert_eq!(c["cookie_same_site"], "Strict");

@@ -42,7 +42,7 @@ fn http_log_header(value: &Value) -> Result<(), String> {
     Ok(())
 }
 
-/// http-log's custom_validator (`kong/plugins/http-log/schema.lua:68-78`): user info in the URL and an
+/// http-log's custom_validator (`kong/plugins/http-log/schema.lua:67-76`): user info in the URL and an
 /// Authorization header exclude each other.
 fn http_log_config(config: &rules::Row) -> Result<(), String> {
     let endpoint = config.get("http_endpoint").and_then(Value::as_str).unwrap_or_default();
@@ -66,7 +66,7 @@ fn http_log_checks(row: &rules::Row, errors: &mut rules::Row) {
 }
 
 /// http-log: `http_endpoint` is encrypted and referenceable, header values referenceable
-/// (`kong/plugins/http-log/schema.lua:12` and `:40-43`).
+/// (`kong/plugins/http-log/schema.lua:13` and `:38-41`).
 pub(super) fn http_log() -> PluginDef {
     PluginDef::new(
         "http-log",
@@ -211,7 +211,7 @@ pub(super) fn datadog() -> PluginDef {
         timer("upstream_latency"),
         timer("kong_latency"),
     ]);
-    let metric = record(vec![
+    let metric = element_record(vec![
         (
             "name",
             string().req().one_of(&[
@@ -268,7 +268,7 @@ fn status_range(value: &Value) -> Result<(), String> {
 pub(super) fn statsd() -> PluginDef {
     const SERVICE_IDENTIFIERS: [&str; 4] = ["service_id", "service_name", "service_host", "service_name_or_host"];
     const WORKSPACE_IDENTIFIERS: [&str; 2] = ["workspace_id", "workspace_name"];
-    // The defaults' `*_identifier = nil` entries leave the fields out (`kong/plugins/statsd/schema.lua:36-128`).
+    // The defaults' `*_identifier = nil` entries leave the fields out (`kong/plugins/statsd/schema.lua:32-124`).
     let counted = |name: &str| json!({"name": name, "stat_type": "counter", "sample_rate": 1});
     let typed = |name: &str, stat_type: &str| json!({"name": name, "stat_type": stat_type});
     let metrics_default = json!([
@@ -286,7 +286,7 @@ pub(super) fn statsd() -> PluginDef {
         counted("status_count_per_user_per_route"),
         {"name": "shdict_usage", "stat_type": "gauge", "sample_rate": 1},
     ]);
-    let metric = record(vec![
+    let metric = element_record(vec![
         (
             "name",
             string().req().one_of(&[
@@ -348,7 +348,7 @@ mod tests {
 
     #[test]
     fn http_log_defaults_and_validators() {
-        // kong/plugins/http-log/schema.lua:12-45 (3.5.0) and kong/tools/queue_schema.lua.
+        // kong/plugins/http-log/schema.lua:13-45 (3.5.0) and kong/tools/queue_schema.lua.
         let c = config("http-log", json!({"http_endpoint": "http://logs.example.com"}));
         assert_eq!(c["method"], "POST");
         assert_eq!(c["queue"]["max_batch_size"], 1);
@@ -360,7 +360,7 @@ mod tests {
         assert_eq!(e["config"]["headers"]["Host"], "cannot contain 'Host' header");
         // The pattern's `[nn]` only catches a lower-case n.
         config("http-log", json!({"http_endpoint": "http://l.example.com", "headers": {"Content-LeNgth": "1"}}));
-        // :68-78: user info and an Authorization header exclude each other.
+        // :67-76: user info and an Authorization header exclude each other.
         let e = refused(
             "http-log",
             json!({"http_endpoint": "http://u:p@l.example.com", "headers": {"Authorization": "Basic x"}}),
@@ -389,11 +389,11 @@ mod tests {
             (json!(10000), json!(60000), json!(false))
         );
         assert_eq!(refused("udp-log", json!({"host": "l.example.com"}))["config"]["port"], "required field missing");
-        // kong/plugins/syslog/schema.lua:4-20: required severities, facility user.
+        // kong/plugins/syslog/schema.lua:3-33: required severities, facility user.
         let c = config("syslog", json!({}));
         assert_eq!(c["server_errors_severity"], "info");
         assert_eq!(c["facility"], "user");
-        // kong/plugins/loggly/schema.lua:16-23: key required, tags ["kong"], port 514.
+        // kong/plugins/loggly/schema.lua:13-23: key required, tags ["kong"], port 514.
         assert_eq!(refused("loggly", json!({}))["config"]["key"], "required field missing");
         let c = config("loggly", json!({"key": "k"}));
         assert_eq!(c["tags"], json!(["kong"]));
@@ -403,7 +403,7 @@ mod tests {
 
     #[test]
     fn datadog_and_statsd_metrics() {
-        // kong/plugins/datadog/schema.lua:31-74 (3.5.0): six default metrics, null where unset.
+        // kong/plugins/datadog/schema.lua:29-72 (3.5.0): six default metrics, null where unset.
         let c = config("datadog", json!({}));
         let metrics = c["metrics"].as_array().unwrap();
         assert_eq!(metrics.len(), 6);
@@ -415,10 +415,10 @@ mod tests {
         );
         assert_eq!(c["host"], "localhost");
         assert_eq!(c["port"], 8125);
-        // :120-129: counters need a sample rate.
+        // :126-132: counters need a sample rate.
         let e = refused("datadog", json!({"metrics": [{"name": "latency", "stat_type": "counter"}]}));
         assert_eq!(e["config"]["metrics"][0]["sample_rate"], "required field missing");
-        // kong/plugins/statsd/schema.lua:36-128: thirteen default metrics; identifiers default.
+        // kong/plugins/statsd/schema.lua:32-124: thirteen default metrics; identifiers default.
         let c = config("statsd", json!({}));
         assert_eq!(c["metrics"].as_array().map(Vec::len), Some(13));
         assert_eq!(c["service_identifier_default"], "service_name_or_host");

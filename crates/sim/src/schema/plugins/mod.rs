@@ -123,6 +123,11 @@ fn opt_flag(default: bool) -> Field {
 fn strings() -> Field {
     array(string())
 }
+/// A record used as array elements: Kong's `make_records_required` (`kong/db/schema/entity.lua:15`)
+/// does not reach into elements, so it is not required.
+fn element_record(fields: Vec<(&'static str, Field)>) -> Field {
+    record(fields).optional()
+}
 /// `typedefs.port` (`kong/db/schema/typedefs.lua:308`).
 fn port() -> Field {
     integer().between(0.0, 65535.0)

@@ -23,7 +23,7 @@ pub(super) fn prometheus() -> PluginDef {
 const HEADER_TYPES: [&str; 9] = ["preserve", "ignore", "b3", "b3-single", "w3c", "jaeger", "ot", "aws", "gcp"];
 
 /// zipkin `static_tags` names may not be the tags Kong sets itself
-/// (`kong/plugins/zipkin/schema.lua:5-19`).
+/// (`kong/plugins/zipkin/schema.lua:4-18`).
 const PROTECTED_TAGS: [&str; 13] = [
     "error",
     "http.method",
@@ -49,7 +49,7 @@ fn unprotected_tag(value: &Value) -> Result<(), String> {
     }
 }
 
-/// `validate_static_tags`: no tag name twice (`kong/plugins/zipkin/schema.lua:29-42`).
+/// `validate_static_tags`: no tag name twice (`kong/plugins/zipkin/schema.lua:28-41`).
 fn distinct_tags(value: &Value) -> Result<(), String> {
     let mut seen = Vec::new();
     for tag in value.as_array().map(Vec::as_slice).unwrap_or_default() {
@@ -63,7 +63,7 @@ fn distinct_tags(value: &Value) -> Result<(), String> {
 }
 
 pub(super) fn zipkin() -> PluginDef {
-    let static_tag = record(vec![("name", string().req().check(unprotected_tag)), ("value", string().req())]);
+    let static_tag = element_record(vec![("name", string().req().check(unprotected_tag)), ("value", string().req())]);
     PluginDef::new(
         "zipkin",
         100000,
@@ -90,7 +90,7 @@ pub(super) fn zipkin() -> PluginDef {
     )
 }
 
-/// opentelemetry: HTTP protocols only in 3.5.0 (`kong/plugins/opentelemetry/schema.lua:31`); the
+/// opentelemetry: HTTP protocols only in 3.5.0 (`kong/plugins/opentelemetry/schema.lua:34`); the
 /// endpoint is referenceable (not encrypted), as are header values.
 pub(super) fn opentelemetry() -> PluginDef {
     PluginDef::new(
@@ -100,7 +100,7 @@ pub(super) fn opentelemetry() -> PluginDef {
         vec![
             ("endpoint", url().req().referenceable()),
             ("headers", map(string().check(v::header_name), string().referenceable()).optional()),
-            ("resource_attributes", map(string(), string()).optional()),
+            ("resource_attributes", map(string().req(), string().req()).optional()),
             ("queue", queue()),
             ("batch_span_count", integer()),
             ("batch_flush_delay", integer()),
@@ -121,7 +121,7 @@ mod tests {
 
     #[test]
     fn prometheus_flags_default_false() {
-        // kong/plugins/prometheus/schema.lua:18-22 (3.5.0).
+        // kong/plugins/prometheus/schema.lua:19-23 (3.5.0).
         let c = config("prometheus", json!({}));
         assert_eq!(c["per_consumer"], false);
         assert_eq!(c["upstream_health_metrics"], false);
@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn zipkin_defaults_and_tags() {
-        // kong/plugins/zipkin/schema.lua:48-70 (3.5.0).
+        // kong/plugins/zipkin/schema.lua:50-72 (3.5.0).
         let c = config("zipkin", json!({}));
         assert_eq!(c["sample_ratio"], 0.001);
         assert_eq!(c["traceid_byte_count"], 16);
@@ -145,12 +145,12 @@ mod tests {
 
     #[test]
     fn opentelemetry_is_http_only() {
-        // kong/plugins/opentelemetry/schema.lua:31 (3.5.0): protocols_http.
+        // kong/plugins/opentelemetry/schema.lua:34 (3.5.0): protocols_http.
         let e = create(json!({"name": "opentelemetry", "protocols": ["tcp"],
                               "config": {"endpoint": "http://otel.example.com"}}))
         .unwrap_err();
         assert_eq!(e["protocols"], json!(["expected one of: grpc, grpcs, http, https"]));
-        // :34-50: endpoint required; timeouts 1000/5000/5000; header_type preserve.
+        // :38-54: endpoint required; timeouts 1000/5000/5000; header_type preserve.
         let c = config("opentelemetry", json!({"endpoint": "http://otel.example.com"}));
         assert_eq!(c["connect_timeout"], 1000);
         assert_eq!(c["header_type"], "preserve");

@@ -232,7 +232,7 @@ pub fn one_decimal(n: f64) -> String {
 }
 
 /// The first pair of periods out of order (a longer period with a lower limit), in Kong's loop order
-/// (`kong/plugins/rate-limiting/schema.lua:13`).
+/// (`kong/plugins/rate-limiting/schema.lua:10`).
 pub fn periods_out_of_order(row: &Row) -> Option<(&'static str, f64, &'static str, f64)> {
     const PERIODS: [&str; 6] = ["second", "minute", "hour", "day", "month", "year"];
     for (i, lower) in PERIODS.iter().enumerate() {
@@ -283,7 +283,7 @@ mod tests {
 
     #[test]
     fn only_one_of_fails_on_none_and_on_both() {
-        // kong/db/schema/init.lua:648: only_one_of is ok only when exactly one field is non-empty.
+        // kong/db/schema/init.lua:661: only_one_of is ok only when exactly one field is non-empty.
         const C: &[Check] = &[Check::OnlyOneOf(&["a", "b"])];
         for (input, bad) in [(json!({}), true), (json!({"a": [1]}), false), (json!({"a": [1], "b": [2]}), true)] {
             let mut errors = Map::new();

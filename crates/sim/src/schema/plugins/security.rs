@@ -22,16 +22,32 @@ pub(super) fn acl() -> PluginDef {
     .check(acl_checks)
 }
 
-/// The `is_regex` validator (`kong/db/schema/init.lua:251`); Rust's engine stands in for PCRE.
+/// Whether PCRE would compile `pattern`. Rust's engine stands in for it; what it refuses only for lack
+/// of support (look-around, backreferences) PCRE accepts, so those count as valid.
+fn pcre_compiles(pattern: &str) -> bool {
+    match regex::Regex::new(pattern) {
+        Ok(_) => true,
+        Err(e) => {
+            let text = e.to_string();
+            text.contains("look-around") || text.contains("backreferences")
+        }
+    }
+}
+
+/// The `is_regex` validator (`kong/db/schema/init.lua:251`).
 fn regex_element(value: &Value) -> Result<(), String> {
     let s = value.as_str().unwrap_or_default();
-    regex::Regex::new(s).map(|_| ()).map_err(|_| format!("not a valid regex: {s}"))
+    if pcre_compiles(s) {
+        Ok(())
+    } else {
+        Err(format!("not a valid regex: {s}"))
+    }
 }
 
 /// cors `origins` elements: `*` or a regex (`kong/plugins/cors/schema.lua:18`).
 fn asterisk_or_regex(value: &Value) -> Result<(), String> {
     let s = value.as_str().unwrap_or_default();
-    if s == "*" || regex::Regex::new(s).is_ok() {
+    if s == "*" || pcre_compiles(s) {
         Ok(())
     } else {
         Err(format!("'{s}' is not a valid regex"))
@@ -109,7 +125,7 @@ pub(super) const SHARED_DICTS: &[&str] = &[
     "kong_secrets",
 ];
 
-/// A custom_validator returning nothing but false gets the generic message (`kong/db/schema/init.lua:993`).
+/// A custom_validator returning nothing but false gets the generic message (`kong/db/schema/init.lua:996`).
 pub(super) fn shared_dict(value: &Value) -> Result<(), String> {
     let s = value.as_str().unwrap_or_default();
     if SHARED_DICTS.contains(&s) {
@@ -153,7 +169,7 @@ fn acme_checks(row: &rules::Row, errors: &mut rules::Row) {
 }
 
 /// acme is global only (no consumer, service or route). The storage check against db-less and
-/// hybrid mode (`kong/plugins/acme/schema.lua:240`) never fires: the simulator is a traditional node.
+/// hybrid mode (`kong/plugins/acme/schema.lua:236`) never fires: the simulator is a traditional node.
 pub(super) fn acme() -> PluginDef {
     let remote = |extra: Vec<(&'static str, Field)>| {
         let mut fields = vec![
@@ -282,11 +298,13 @@ mod tests {
 
     #[test]
     fn bot_detection_lists_default_empty_and_are_regexes() {
-        // kong/plugins/bot-detection/schema.lua:10-17 (3.5.0): default {} and is_regex elements.
+        // kong/plugins/bot-detection/schema.lua:11-18 (3.5.0): default {} and is_regex elements.
         let c = config("bot-detection", json!({}));
         assert_eq!(c, json!({"allow": [], "deny": []}));
         let e = refused("bot-detection", json!({"deny": ["(bad"]}));
         assert_eq!(e["config"]["deny"], json!(["not a valid regex: (bad"]));
+        // PCRE takes look-ahead and backreferences, which Rust's engine lacks.
+        config("bot-detection", json!({"allow": ["^(?!curl).*$", "(a)\\1"]}));
     }
 
     #[test]
@@ -296,7 +314,7 @@ mod tests {
                               "service": {"id": "8b0f1c3e-5d5c-4a53-9d55-0a2b8e0a0c11"}}))
         .unwrap_err();
         assert_eq!(e["service"], "value must be null");
-        // :36-88: every storage record is completed (records are required by make_records_required);
+        // :192-199: every storage record is completed (records are required by make_records_required);
         // account_key is explicitly optional and stays null.
         let c = config("acme", json!({"account_email": "a@example.com"}));
         assert_eq!(c["storage_config"]["redis"]["namespace"], "");

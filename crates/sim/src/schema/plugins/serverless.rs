@@ -34,7 +34,7 @@ pub(super) fn post_function() -> PluginDef {
     functions("post-function", -1000)
 }
 
-/// aws-lambda `proxy_url` must be an http URL (`kong/plugins/aws-lambda/schema.lua:146-157`).
+/// aws-lambda `proxy_url` must be an http URL (`kong/plugins/aws-lambda/schema.lua:124-136`).
 fn proxy_url_scheme(row: &rules::Row) -> Result<(), String> {
     let url = rules::get(row, "config.proxy_url").and_then(Value::as_str);
     match url.and_then(|u| u.split_once("://")) {
@@ -118,13 +118,13 @@ mod tests {
 
     #[test]
     fn functions_need_one_phase() {
-        // kong/plugins/pre-function/_schema.lua:16-22 (3.5.0): every phase defaults to [];
+        // kong/plugins/pre-function/_schema.lua:20-29 (3.5.0): every phase defaults to [];
         // :52-61: at least one must be non-empty.
         let e = refused("pre-function", json!({}));
         assert_eq!(e["@entity"][0].as_str().map(|s| s.starts_with("at least one of these fields")), Some(true));
         let c = config("post-function", json!({"access": ["return"]}));
         assert_eq!(c["log"], json!([]));
-        // :32: no consumer scope; typedefs.protocols: stream protocols allowed.
+        // :35: no consumer scope; typedefs.protocols: stream protocols allowed.
         let e = create(json!({"name": "pre-function", "config": {"access": ["x"]},
                               "consumer": {"id": "8b0f1c3e-5d5c-4a53-9d55-0a2b8e0a0c11"}}))
         .unwrap_err();
@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn aws_lambda_defaults_and_checks() {
-        // kong/plugins/aws-lambda/schema.lua:9-138 (3.5.0).
+        // kong/plugins/aws-lambda/schema.lua:10-118 (3.5.0).
         let c = config("aws-lambda", json!({"function_name": "f"}));
         assert_eq!(c["timeout"], 60000);
         assert_eq!(c["port"], 443);
@@ -141,10 +141,10 @@ mod tests {
         assert_eq!(c["aws_imds_protocol_version"], "v1");
         assert_eq!(c["skip_large_bodies"], true);
         assert_eq!(c["aws_key"], json!(null));
-        // :142-143: aws_key and aws_secret go together.
+        // :122-123: aws_key and aws_secret go together.
         let e = refused("aws-lambda", json!({"aws_key": "k"}));
         assert_eq!(e["@entity"][0], "all or none of these fields must be set: 'config.aws_key', 'config.aws_secret'");
-        // :144-157: the proxy must be http.
+        // :124-136: the proxy must be http.
         let e = refused("aws-lambda", json!({"proxy_url": "https://proxy.example.com"}));
         assert_eq!(e["@entity"][0], "proxy_url scheme must be http");
         // Vault references pass a referenceable field unchecked.
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn azure_functions_defaults() {
-        // kong/plugins/azure-functions/schema.lua:10-68 (3.5.0): appname and functionname required.
+        // kong/plugins/azure-functions/schema.lua:13-88 (3.5.0): appname and functionname required.
         let e = refused("azure-functions", json!({}));
         assert_eq!(e["config"]["appname"], "required field missing");
         let c = config("azure-functions", json!({"appname": "a", "functionname": "f"}));

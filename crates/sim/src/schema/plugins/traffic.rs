@@ -25,7 +25,7 @@ fn redis_fields(database: Field) -> Vec<(&'static str, Field)> {
     ]
 }
 
-/// `validate_periods_order` and the sync_rate rules (`kong/plugins/rate-limiting/schema.lua:11-36`), a
+/// `validate_periods_order` and the sync_rate rules (`kong/plugins/rate-limiting/schema.lua:10-36`), a
 /// custom_validator of `config`.
 fn rate_limiting_config(config: &rules::Row) -> Result<(), String> {
     if let Some((upper, v2, lower, v1)) = periods_out_of_order(config) {
@@ -87,7 +87,7 @@ pub(super) fn rate_limiting() -> PluginDef {
             string().def(json!("consumer")).one_of(&["consumer", "credential", "ip", "service", "header", "path"]),
         ),
         ("header_name", string().check(v::header_name)),
-        ("path", string().check(v::service_path)),
+        ("path", Field { starts_with: Some("/"), ..string().check(v::service_path) }),
         ("policy", string().def(json!("local")).len_min(0).one_of(&["local", "cluster", "redis"])),
         ("fault_tolerant", flag(true)),
     ]);
@@ -101,7 +101,7 @@ pub(super) fn rate_limiting() -> PluginDef {
     PluginDef::new("rate-limiting", 910, protocols_http(), fields).check(rate_limiting_checks)
 }
 
-/// A `limits` value's custom_validator (`kong/plugins/response-ratelimiting/schema.lua:8`): the same
+/// A `limits` value's custom_validator (`kong/plugins/response-ratelimiting/schema.lua:7`): the same
 /// order rule as rate-limiting, with a lower-case message.
 fn limit_order(limit: &rules::Row) -> Result<(), String> {
     match periods_out_of_order(limit) {
@@ -151,7 +151,7 @@ pub(super) fn response_ratelimiting() -> PluginDef {
     fields.extend([
         ("block_on_first_violation", flag(false)),
         ("hide_client_headers", flag(false)),
-        ("limits", map(string(), limit_record).req()),
+        ("limits", map(string(), limit_record).req().len_min(1)),
     ]);
     PluginDef::new("response-ratelimiting", 900, protocols_http(), fields).check(response_ratelimiting_checks)
 }
@@ -280,7 +280,7 @@ mod tests {
             "at least one of these fields must be non-empty: 'config.second', \
             'config.minute', 'config.hour', 'config.day', 'config.month', 'config.year'"
         );
-        // :11-22: Lua's %.1f, and the message is the error of the whole config record.
+        // :10-22: Lua's %.1f, and the message is the error of the whole config record.
         let e = refused("rate-limiting", json!({"second": 10, "hour": 5}));
         assert_eq!(e["config"], "The limit for hour(5.0) cannot be lower than the limit for second(10.0)");
         // :25-32.

@@ -97,7 +97,7 @@ pub(super) fn request_transformer() -> PluginDef {
     )
 }
 
-/// response-transformer: `rename` has only `headers` (`kong/plugins/response-transformer/schema.lua:84`).
+/// response-transformer: `rename` has only `headers` (`kong/plugins/response-transformer/schema.lua:73-78, :89`).
 pub(super) fn response_transformer() -> PluginDef {
     let plain = || record(vec![("json", list(string())), ("headers", list(string()))]);
     let colon = || {
@@ -156,20 +156,20 @@ mod tests {
 
     #[test]
     fn request_transformer_validators() {
-        // kong/plugins/request-transformer/schema.lua:55-130 (3.5.0): every list defaults to [].
+        // kong/plugins/request-transformer/schema.lua:49-124 (3.5.0): every list defaults to [].
         let c = config("request-transformer", json!({}));
         assert_eq!(c["replace"], json!({"body": [], "headers": [], "querystring": [], "uri": null}));
         assert_eq!(c["remove"]["headers"], json!([]));
         // :12-16: add/append/replace body and querystring entries need a value.
         let e = refused("request-transformer", json!({"add": {"querystring": ["q"]}}));
         assert_eq!(e["config"]["add"]["querystring"], json!(["key 'q' has no value"]));
-        // :80-85: header entries are `name:value` with a valid header name.
+        // :83-87: header entries are `name:value` with a valid header name.
         let e = refused("request-transformer", json!({"add": {"headers": ["x-ok:1", "bad header:1", "novalue"]}}));
         assert_eq!(
             e["config"]["add"]["headers"],
             json!([null, "'bad header' is not a valid header", "invalid value: novalue"])
         );
-        // :103-117: rename checks both names.
+        // :101-115: rename checks both names.
         let e = refused("request-transformer", json!({"rename": {"headers": ["a:b c"]}}));
         assert_eq!(e["config"]["rename"]["headers"], json!(["'b c' is not a valid header"]));
         config("request-transformer", json!({"rename": {"headers": ["a:b"]}, "remove": {"headers": ["x-a"]}}));
@@ -182,7 +182,7 @@ mod tests {
 
     #[test]
     fn response_transformer_rename_is_headers_only() {
-        // kong/plugins/response-transformer/schema.lua:76-86 (3.5.0).
+        // kong/plugins/response-transformer/schema.lua:73-89 (3.5.0).
         let c = config("response-transformer", json!({}));
         assert_eq!(c["rename"], json!({"headers": []}));
         assert_eq!(c["add"], json!({"json": [], "json_types": [], "headers": []}));
@@ -194,11 +194,11 @@ mod tests {
 
     #[test]
     fn correlation_id_and_grpc_defaults() {
-        // kong/plugins/correlation-id/schema.lua:9-13 (3.5.0): generator is not required.
+        // kong/plugins/correlation-id/schema.lua:11-14 (3.5.0): generator is not required.
         let c = config("correlation-id", json!({}));
         assert_eq!(c, json!({"header_name": "Kong-Request-ID", "generator": "uuid#counter", "echo_downstream": false}));
         config("correlation-id", json!({"generator": null}));
-        // kong/plugins/grpc-web/schema.lua:10-30: allow_origin_header "*", the rest null.
+        // kong/plugins/grpc-web/schema.lua:11-22: allow_origin_header "*", the rest null.
         assert_eq!(
             config("grpc-web", json!({})),
             json!({"proto": null, "pass_stripped_path": null, "allow_origin_header": "*"})
