@@ -39,3 +39,5 @@ mod interrupt;
 mod input;
 // The simulator's and the model's independently written Kong 3.5 schema tables agree, field by field.
 mod schema_crosscheck;
+// Safety: deletes held back after a failure, mass-delete guards, `apply`, tamper-proof plans, verification.
+mod safety;

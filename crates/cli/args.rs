@@ -98,6 +98,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Make the gateway match the files (or execute a saved plan).
     Sync(SyncArgs),
+    /// Create and update what the files hold, never delete (decK's `gateway apply`).
+    Apply(ApplyArgs),
     /// Write the gateway's configuration as a decK state file.
     Dump(DumpArgs),
     /// Check that the gateway is reachable and the credentials work.
@@ -163,6 +165,24 @@ pub struct SyncArgs {
     /// Execute this saved plan (from `diff --out`) instead of planning from files.
     #[arg(long, value_name = "PLAN", conflicts_with_all = ["files", "state"])]
     pub plan: Option<PathBuf>,
+    /// Refuse, before any write, a plan with more than N deletes.
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<usize>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How `sync` and `apply` carry out a plan.
+#[derive(Debug, Args)]
+pub struct RunArgs {
     /// Stop after printing the plan.
     #[arg(long)]
     pub dry_run: bool,

@@ -1,19 +1,22 @@
 //! The few library calls the commands are made of, shared between them so that no command imports
 //! another: read the files (every problem printed before anything is sent), plan against the
-//! gateway, carry out a plan, read a saved plan, show a plan.
+//! gateway, carry out a plan, read a saved plan, show a plan; and the whole flow of `sync` and
+//! `apply`: plan (or read a saved plan), guard the deletes, execute, verify.
 
-use crate::args::{GlobalArgs, PlanFormat, StateArgs};
+use crate::args::{GlobalArgs, PlanFormat, ReportFormat, RunArgs, StateArgs};
 use crate::connection::Connection;
+use crate::exit;
 use crate::printer::Printer;
 use crate::render;
 use crate::reporters::StepBar;
 use crate::settings::{env_lookup, state_files};
-use anyhow::Context;
-use kongsync_apply::{execute, ExecuteOptions, Report};
-use kongsync_diff::{Dialect, IgnoreField, Plan, PlanOptions};
+use anyhow::{anyhow, bail, Context};
+use kongsync_apply::{check, execute, guard, without_deletes, DeleteGuard, ExecuteOptions, GuardError, Report};
+use kongsync_diff::{live_fingerprint, Dialect, IgnoreField, Plan, PlanOptions};
 use kongsync_state::file::{self, FileError};
-use kongsync_state::State;
+use kongsync_state::{Meta, State};
 use std::path::Path;
+use std::process::ExitCode;
 use tokio::sync::watch;
 
 /// Reads the state files; on invalid input prints every problem and returns `None`.
@@ -39,6 +42,10 @@ pub fn ignore_fields(given: &[String]) -> anyhow::Result<Vec<IgnoreField>> {
 pub struct Planned {
     pub conn: Connection,
     pub plan: Plan,
+    /// The files' state the plan was computed from (to verify the sync against).
+    pub desired: State,
+    /// How many entities the gateway held in scope when the plan was computed.
+    pub live_in_scope: usize,
 }
 
 /// Plans `desired` against the gateway, on a connection that allows `parallelism` requests in flight
@@ -55,11 +62,11 @@ pub async fn plan(
         let observed = conn.observe_shown(&desired, printer).await?;
         let options = PlanOptions { target: conn.describe(), dialect: dialect(&conn), ignore };
         let plan = kongsync_diff::plan(&desired, &observed, &options).context("cannot plan the changes")?;
-        anyhow::Ok(plan)
+        anyhow::Ok((plan, observed.scope.restrict(&observed.live).len()))
     }
     .await;
     match planned {
-        Ok(plan) => Ok(Planned { conn, plan }),
+        Ok((plan, live_in_scope)) => Ok(Planned { conn, plan, desired, live_in_scope }),
         Err(e) => {
             conn.close().await?;
             Err(e)
@@ -111,5 +118,164 @@ pub fn show(plan: &Plan, format: PlanFormat, color: bool) -> String {
         PlanFormat::Text => render::text::plan(&plan, color),
         PlanFormat::Json => render::json::plan(&plan),
         PlanFormat::Markdown => render::markdown::plan(&plan),
+    }
+}
+
+/// What a sync carries out.
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    /// Plan from these files.
+    Files(&'a StateArgs),
+    /// A plan saved by `diff --out`.
+    Saved(&'a Path),
+}
+
+/// What a sync may delete.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Deletes {
+    /// Deletes run, at most `max` of them (`--max-deletes`).
+    Allowed { max: Option<usize> },
+    /// No delete runs (`apply`).
+    Never,
+}
+
+/// `sync` and `apply`: plan or read the plan, show it, refuse it if its deletes look like a mistake,
+/// carry it out, report, and check that the gateway now matches the files.
+pub async fn sync(
+    global: &GlobalArgs,
+    source: Source<'_>,
+    deletes: Deletes,
+    run: &RunArgs,
+    printer: &Printer,
+) -> anyhow::Result<ExitCode> {
+    let RunArgs { dry_run, parallelism, fail_fast, format, ignore_fields: ignored } = run;
+    let parallelism = *parallelism as usize;
+    let ignore = ignore_fields(ignored)?;
+    let (conn, plan, desired, live_in_scope) = match source {
+        Source::Saved(path) => {
+            let (conn, plan, live_in_scope) = open_saved(global, path, parallelism, printer).await?;
+            (conn, plan, None, live_in_scope)
+        }
+        Source::Files(state) => {
+            let Some(desired) = read_desired(state, printer) else { return Ok(exit::ERROR) };
+            let planned = plan(global, desired, ignore.clone(), parallelism, printer).await?;
+            (planned.conn, planned.plan, Some(planned.desired), planned.live_in_scope)
+        }
+    };
+    let (plan, max_deletes) = match deletes {
+        Deletes::Allowed { max } => (plan, max),
+        Deletes::Never => {
+            let (kept, left_out) = without_deletes(&plan);
+            for step in &left_out {
+                printer.status(&format!(
+                    "left out (apply never deletes): {} {} {}",
+                    step.action.verb(),
+                    step.kind,
+                    step.key
+                ));
+            }
+            (kept, None)
+        }
+    };
+    if *format == ReportFormat::Text {
+        printer.data(&show(&plan, PlanFormat::Text, printer.color));
+    }
+    if let Err(e) = guard(&plan, &DeleteGuard { max_deletes, live_in_scope }) {
+        conn.close().await?;
+        return Err(refusal(e));
+    }
+    if *dry_run || plan.is_empty() {
+        conn.close().await?;
+        if *format == ReportFormat::Json {
+            printer.data(&show(&plan, PlanFormat::Json, false));
+        }
+        return Ok(exit::OK);
+    }
+    let report = run_plan(&conn, &plan, parallelism, *fail_fast, printer).await;
+    let verified = match (&desired, report.succeeded()) {
+        (Some(desired), true) => Some(verify(&conn, desired, ignore, deletes, printer).await),
+        _ => None,
+    };
+    conn.close().await?;
+    match format {
+        ReportFormat::Text => printer.data(&render::text::report(&plan, &report)),
+        ReportFormat::Json => printer.data(&render::json::report(&plan, &report)),
+    }
+    match verified {
+        Some(Err(e)) => Err(e),
+        _ if report.succeeded() => Ok(exit::OK),
+        _ => Ok(exit::ERROR),
+    }
+}
+
+/// A refused plan, with what to do instead.
+fn refusal(e: GuardError) -> anyhow::Error {
+    let hint = match e {
+        GuardError::DeletesEverything { .. } => {
+            "if the gateway is to be emptied, `kongsync reset` does that; otherwise check the state files given"
+        }
+        GuardError::TooManyDeletes { .. } => "review the plan with `kongsync diff`, then raise --max-deletes",
+    };
+    anyhow!("refusing to sync, nothing was written: {e}; {hint}")
+}
+
+/// Re-reads the gateway after a sync and plans again: anything left to do was written by someone
+/// else in between (another run, a person), and the sync has not taken effect. It reads the whole
+/// scope again, as the plan did: a sync costs two reads of the gateway.
+async fn verify(
+    conn: &Connection,
+    desired: &State,
+    ignore: Vec<IgnoreField>,
+    deletes: Deletes,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let observed =
+        conn.observe_shown(desired, printer).await.context("cannot re-read the gateway to verify the sync")?;
+    let options = PlanOptions { target: conn.describe(), dialect: dialect(conn), ignore };
+    let left = kongsync_diff::plan(desired, &observed, &options).context("cannot verify the sync")?;
+    // What `apply` leaves on purpose is no difference.
+    let left = if deletes == Deletes::Never { without_deletes(&left).0 } else { left };
+    if left.is_empty() {
+        return Ok(());
+    }
+    printer.error(&show(&left, PlanFormat::Text, false));
+    bail!(
+        "the gateway does not match the files after the sync: {} change(s) remain (above); \
+         something else wrote to the gateway during the run",
+        left.steps.len()
+    )
+}
+
+/// Reads a saved plan and opens its target, refusing a plan that is stale or for another target.
+/// Returns the connection, the plan and how many entities the gateway holds in the plan's scope.
+async fn open_saved(
+    global: &GlobalArgs,
+    path: &Path,
+    parallelism: usize,
+    printer: &Printer,
+) -> anyhow::Result<(Connection, Plan, usize)> {
+    let plan = read_plan(path)?;
+    if plan.scope.skip_consumers && !global.skip_consumers {
+        bail!("the plan {} was computed with --skip-consumers; run it with the same flag", path.display());
+    }
+    let meta = Meta { select_tags: plan.scope.select_tags.clone(), ..Meta::default() };
+    let conn = Connection::open_for_writes(global, &meta, printer, parallelism).await?;
+    let checked = async {
+        if *conn.scope() != plan.scope || dialect(&conn) != plan.dialect {
+            bail!("the plan {} was computed for another scope or API than this run's flags give", path.display());
+        }
+        let live = conn.read_live_shown(printer).await?;
+        let fingerprint = live_fingerprint(&live, &plan.scope);
+        check(&plan, &conn.describe(), &fingerprint)
+            .with_context(|| format!("refusing the plan {}", path.display()))?;
+        anyhow::Ok(plan.scope.restrict(&live).len())
+    }
+    .await;
+    match checked {
+        Ok(live_in_scope) => Ok((conn, plan, live_in_scope)),
+        Err(e) => {
+            conn.close().await?;
+            Err(e)
+        }
     }
 }

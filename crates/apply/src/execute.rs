@@ -4,7 +4,7 @@
 //! retry class, chosen by the planner and followed by the client: nothing is decided here.
 
 use crate::walk::{walk, Outcome, WalkOptions};
-use kongsync_diff::{Execution, Plan, Step};
+use kongsync_diff::{Action, Execution, Plan, Step};
 use kongsync_gateway::{ApiError, Client, Gateway};
 use serde::Serialize;
 use tokio::sync::watch;
@@ -50,6 +50,9 @@ pub enum StepStatus {
     },
     /// Not run because the run was stopped (fail-fast or Ctrl-C).
     NotStarted,
+    /// A delete (or a step waiting for one) not run because a create or update failed: deletes run
+    /// only once every other write succeeded.
+    HeldBack,
 }
 
 /// The outcome of a run.
@@ -59,6 +62,8 @@ pub struct Report {
     pub failed: usize,
     pub skipped: usize,
     pub not_started: usize,
+    /// Deletes, and the steps waiting for them, held back by a failure.
+    pub held_back: usize,
     /// Requests sent, retries included.
     pub requests: u64,
     /// Each step's status, in plan order.
@@ -67,7 +72,7 @@ pub struct Report {
 
 impl Report {
     pub fn succeeded(&self) -> bool {
-        self.failed == 0 && self.skipped == 0 && self.not_started == 0
+        self.failed == 0 && self.skipped == 0 && self.not_started == 0 && self.held_back == 0
     }
 }
 
@@ -95,9 +100,12 @@ pub async fn execute(
 ) -> Report {
     let sent_before = client.requests_sent();
     let deps: Vec<Vec<usize>> = plan.steps.iter().map(|s| s.depends_on.clone()).collect();
+    // Deletes are the writes that cannot be undone: they run last, and not at all after a failure.
+    let gated: Vec<bool> = plan.steps.iter().map(|s| s.action == Action::Delete).collect();
     let walk_options = WalkOptions { parallelism: options.parallelism, fail_fast: options.fail_fast };
     let outcomes = walk(
         &deps,
+        &gated,
         walk_options,
         stop,
         |i| run_step(client, gateway, &plan.steps[i]),
@@ -115,6 +123,7 @@ pub async fn execute(
         failed: count(|s| matches!(s, StepStatus::Failed(_))),
         skipped: count(|s| matches!(s, StepStatus::Skipped { .. })),
         not_started: count(|s| matches!(s, StepStatus::NotStarted)),
+        held_back: count(|s| matches!(s, StepStatus::HeldBack)),
         requests: client.requests_sent().saturating_sub(sent_before),
         steps,
     }
@@ -126,6 +135,7 @@ fn status(o: &Outcome<StepFailure>) -> StepStatus {
         Outcome::Failed(f) => StepStatus::Failed(f.clone()),
         Outcome::Skipped { root } => StepStatus::Skipped { root: *root },
         Outcome::NotStarted => StepStatus::NotStarted,
+        Outcome::HeldBack => StepStatus::HeldBack,
     }
 }
 

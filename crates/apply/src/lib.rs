@@ -1,4 +1,5 @@
-//! kongsync-apply: executing a plan. Refuses a stale plan ([`stale`]), walks the plan's dependency
+//! kongsync-apply: executing a plan. Refuses a stale plan ([`stale`]) or one whose deletes look like
+//! a mistake ([`guard`]), walks the plan's dependency
 //! graph with a bounded number of requests in flight ([`walk`]), hands each step's request, exactly as
 //! planned, to the gateway client and reports what was done, what failed and what was skipped
 //! ([`execute`]). It decides nothing on its own: what to send and how to retry it is in the plan.
@@ -7,8 +8,10 @@
 #![warn(unreachable_pub)]
 
 mod execute;
+mod guard;
 mod stale;
 mod walk;
 
 pub use execute::{execute, ExecuteOptions, NoStepProgress, Report, StepFailure, StepProgress, StepStatus};
+pub use guard::{guard, without_deletes, DeleteGuard, GuardError};
 pub use stale::{check, StaleError};

@@ -6,6 +6,11 @@
 //! on, unless `fail_fast` asks to stop starting new ones. A stop signal (Ctrl-C) likewise stops
 //! starting new tasks and waits for those in flight. Among ready tasks the lowest index starts first,
 //! so a walk of a plan follows the plan's own order as far as the dependencies allow.
+//!
+//! Some tasks are *gated* (a plan's deletes: the one step that cannot be undone). A gated task, and
+//! anything that waits for one, starts only once every task that does not wait for a gated one has
+//! succeeded; after any failure none of them starts and each is reported as held back. So a delete
+//! never runs next to a failed create, whether the delete replaces it or frees the name it takes.
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::cmp::Reverse;
@@ -24,6 +29,8 @@ pub(crate) enum Outcome<E> {
     },
     /// Not run because the walk was stopped (fail-fast or a stop signal).
     NotStarted,
+    /// A gated task, or one waiting for a gated task, not run because another task failed.
+    HeldBack,
 }
 
 /// Options of a walk.
@@ -35,9 +42,11 @@ pub(crate) struct WalkOptions {
 
 /// Runs `run(i)` for every task `i` of `deps` (where `deps[i]` lists the tasks `i` waits for, each
 /// with a lower or higher index, the graph being acyclic) and returns each task's outcome.
+/// `gated[i]` marks the gated tasks (see the module comment); missing entries are not gated.
 /// `on_finish(i, &outcome)` is called as each task finishes (for progress).
 pub(crate) async fn walk<E, F, Fut>(
     deps: &[Vec<usize>],
+    gated: &[bool],
     options: WalkOptions,
     mut stop: watch::Receiver<bool>,
     run: F,
@@ -59,8 +68,13 @@ where
             }
         }
     }
+    let tainted = tainted_by_gates(gated, &dependents, &waiting);
+    // Tasks not waiting for a gated one and not settled yet: the gated ones start when it is zero.
+    let mut ungated_left = tainted.iter().filter(|&&t| !t).count();
+    let mut failed_any = false;
     let mut outcomes: Vec<Option<Outcome<E>>> = vec![None; n];
     let mut ready: BinaryHeap<Reverse<usize>> = (0..n).filter(|&i| waiting[i] == 0).map(Reverse).collect();
+    let mut held: BinaryHeap<Reverse<usize>> = BinaryHeap::new();
     let mut in_flight = FuturesUnordered::new();
     let mut stopping = false;
     // Once every sender is gone nobody can ask to stop any more, and the channel must not be polled
@@ -69,8 +83,17 @@ where
     let parallelism = options.parallelism.max(1);
     loop {
         stopping |= *stop.borrow();
+        if !failed_any && ungated_left == 0 {
+            ready.extend(held.drain());
+        }
         while !stopping && in_flight.len() < parallelism {
             let Some(Reverse(i)) = ready.pop() else { break };
+            if tainted[i] && (failed_any || ungated_left > 0) {
+                if !failed_any {
+                    held.push(Reverse(i));
+                }
+                continue;
+            }
             let fut = run(i);
             in_flight.push(async move { (i, fut.await) });
         }
@@ -89,6 +112,9 @@ where
             }
         };
         let Some((i, result)) = finished else { break };
+        if !tainted[i] {
+            ungated_left -= 1;
+        }
         match result {
             Ok(()) => {
                 for &d in &dependents[i] {
@@ -105,29 +131,65 @@ where
                 let outcome = Outcome::Failed(e);
                 on_finish(i, &outcome);
                 outcomes[i] = Some(outcome);
-                skip_dependents(i, &dependents, &mut outcomes, &mut on_finish);
+                failed_any = true;
+                ungated_left -= skip_dependents(i, &dependents, &tainted, &mut outcomes, &mut on_finish);
                 stopping |= options.fail_fast;
             }
         }
     }
-    outcomes.into_iter().map(|o| o.unwrap_or(Outcome::NotStarted)).collect()
+    outcomes
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| match o {
+            Some(o) => o,
+            None if failed_any && tainted[i] => {
+                on_finish(i, &Outcome::HeldBack);
+                Outcome::HeldBack
+            }
+            None => Outcome::NotStarted,
+        })
+        .collect()
 }
 
+/// Marks each task that is gated or waits, directly or not, for a gated one, visiting the tasks in
+/// dependency order (the graph is acyclic).
+fn tainted_by_gates(gated: &[bool], dependents: &[Vec<usize>], waiting: &[usize]) -> Vec<bool> {
+    let n = dependents.len();
+    let mut tainted: Vec<bool> = (0..n).map(|i| gated.get(i).copied().unwrap_or(false)).collect();
+    let mut waiting = waiting.to_vec();
+    let mut queue: Vec<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+    while let Some(i) = queue.pop() {
+        for &d in &dependents[i] {
+            tainted[d] |= tainted[i];
+            waiting[d] -= 1;
+            if waiting[d] == 0 {
+                queue.push(d);
+            }
+        }
+    }
+    tainted
+}
+
+/// Skips everything that waits for `root`; returns how many of the skipped tasks were not tainted.
 fn skip_dependents<E>(
     root: usize,
     dependents: &[Vec<usize>],
+    tainted: &[bool],
     outcomes: &mut [Option<Outcome<E>>],
     on_finish: &mut impl FnMut(usize, &Outcome<E>),
-) {
+) -> usize {
+    let mut untainted = 0;
     let mut stack: Vec<usize> = dependents[root].clone();
     while let Some(d) = stack.pop() {
         if outcomes[d].is_none() {
+            untainted += usize::from(!tainted[d]);
             let outcome = Outcome::Skipped { root };
             on_finish(d, &outcome);
             outcomes[d] = Some(outcome);
             stack.extend(dependents[d].iter().copied());
         }
     }
+    untainted
 }
 
 #[cfg(test)]
@@ -150,8 +212,22 @@ mod tests {
         let started = Arc::new(Mutex::new(Vec::new()));
         let active = Arc::new(Mutex::new((0usize, 0usize)));
         let fails = fails.to_vec();
+        run_gated_walk(deps, &[], parallelism, fail_fast, fails).await
+    }
+
+    async fn run_gated_walk(
+        deps: &[Vec<usize>],
+        gated: &[bool],
+        parallelism: usize,
+        fail_fast: bool,
+        fails: &[usize],
+    ) -> (Vec<Outcome<String>>, Vec<usize>, usize) {
+        let started = Arc::new(Mutex::new(Vec::new()));
+        let active = Arc::new(Mutex::new((0usize, 0usize)));
+        let fails = fails.to_vec();
         let outcomes = walk(
             deps,
+            gated,
             WalkOptions { parallelism, fail_fast },
             no_stop(),
             |i| {
@@ -213,6 +289,30 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn gated_tasks_wait_for_the_rest_and_are_held_back_after_a_failure() {
+        // 0 create (fails), 1 delete (gated), 2 delete (gated) -> 3 create taking the freed name,
+        // 4 independent create.
+        let deps = vec![vec![], vec![], vec![], vec![2], vec![]];
+        let gated = [false, true, true, false, false];
+        let (outcomes, order, _) = run_gated_walk(&deps, &gated, 10, false, &[0]).await;
+        assert_eq!(order, vec![0, 4]);
+        assert_eq!(
+            outcomes,
+            vec![
+                Outcome::Failed("step 0 failed".into()),
+                Outcome::HeldBack,
+                Outcome::HeldBack,
+                Outcome::HeldBack,
+                Outcome::Done,
+            ]
+        );
+        // Without a failure the gated ones run after every other task, then their dependents.
+        let (outcomes, order, _) = run_gated_walk(&deps, &gated, 10, false, &[]).await;
+        assert!(outcomes.iter().all(|o| *o == Outcome::Done));
+        assert_eq!(order, vec![0, 4, 1, 2, 3]);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn fail_fast_starts_nothing_new() {
         let deps = vec![vec![], vec![], vec![], vec![]];
         let (outcomes, order, _) = run_walk(&deps, 1, true, &[0]).await;
@@ -228,6 +328,7 @@ mod tests {
         let tx = Arc::new(tx);
         let outcomes = walk(
             &deps,
+            &[],
             WalkOptions { parallelism: 2, fail_fast: false },
             rx,
             |i| {

@@ -21,7 +21,7 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs, printer: &Printer) -> any
         plan.live_fingerprint, plan.desired_fingerprint
     ));
     if let Some(path) = out {
-        write_private(path, serde_json::to_string_pretty(&plan)?.as_bytes())?;
+        write_private(path, plan.to_json()?.as_bytes())?;
         printer.status(&format!("plan saved to {}", path.display()));
     }
     printer.data(&show(&plan, *format, printer.color));

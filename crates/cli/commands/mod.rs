@@ -1,6 +1,7 @@
 //! One module per command, each a leaf: what commands share is in `crate::operations`. `run`
 //! dispatches.
 
+mod apply;
 mod diff;
 mod drift;
 mod dump;
@@ -25,6 +26,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitCode> {
         Command::Sim(args) => sim::run(&global, &args, printer).await,
         Command::Diff(args) => diff::run(&global, &args, printer).await,
         Command::Sync(args) => sync::run(&global, &args, printer).await,
+        Command::Apply(args) => apply::run(&global, &args, printer).await,
         Command::Reset(args) => reset::run(&global, &args, printer).await,
         Command::Drift(args) => drift::run(&global, &args, printer).await,
     }

@@ -17,6 +17,8 @@ struct SyncOutput<'a> {
     failed: usize,
     skipped: usize,
     not_started: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    held_back: usize,
     requests: u64,
     steps: Vec<StepOutput<'a>>,
 }
@@ -47,8 +49,13 @@ pub fn report(plan: &Plan, report: &Report) -> String {
         failed: report.failed,
         skipped: report.skipped,
         not_started: report.not_started,
+        held_back: report.held_back,
         requests: report.requests,
         steps: steps.collect(),
     };
     serde_json::to_string_pretty(&out).unwrap_or_default()
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

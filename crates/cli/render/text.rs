@@ -55,6 +55,10 @@ pub fn report(plan: &Plan, report: &Report) -> String {
         report.not_started,
         report.requests
     );
+    if report.held_back > 0 {
+        let _ =
+            writeln!(out, "  {} held back: deletes run only after every create and update succeeded", report.held_back);
+    }
     for (step, status) in plan.steps.iter().zip(&report.steps) {
         match status {
             StepStatus::Failed(f) => {
@@ -72,6 +76,15 @@ pub fn report(plan: &Plan, report: &Report) -> String {
             }
             StepStatus::NotStarted => {
                 let _ = writeln!(out, "  not started: {} {} {}", step.action.verb(), step.kind, step.key);
+            }
+            StepStatus::HeldBack => {
+                let _ = writeln!(
+                    out,
+                    "  held back (a write failed; deletes run only after every other write succeeded): {} {} {}",
+                    step.action.verb(),
+                    step.kind,
+                    step.key
+                );
             }
             StepStatus::Done | StepStatus::Skipped { .. } => {}
         }

@@ -44,6 +44,19 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The counts of these steps.
+    pub fn of<'a>(steps: impl IntoIterator<Item = &'a Step>) -> Summary {
+        let mut summary = Summary::default();
+        for step in steps {
+            match step.action {
+                Action::Create => summary.create += 1,
+                Action::Update => summary.update += 1,
+                Action::Delete => summary.delete += 1,
+            }
+        }
+        summary
+    }
+
     pub fn total(&self) -> usize {
         self.create + self.update + self.delete
     }
@@ -142,22 +155,65 @@ pub enum PlanFileError {
     /// A plan of this version that does not hold together (an unknown method, a missing field).
     #[error("the plan is malformed")]
     Malformed(#[source] serde_json::Error),
+    /// The plan's content is not the one its seal was computed over: a step, a request body, a
+    /// dependency or the target was changed, added or removed after `diff --out` wrote it.
+    #[error(
+        "the plan was changed after it was computed (its seal does not match its steps and requests); \
+         compute a new plan with `kongsync diff --out`"
+    )]
+    Tampered,
+    /// The plan file has no seal.
+    #[error("the plan has no seal; write plans with `kongsync diff --out`")]
+    Unsealed,
 }
 
-/// Just enough of a plan file to know its version.
+/// Just enough of a plan file to know its version and its seal.
 #[derive(Deserialize)]
 struct Versioned {
     format_version: u64,
+    #[serde(default)]
+    seal: Option<String>,
+}
+
+/// A plan as written to a file: the plan and its seal.
+#[derive(Serialize)]
+struct Sealed<'a> {
+    #[serde(flatten)]
+    plan: &'a Plan,
+    seal: String,
 }
 
 impl Plan {
     /// Reads a plan file's text: its format version first, so that a plan of another version is
     /// refused as such rather than half-read, then the whole plan.
+    /// Then the seal: a plan runs only as it was computed.
     pub fn from_json(text: &str) -> Result<Plan, PlanFileError> {
-        let Versioned { format_version } = serde_json::from_str(text).map_err(PlanFileError::NotAPlan)?;
+        let Versioned { format_version, seal } = serde_json::from_str(text).map_err(PlanFileError::NotAPlan)?;
         if format_version != u64::from(PLAN_FORMAT_VERSION) {
             return Err(PlanFileError::Format { found: format_version });
         }
-        serde_json::from_str(text).map_err(PlanFileError::Malformed)
+        let plan: Plan = serde_json::from_str(text).map_err(PlanFileError::Malformed)?;
+        match seal {
+            None => Err(PlanFileError::Unsealed),
+            Some(seal) if seal == plan.seal() => Ok(plan),
+            Some(_) => Err(PlanFileError::Tampered),
+        }
+    }
+
+    /// The plan file's text: the plan and its seal.
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(&Sealed { plan: self, seal: self.seal() })
+    }
+
+    /// SHA-256 over the canonical JSON of the whole plan (target, scope, fingerprints, every step
+    /// with its request and dependencies). Re-serializing the typed plan makes it canonical: the
+    /// same plan re-indented has the same seal (request bodies keep their key order, so reordering
+    /// a body's keys counts as a change). It is not keyed: it stops an edited or hand-merged plan
+    /// from running, not someone who recomputes it.
+    pub fn seal(&self) -> String {
+        use sha2::{Digest, Sha256};
+        // Serializing plain data into a Vec cannot fail; an empty seal would never match anyway.
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(&bytes))
     }
 }

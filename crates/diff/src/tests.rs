@@ -147,18 +147,24 @@ fn oauth2_credentials_are_refused_for_konnect() {
 }
 
 #[test]
-fn plan_files_of_another_version_or_with_an_unknown_method_are_refused() {
+fn plan_files_of_another_version_with_an_unknown_method_edited_or_unsealed_are_refused() {
     use crate::plan::PlanFileError;
     let made = make("services:\n- name: a\n  host: h\n", "").unwrap();
-    let text = serde_json::to_string(&made).unwrap();
+    let text = made.to_json().unwrap();
     assert_eq!(Plan::from_json(&text).unwrap(), made);
-    let v1 = text.replace("\"format_version\":2", "\"format_version\":1");
+    let v1 = text.replace("\"format_version\": 2", "\"format_version\": 1");
     let e = Plan::from_json(&v1).unwrap_err();
     assert!(matches!(e, PlanFileError::Format { found: 1 }), "{e:?}");
     assert_eq!(e.to_string(), "the plan has format version 1; this kongsync reads version 2");
-    let typo = text.replace("\"method\":\"PUT\"", "\"method\":\"GTE\"");
+    let typo = text.replace("\"method\": \"PUT\"", "\"method\": \"GTE\"");
+    assert_ne!(typo, text);
     assert!(matches!(Plan::from_json(&typo), Err(PlanFileError::Malformed(_))));
     assert!(matches!(Plan::from_json("[]"), Err(PlanFileError::NotAPlan(_))));
+    let host = text.replace("\"host\": \"h\"", "\"host\": \"evil\"");
+    assert_ne!(host, text);
+    assert!(matches!(Plan::from_json(&host), Err(PlanFileError::Tampered)));
+    let unsealed = serde_json::to_string(&made).unwrap();
+    assert!(matches!(Plan::from_json(&unsealed), Err(PlanFileError::Unsealed)));
 }
 
 #[test]
