@@ -209,9 +209,6 @@ mod tests {
         fail_fast: bool,
         fails: &[usize],
     ) -> (Vec<Outcome<String>>, Vec<usize>, usize) {
-        let started = Arc::new(Mutex::new(Vec::new()));
-        let active = Arc::new(Mutex::new((0usize, 0usize)));
-        let fails = fails.to_vec();
         run_gated_walk(deps, &[], parallelism, fail_fast, fails).await
     }
 
