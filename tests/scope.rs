@@ -151,8 +151,8 @@ fn the_select_tag_flag_scopes_sync_and_reset() {
 fn a_name_taken_outside_the_scope_is_not_taken_over() {
     let env = TestEnv::new();
     let outsiders = Outsiders::create(&env);
-    // The file claims the name of the untagged service: the gateway refuses the duplicate name, and the
-    // outsider keeps its host and its (absent) tags.
+    // The file claims the name of the untagged service: the run refuses before any write, naming it,
+    // and the outsider keeps its host and its (absent) tags.
     env.write(
         "kong.yaml",
         "_format_version: \"3.0\"\n_info:\n  select_tags: [team-a]\nservices:\n- name: outsider\n  host: taken.internal\n",
@@ -160,8 +160,8 @@ fn a_name_taken_outside_the_scope_is_not_taken_over() {
     env.clear_requests();
     let out = env.kongsync(&["sync", "kong.yaml"]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("failed: create service outsider"), "{}", out.stdout);
-    assert!(out.stdout.contains("409"), "the gateway's reason is not reported:\n{}", out.stdout);
+    assert!(out.stderr.contains("service outsider") && out.stderr.contains("no tags"), "{}", out.stderr);
+    assert_eq!(env.writes(), Vec::<String>::new(), "a refused sync wrote");
     let (_, svc) = env.request("GET", "/services/outsider", None);
     assert_eq!(svc["host"], "outsider.internal", "{svc}");
     assert!(tags(&env, "/services/outsider").is_empty(), "{svc}");

@@ -39,3 +39,5 @@ mod interrupt;
 mod input;
 // The simulator's and the model's independently written Kong 3.5 schema tables agree, field by field.
 mod schema_crosscheck;
+// Isolation and secrecy: a scoped run never takes over another owner's entities; no secret shown.
+mod isolation;

@@ -44,6 +44,11 @@ pub enum PlanError {
     /// entities that refer to one.
     #[error("this gateway has no {kind} entities (Kong's open-source edition has none; Kong Enterprise and Konnect do), but the files define or refer to them: {}", .entities.join(", "))]
     NotOnGateway { kind: Kind, entities: Vec<String> },
+    /// A scoped run would create entities that exist on the gateway outside its scope (untagged or
+    /// another team's): the create would overwrite and re-tag them. Each entry names the entity and
+    /// the tags it holds.
+    #[error("the gateway already has {}, outside this run's select tags ({}); a scoped sync does not take over what another owner manages: give these entities another name (and id), or tag them on the gateway", .entities.join("; "), .select_tags.join(", "))]
+    OutsideScope { select_tags: Vec<String>, entities: Vec<String> },
 }
 
 /// A step before ordering.
@@ -67,8 +72,20 @@ struct Draft<'a> {
 /// live fingerprint is of the read itself, before look-ups, since that is what `sync --plan` reads
 /// again.
 pub fn plan(desired: &State, observed: &Observed, options: &PlanOptions) -> Result<Plan, PlanError> {
-    let Observed { scope, live, schemas, known_ids } = observed;
+    let Observed { scope, live, schemas, known_ids, foreign } = observed;
     let mut desired = scope.restrict(desired);
+    let taken_over: Vec<String> = foreign
+        .iter()
+        .filter_map(|f| desired.get(&f.key).map(|e| (f, e)))
+        .map(|(f, e)| {
+            let tags = if f.tags.is_empty() { "no tags".to_string() } else { format!("tags [{}]", f.tags.join(", ")) };
+            let id = f.id.map(|id| format!(" (id {id})")).unwrap_or_default();
+            format!("{}{id} with {tags}", display_key(e))
+        })
+        .collect();
+    if !taken_over.is_empty() {
+        return Err(PlanError::OutsideScope { select_tags: scope.select_tags.clone(), entities: taken_over });
+    }
     if !scope.select_tags.is_empty() {
         desired.to_mut().stamp_select_tags(&scope.select_tags);
     }

@@ -22,7 +22,7 @@ mod prepare;
 mod request;
 
 pub use build::{fingerprint, live_fingerprint, plan, PlanError};
-pub use mask::{redacted, Masker};
+pub use mask::{message_masker, redacted, Masker};
 pub use options::{Dialect, IgnoreField, IgnoreFieldError, PlanOptions};
 pub use plan::{Action, Change, Execution, Plan, PlanFileError, Step, Summary, PLAN_FORMAT_VERSION};
 

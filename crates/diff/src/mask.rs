@@ -5,9 +5,11 @@
 
 use crate::plan::{Execution, Plan};
 use kongsync_model::secret::REDACTED;
-use kongsync_model::{is_secret, Kind};
+use kongsync_model::{is_secret, known_plugins, plugin_schema, Kind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::HashSet;
+use std::sync::OnceLock;
 
 /// Masks secrets for display. Serialized with the plan (in its file, which holds the real request
 /// bodies anyway), so that a plan run later is shown as masked as when it was made.
@@ -30,7 +32,7 @@ impl Masker {
 
     /// The value at `path` of an entity of `kind`, as it may be shown.
     pub fn show(&self, kind: Kind, path: &str, value: &Value) -> Value {
-        if is_secret(kind, path) {
+        if secret_at(kind, path) {
             return Value::String(REDACTED.to_string());
         }
         match value {
@@ -53,6 +55,57 @@ impl Masker {
         }
         out
     }
+}
+
+/// Whether the field at `path` of an entity of `kind` is a secret: by the kind table and field names
+/// ([`is_secret`]), or by the bundled plugins' schemas.
+fn secret_at(kind: Kind, path: &str) -> bool {
+    is_secret(kind, path) || (kind == Kind::Plugin && plugin_secret(path))
+}
+
+/// The secret values at or under `path` of a value, as [`Masker::show`] finds them.
+fn collect_secrets(kind: Kind, path: &str, value: &Value, out: &mut Vec<String>) {
+    let secret = secret_at(kind, path);
+    match value {
+        Value::String(s) if secret => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|v| collect_secrets(kind, path, v, out)),
+        Value::Object(map) => map.iter().for_each(|(k, v)| collect_secrets(kind, &join(path, k), v, out)),
+        Value::Number(n) if secret => out.push(n.to_string()),
+        _ => {}
+    }
+}
+
+/// The masker for what the gateway says about a plan's requests (a sync report's failures): the
+/// plan's own, and every secret its request bodies send, since Kong quotes values in its messages
+/// (a 409 names the key-auth key that is already taken).
+pub fn message_masker(plan: &Plan) -> Masker {
+    let mut values = plan.masker.env_values.clone();
+    for step in &plan.steps {
+        if let Execution::Request(req) = &step.execution {
+            if let Some(body) = &req.body {
+                collect_secrets(step.kind, "", body, &mut values);
+            }
+        }
+    }
+    // Longest first, so that a secret containing another is replaced whole.
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    values.dedup();
+    Masker::new(&values)
+}
+
+/// Whether a plugin field is a secret in some bundled plugin's schema (Kong marks it `encrypted` or
+/// `referenceable`). The masker is handed a path, not the plugin's name, so the paths of all plugins
+/// are one set: a field secret in one plugin is masked in every plugin, which only ever masks more.
+fn plugin_secret(path: &str) -> bool {
+    static PATHS: OnceLock<HashSet<String>> = OnceLock::new();
+    let paths = PATHS.get_or_init(|| {
+        known_plugins().filter_map(plugin_schema).flat_map(|s| s.secret_paths()).collect::<HashSet<_>>()
+    });
+    if paths.contains(path) {
+        return true;
+    }
+    // A value of a map whose values are secrets (`config.headers.Authorization`).
+    path.rsplit_once('.').is_some_and(|(map, _)| paths.contains(&format!("{map}.*")))
 }
 
 /// A path joined with one more segment.
@@ -92,5 +145,22 @@ mod tests {
         assert_eq!(shown, json!({"key": REDACTED, "tags": ["x-<redacted>"]}));
         let plugin = m.show(Kind::Plugin, "", &json!({"config": {"client_secret": "s", "minute": 1}}));
         assert_eq!(plugin, json!({"config": {"client_secret": REDACTED, "minute": 1}}));
+    }
+
+    #[test]
+    fn plugin_fields_kong_encrypts_or_takes_from_a_vault_are_masked() {
+        let m = Masker::default();
+        let http_log = json!({"name": "http-log", "config": {
+            "http_endpoint": "https://u:pw@logs.example.com", "timeout": 10000,
+            "headers": {"Authorization": "Bearer abc", "X-Trace": "1"}}});
+        let shown = m.show(Kind::Plugin, "", &http_log);
+        assert_eq!(shown["config"]["http_endpoint"], REDACTED, "{shown}");
+        assert_eq!(shown["config"]["headers"], json!({"Authorization": REDACTED, "X-Trace": REDACTED}), "{shown}");
+        assert_eq!(shown["config"]["timeout"], 10000);
+        for (path, value) in [("config.aws_key", "AKIA"), ("config.aws_secret", "s"), ("config.eab_hmac_key", "h")] {
+            assert_eq!(m.show(Kind::Plugin, path, &json!(value)), json!(REDACTED), "{path}");
+        }
+        // The change lists mask by path too, a header at a time.
+        assert_eq!(m.show(Kind::Plugin, "config.headers.Authorization", &json!("Bearer abc")), json!(REDACTED));
     }
 }

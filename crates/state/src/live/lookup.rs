@@ -6,7 +6,7 @@
 use crate::State;
 use kongsync_gateway::{ApiError, Client, Gateway, Request};
 use kongsync_model::{Ident, Key, Kind};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -67,8 +67,16 @@ pub async fn look_up_parents(
 /// The id in a look-up's answer: the entity itself, the first of a `custom_id` listing's `data`, or
 /// the entity wrapped under its DAO name.
 fn found_id(kind: Kind, body: &Value) -> Option<Uuid> {
-    let entity = body.get("data").and_then(|d| d.get(0)).or_else(|| body.get(kind.dao_name())).unwrap_or(body);
-    entity.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok())
+    found_entity(kind, body)?.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok())
+}
+
+/// The entity in a look-up's answer (the same shapes as [`found_id`]); `None` for an empty listing.
+pub(super) fn found_entity(kind: Kind, body: &Value) -> Option<&Map<String, Value>> {
+    let entity = match body.get("data") {
+        Some(data) => data.get(0)?,
+        None => body.get(kind.dao_name()).unwrap_or(body),
+    };
+    entity.as_object()
 }
 
 #[cfg(test)]

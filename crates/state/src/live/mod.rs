@@ -5,14 +5,17 @@
 //!   parent keys, server-managed fields dropped);
 //! - [`fetch_schemas`]: the gateway's own schemas, for defaults;
 //! - [`look_up_parents`]: parents the files reference that the read did not cover;
-//! - [`observe`]: all three, everything a plan needs from the gateway, as one [`Observed`].
+//! - [`foreign_entities`]: in a scoped run, what the files would create that exists outside the scope;
+//! - [`observe`]: all four, everything a plan needs from the gateway, as one [`Observed`].
 
 mod convert;
+mod foreign;
 mod lookup;
 mod read;
 mod schemas;
 
 pub use convert::{build, in_scope, raw_id, Fetched, MANAGED_TAGS};
+pub use foreign::{creation_lookups, foreign_entities, Foreign};
 pub use lookup::{look_up_parents, lookup_request, missing_parents, LookupError};
 pub use read::{jobs, read_state, Job, NoReadProgress, ReadProgress};
 pub use schemas::{fetch_schemas, plugin_names};
@@ -34,12 +37,15 @@ pub struct Observed {
     pub schemas: SchemaSet,
     /// Parents the desired side references that neither state holds, found on the gateway.
     pub known_ids: HashMap<Key, Uuid>,
+    /// Entities the files define that the gateway holds outside the scope (a scoped run only):
+    /// the plan refuses to create them over the other owner's.
+    pub foreign: Vec<Foreign>,
 }
 
 impl Observed {
     /// A read with nothing else asked of the gateway: built-in schemas, no look-ups (a reset).
     pub fn read_only(scope: Scope, live: State) -> Observed {
-        Observed { scope, live, schemas: SchemaSet::builtin(), known_ids: HashMap::new() }
+        Observed { scope, live, schemas: SchemaSet::builtin(), known_ids: HashMap::new(), foreign: Vec::new() }
     }
 }
 
@@ -66,5 +72,6 @@ pub async fn observe(
     let live = read_state(client, gateway, scope, progress).await?;
     let schemas = fetch_schemas(client, gateway, &plugin_names(desired, &live)).await?;
     let known_ids = look_up_parents(client, gateway, desired, &live).await?;
-    Ok(Observed { scope: scope.clone(), live, schemas, known_ids })
+    let foreign = foreign_entities(client, gateway, scope, desired, &live).await?;
+    Ok(Observed { scope: scope.clone(), live, schemas, known_ids, foreign })
 }
