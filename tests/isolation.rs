@@ -90,7 +90,7 @@ services:
   plugins:
   - name: http-log
     config:
-      http_endpoint: https://logger:hunter2-endpoint@logs.example.com/in
+      http_endpoint: https://logs.example.com/in?token=hunter2-endpoint
       headers:
         Authorization: Bearer tok-header-s3cret
   - name: aws-lambda

@@ -80,7 +80,7 @@ pub fn plan(desired: &State, observed: &Observed, options: &PlanOptions) -> Resu
         .map(|(f, e)| {
             let tags = if f.tags.is_empty() { "no tags".to_string() } else { format!("tags [{}]", f.tags.join(", ")) };
             let id = f.id.map(|id| format!(" (id {id})")).unwrap_or_default();
-            format!("{}{id} with {tags}", display_key(e))
+            format!("{} {}{id} with {tags}", e.kind(), display_key(e))
         })
         .collect();
     if !taken_over.is_empty() {
