@@ -200,8 +200,8 @@ mod tests {
 
     #[test]
     fn key_auth_keys_are_masked_but_ids_use_the_whole_key() {
-        let a = Key::name(Kind::KeyAuth, "secret-abcd");
-        let b = Key::name(Kind::KeyAuth, "other-abcd");
+        let a = Key::name(Kind::KeyAuth, "secret-key-abcd");
+        let b = Key::name(Kind::KeyAuth, "other-key-abcd");
         assert_eq!(a.to_string(), "…abcd");
         assert_eq!(b.to_string(), "…abcd");
         assert_ne!(a.derived_id(), b.derived_id());
