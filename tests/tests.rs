@@ -35,3 +35,5 @@ mod scope;
 mod render;
 // Interruptions: a sync killed (SIGKILL) or interrupted (SIGINT) midway converges when re-run.
 mod interrupt;
+// decK's own integration fixtures, run as decK's Go tests run them; a summary by group.
+mod deck_corpus;

@@ -114,8 +114,14 @@ async fn look_up_parents(conn: &Connection, desired: &State, live: &State) -> an
             Err(e) => return Err(explain(e, target.is_konnect())),
         };
         let id = found.as_ref().and_then(|body| {
-            let entity =
-                body.get("data").and_then(|d| d.get(0)).or_else(|| body.get(key.kind.dao_name())).unwrap_or(body);
+            // A list (`custom_id` look-up), the entity itself, or a consumer group as Kong Enterprise and
+            // Konnect serve it: wrapped with its members, `{"consumer_group": ..., "consumers": [...]}`.
+            let entity = body
+                .get("data")
+                .and_then(|d| d.get(0))
+                .or_else(|| body.get(key.kind.dao_name()))
+                .or_else(|| body.get("consumer_group").filter(|_| key.kind == Kind::ConsumerGroup))
+                .unwrap_or(body);
             entity.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok())
         });
         match id {

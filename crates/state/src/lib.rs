@@ -2,6 +2,7 @@
 //! gateway (`api`), plus writing one back as a decK file.
 
 pub mod api;
+mod deck_yaml;
 pub mod dump;
 pub mod file;
 pub mod layout;

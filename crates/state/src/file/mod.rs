@@ -50,6 +50,7 @@ const UNSUPPORTED_TOP_LEVEL: &[(&str, &str)] = &[
     ("cloned_plugins", "cloned plugin definitions"),
     ("custom_plugins", "custom plugin definitions"),
     ("service_packages", "Konnect service packages (legacy Konnect)"),
+    ("ai_models", "AI models (Konnect AI Gateway)"),
 ];
 
 /// Reads the state files (files, directories or `-`), resolving template variables with `env`.
@@ -298,7 +299,10 @@ fn check_info(
             "include_plugin_definitions" => {
                 err("`_info.include_plugin_definitions`: unsupported feature: custom plugin definitions".into())
             }
-            "skip_hash_for_basic_auth" => err("`_info.skip_hash_for_basic_auth`: unsupported feature".into()),
+            "skip_hash_for_basic_auth" => err(
+                "`_info.skip_hash_for_basic_auth`: unsupported feature: pre-hashed basic-auth passwords (Konnect only)"
+                    .into(),
+            ),
             other => err(format!("`_info.{other}`: unknown field")),
         }
     }

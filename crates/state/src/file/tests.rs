@@ -124,6 +124,21 @@ fn an_unsupported_field_is_the_only_problem_reported() {
 }
 
 #[test]
+fn features_outside_the_core_are_named() {
+    // decK's fixtures sync/056-ai-models and sync/047-basic-auth-skip-hash (tests/deck_corpus.rs).
+    let ai = format!("{V3}ai_models:\n- name: gpt-5\n  alias: \"@openai/gpt-5\"\n");
+    assert_eq!(
+        messages(&[("k.yaml", &ai)]),
+        ["k.yaml: `ai_models`: unsupported feature: AI models (Konnect AI Gateway)"]
+    );
+    let hashed = format!("{V3}_info:\n  skip_hash_for_basic_auth: true\nconsumers:\n- username: foo\n");
+    assert_eq!(
+        messages(&[("k.yaml", &hashed)]),
+        ["k.yaml: `_info.skip_hash_for_basic_auth`: unsupported feature: pre-hashed basic-auth passwords (Konnect only)"]
+    );
+}
+
+#[test]
 fn entities_keyed_within_parents_are_labelled_by_their_own_field() {
     let text = format!("{V3}plugins:\n- name: cors\n  config:\n    origins: 1\n  service: nowhere\n");
     assert_eq!(
