@@ -363,3 +363,16 @@ fn lookup_tags_find_entities_created_outside_kongsync() {
     let rl = all.iter().find(|p| p["name"] == "rate-limiting").unwrap();
     assert_eq!(rl["service"]["id"], svc["id"], "{rl}");
 }
+
+#[test]
+fn a_membership_in_a_group_found_through_lookup_tags_converges() {
+    // decK's Test_Sync_Consumers_Default_Lookup_Tag: one team owns the group, another its members.
+    let env = TestEnv::new();
+    env.write("groups.yaml", "_format_version: \"3.0\"\nconsumer_groups:\n- name: gold\n  tags: [team-groups]\n");
+    let members = "_format_version: \"3.0\"\n_info:\n  select_tags: [team-users]\n  default_lookup_tags:\n    consumer_groups: [team-groups]\nconsumers:\n- username: alice\n  groups:\n  - name: gold\n";
+    env.write("members.yaml", members);
+    env.kongsync(&["sync", "groups.yaml"]).success();
+    env.kongsync(&["sync", "members.yaml"]).success();
+    let again = env.kongsync(&["diff", "--exit-code", "members.yaml"]);
+    assert_eq!(again.code, 0, "the membership is planned again:\n{}", again.stdout);
+}

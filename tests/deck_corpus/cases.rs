@@ -675,9 +675,4 @@ pub const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
         "Test_Sync_ConsumerGroupsScopedPlugins (Enterprise: rate-limiting-advanced)",
         "an Enterprise-only plugin is refused by the gateway after 13 other writes; nothing is checked online first",
     ),
-    (
-        "sync/015-consumer-groups",
-        "Test_Sync_Consumers_Default_Lookup_Tag",
-        "the membership of a group found through default_lookup_tags is not read back, so it is planned again",
-    ),
 ];

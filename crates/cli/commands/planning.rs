@@ -8,13 +8,15 @@ use crate::settings::{env_lookup, state_files};
 use crate::target::{explain, Connection};
 use anyhow::{bail, Context};
 use kongsync_diff::{scoped_fingerprint, Dialect, IgnoreField, Masker, Plan, PlanOptions, PlanScope};
-use kongsync_model::{Ident, Key, Kind};
+use kongsync_model::{Entity, Ident, Key, Kind};
+use kongsync_state::api::paging::list_all;
+use kongsync_state::api::request::group_members;
 use kongsync_state::api::Request;
 use kongsync_state::file::{self, FileError};
 use kongsync_state::State;
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use uuid::Uuid;
 
 /// Reads the state files; on invalid input prints every problem and returns `None`.
@@ -77,7 +79,10 @@ async fn plan_on(
     let schemas = conn.schemas(&plugin_names(desired, &live)).await?;
     let known_ids = look_up_parents(conn, desired, &live).await?;
     let by_id: HashMap<(Kind, Uuid), Key> = known_ids.iter().map(|(k, id)| ((k.kind, *id), k.clone())).collect();
-    let keyed = if by_id.is_empty() { Cow::Borrowed(&live) } else { Cow::Owned(live.with_parents_known(&by_id)) };
+    let mut keyed = if by_id.is_empty() { Cow::Borrowed(&live) } else { Cow::Owned(live.with_parents_known(&by_id)) };
+    for member in members_of_looked_up_groups(conn, &known_ids, &keyed).await? {
+        keyed.to_mut().insert(member);
+    }
     let options = PlanOptions { target: conn.describe(), dialect: dialect(conn), ignore, known_ids };
     let mut plan =
         kongsync_diff::plan(desired, &keyed, &scope, &schemas, &options).context("cannot plan the changes")?;
@@ -130,6 +135,37 @@ async fn look_up_parents(conn: &Connection, desired: &State, live: &State) -> an
         }
     });
     futures::future::try_join_all(lookups).await.map(|found| found.into_iter().collect())
+}
+
+/// The memberships of consumer groups found through `_info.default_lookup_tags`, for the consumers the
+/// read holds. The read leaves such a group out of scope, and its members with it, so a membership the
+/// files hold would otherwise be planned again on every run (decK's `Test_Sync_Consumers_Default_Lookup_Tag`
+/// syncs the same file twice).
+async fn members_of_looked_up_groups(
+    conn: &Connection,
+    known: &HashMap<Key, Uuid>,
+    live: &State,
+) -> anyhow::Result<Vec<Entity>> {
+    let consumers: HashMap<Uuid, &Key> =
+        live.of_kind(Kind::Consumer).filter_map(|e| e.id.map(|id| (id, &e.key))).collect();
+    let mut out = Vec::new();
+    for (group, id) in known.iter().filter(|(k, _)| k.kind == Kind::ConsumerGroup) {
+        let first = group_members(conn.target(), &id.to_string());
+        let members =
+            list_all(conn.client(), &first, &|_| {}).await.map_err(|e| explain(e, conn.target().is_konnect()))?;
+        for m in members {
+            let member_id = m.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok());
+            if let Some(consumer) = member_id.and_then(|c| consumers.get(&c)) {
+                let refs = BTreeMap::from([
+                    ("consumer_group".to_string(), group.clone()),
+                    ("consumer".to_string(), (*consumer).clone()),
+                ]);
+                let key = Key::member(group.clone(), (*consumer).clone());
+                out.push(Entity { key, id: None, fields: serde_json::Map::new(), refs });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The scope the connection reads, as the plan records it.
