@@ -376,3 +376,13 @@ fn a_membership_in_a_group_found_through_lookup_tags_converges() {
     let again = env.kongsync(&["diff", "--exit-code", "members.yaml"]);
     assert_eq!(again.code, 0, "the membership is planned again:\n{}", again.stdout);
 }
+
+#[test]
+fn a_workspace_the_gateway_lacks_is_named() {
+    // decK's diff/001-not-existing-workspace against Kong OSS, which serves no workspace paths.
+    let env = TestEnv::new();
+    env.write("kong.yaml", "_format_version: \"3.0\"\n_workspace: test\nservices:\n- name: s\n  host: h\n");
+    let out = env.kongsync(&["diff", "kong.yaml"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("workspace `test` not found: Kong OSS has no workspaces"), "{}", out.stderr);
+}

@@ -183,9 +183,23 @@ impl Connection {
     /// Reads everything in scope from the gateway, as the same `State` the files produce, with the
     /// run's workspace and control plane in its metadata (so that a dump writes them).
     pub async fn read_live(&self, reporter: &dyn Reporter) -> anyhow::Result<State> {
-        let mut state = read_state(&self.client, &self.target, &self.scope, reporter)
-            .await
-            .map_err(|e| explain(e, self.target.is_konnect()))?;
+        let mut state = read_state(&self.client, &self.target, &self.scope, reporter).await.map_err(|e| {
+            // Every path of a workspace starts with its name, so a 404 on the first list means the
+            // workspace is not there (decK's diff/001-not-existing-workspace against Kong OSS).
+            let konnect = self.target.is_konnect();
+            let missing = (e.status() == Some(404)).then(|| self.target.workspace()).flatten().map(|w| match konnect {
+                true => format!("workspace `{w}` not found in this control plane"),
+                false => format!(
+                    "workspace `{w}` not found: Kong OSS has no workspaces (drop `_workspace` or --workspace); \
+                     on Kong Enterprise, create the workspace first"
+                ),
+            });
+            let explained = explain(e, konnect);
+            match missing {
+                Some(m) => explained.context(m),
+                None => explained,
+            }
+        })?;
         state.meta.konnect_control_plane = self.control_plane.as_ref().map(|cp| cp.name.clone());
         Ok(state)
     }

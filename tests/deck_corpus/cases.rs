@@ -435,6 +435,12 @@ pub const CASES: &[Case] = &[
         ],
     },
     Case {
+        dir: "diff/001-not-existing-workspace",
+        go_test:
+            "Test_Diff_Workspace_NewerThan3x (Enterprise; Kong 3.5 OSS has no workspaces, so it is refused by name)",
+        steps: &[Fails(&["diff", "kong3x.yaml"], "workspace `test` not found: Kong OSS has no workspaces")],
+    },
+    Case {
         dir: "diff/004-no-diff-plugin",
         go_test: "Test_Diff_NoDiffUnorderedArray",
         steps: &[Sync(&["initial-ip-restriction.yaml"])],
@@ -645,8 +651,8 @@ pub const SKIPPED: &[Skipped] = &[
         why: "decK options, not Kong behaviour: `dump --sanitize` and `--skip-defaults` on Enterprise 3.10+ (partials, expression routes)",
     },
     Skipped {
-        files: &["diff/003-unmask/", "diff/001-not-existing-workspace/"],
-        why: "Enterprise or decK-only: `--no-mask-deck-env-vars-value` (kongsync always masks) and workspaces (Test_Diff_Workspace_NewerThan3x)",
+        files: &["diff/003-unmask/"],
+        why: "decK-only option: `--no-mask-deck-env-vars-value` (kongsync always masks)",
     },
     Skipped {
         files: &["dump/012-custom-entities-graphql-ratelimiting/kong-no-custom-entities.yaml"],
