@@ -375,6 +375,17 @@ fn a_membership_in_a_group_found_through_lookup_tags_converges() {
     env.kongsync(&["sync", "members.yaml"]).success();
     let again = env.kongsync(&["diff", "--exit-code", "members.yaml"]);
     assert_eq!(again.code, 0, "the membership is planned again:\n{}", again.stdout);
+    // Leaving the group is seen, and done.
+    env.write("members.yaml", &members.replace("  groups:\n  - name: gold\n", ""));
+    let leave = env.kongsync(&["sync", "members.yaml"]);
+    assert!(
+        leave.stdout.contains("delete consumer-group-consumer consumer alice in consumer-group gold"),
+        "{}",
+        leave.stdout
+    );
+    env.kongsync(&["diff", "--exit-code", "members.yaml"]).success();
+    let (_, group) = env.request("GET", "/consumer_groups/gold", None);
+    assert_eq!(group["consumers"], serde_json::json!([]), "{group}");
 }
 
 #[test]

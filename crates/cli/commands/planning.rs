@@ -10,7 +10,7 @@ use anyhow::{bail, Context};
 use kongsync_diff::{scoped_fingerprint, Dialect, IgnoreField, Masker, Plan, PlanOptions, PlanScope};
 use kongsync_model::{Entity, Ident, Key, Kind};
 use kongsync_state::api::paging::list_all;
-use kongsync_state::api::request::group_members;
+use kongsync_state::api::request::{group_members, list};
 use kongsync_state::api::Request;
 use kongsync_state::file::{self, FileError};
 use kongsync_state::State;
@@ -77,17 +77,19 @@ async fn plan_on(
     desired.stamp_select_tags(&scope.select_tags);
     let live = conn.read_live_shown(printer).await?;
     let schemas = conn.schemas(&plugin_names(desired, &live)).await?;
-    let known_ids = look_up_parents(conn, desired, &live).await?;
+    let mut known_ids = look_up_parents(conn, desired, &live).await?;
     let by_id: HashMap<(Kind, Uuid), Key> = known_ids.iter().map(|(k, id)| ((k.kind, *id), k.clone())).collect();
     let mut keyed = if by_id.is_empty() { Cow::Borrowed(&live) } else { Cow::Owned(live.with_parents_known(&by_id)) };
-    for member in members_of_looked_up_groups(conn, &known_ids, &keyed).await? {
+    let groups = looked_up_groups(conn, desired, &known_ids, &keyed).await?;
+    for member in members_of(conn, &groups, &keyed).await? {
         keyed.to_mut().insert(member);
     }
+    known_ids.extend(groups);
     let options = PlanOptions { target: conn.describe(), dialect: dialect(conn), ignore, known_ids };
     let mut plan =
         kongsync_diff::plan(desired, &keyed, &scope, &schemas, &options).context("cannot plan the changes")?;
     // `sync --plan` compares what it reads with this, before any lookup: the fingerprint is of the read.
-    if !by_id.is_empty() {
+    if matches!(keyed, Cow::Owned(_)) {
         plan.live_fingerprint = scoped_fingerprint(&live, &scope);
     }
     Ok((live, plan))
@@ -137,19 +139,44 @@ async fn look_up_parents(conn: &Connection, desired: &State, live: &State) -> an
     futures::future::try_join_all(lookups).await.map(|found| found.into_iter().collect())
 }
 
-/// The memberships of consumer groups found through `_info.default_lookup_tags`, for the consumers the
-/// read holds. The read leaves such a group out of scope, and its members with it, so a membership the
-/// files hold would otherwise be planned again on every run (decK's `Test_Sync_Consumers_Default_Lookup_Tag`
-/// syncs the same file twice).
-async fn members_of_looked_up_groups(
+/// The consumer groups of `_info.default_lookup_tags` that the read left out: those the files
+/// reference (looked up by name already) and every group carrying the lookup tags, so that a
+/// membership the files no longer hold is seen, and deleted.
+async fn looked_up_groups(
     conn: &Connection,
+    desired: &State,
     known: &HashMap<Key, Uuid>,
     live: &State,
-) -> anyhow::Result<Vec<Entity>> {
+) -> anyhow::Result<HashMap<Key, Uuid>> {
+    let mut groups: HashMap<Key, Uuid> =
+        known.iter().filter(|(k, _)| k.kind == Kind::ConsumerGroup).map(|(k, id)| (k.clone(), *id)).collect();
+    if let Some(tags) = desired.meta.lookup_tags.get(Kind::ConsumerGroup.collection()) {
+        let first = list(conn.target(), Kind::ConsumerGroup.collection(), tags);
+        let listed =
+            list_all(conn.client(), &first, &|_| {}).await.map_err(|e| explain(e, conn.target().is_konnect()))?;
+        for g in listed {
+            let id = g.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok());
+            let name = g.get("name").and_then(Value::as_str);
+            if let (Some(id), Some(name)) = (id, name) {
+                let key = Key::name(Kind::ConsumerGroup, name);
+                if live.get(&key).is_none() {
+                    groups.insert(key, id);
+                }
+            }
+        }
+    }
+    Ok(groups)
+}
+
+/// The memberships of these groups (which the read left out) for the consumers the read holds: the
+/// read leaves an out-of-scope group's members out with it, so a membership the files hold would
+/// otherwise be planned again on every run (decK's `Test_Sync_Consumers_Default_Lookup_Tag` syncs
+/// the same file twice).
+async fn members_of(conn: &Connection, groups: &HashMap<Key, Uuid>, live: &State) -> anyhow::Result<Vec<Entity>> {
     let consumers: HashMap<Uuid, &Key> =
         live.of_kind(Kind::Consumer).filter_map(|e| e.id.map(|id| (id, &e.key))).collect();
     let mut out = Vec::new();
-    for (group, id) in known.iter().filter(|(k, _)| k.kind == Kind::ConsumerGroup) {
+    for (group, id) in groups {
         let first = group_members(conn.target(), &id.to_string());
         let members =
             list_all(conn.client(), &first, &|_| {}).await.map_err(|e| explain(e, conn.target().is_konnect()))?;

@@ -29,6 +29,10 @@ pub struct Meta {
     /// Values that came from the environment: secrets in all output, whatever field they are in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub env_values: Vec<String>,
+    /// `_info.default_lookup_tags`: by collection (`consumer_groups`), the tags of the entities another
+    /// team manages that the files may reference.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lookup_tags: BTreeMap<String, Vec<String>>,
 }
 
 impl State {

@@ -284,7 +284,17 @@ fn check_info(
                         None if kind_name == "partials" => {
                             err("`_info.default_lookup_tags.partials`: unsupported feature: plugin partials (Kong Enterprise)".into())
                         }
-                        Some(k) if tags.as_array().is_some_and(|a| !a.is_empty()) => lookup_kinds.push(k),
+                        Some(k) if tags.as_array().is_some_and(|a| !a.is_empty()) => {
+                            lookup_kinds.push(k);
+                            let held = meta.lookup_tags.entry(kind_name.clone()).or_default();
+                            for t in tags.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                                // decK's fixtures write `- group-tag ` with a trailing space.
+                                let t = t.trim().to_string();
+                                if !held.contains(&t) {
+                                    held.push(t);
+                                }
+                            }
+                        }
                         Some(_) => err(format!("`_info.default_lookup_tags.{kind_name}` must be a non-empty list")),
                         None => err(format!("`_info.default_lookup_tags.{kind_name}`: unknown kind")),
                     }

@@ -124,6 +124,15 @@ fn an_unsupported_field_is_the_only_problem_reported() {
 }
 
 #[test]
+fn lookup_tags_are_kept_for_the_gateway_read() {
+    // decK's sync/015-consumer-groups/kong-consumer-*.yaml: `- group-tag ` (trailing space), in two files.
+    let a = format!("{V3}_info:\n  default_lookup_tags:\n    consumer_groups:\n     - group-tag \nconsumers:\n- username: a\n  groups: [{{name: g}}]\n");
+    let b = format!("{V3}_info:\n  default_lookup_tags:\n    consumer_groups: [group-tag, other]\n");
+    let state = read(&[("a.yaml", &a), ("b.yaml", &b)]).unwrap_or_default();
+    assert_eq!(state.meta.lookup_tags.get("consumer_groups").cloned().unwrap_or_default(), ["group-tag", "other"]);
+}
+
+#[test]
 fn features_outside_the_core_are_named() {
     // decK's fixtures sync/056-ai-models and sync/047-basic-auth-skip-hash (tests/deck_corpus.rs).
     let ai = format!("{V3}ai_models:\n- name: gpt-5\n  alias: \"@openai/gpt-5\"\n");
