@@ -626,7 +626,6 @@ pub struct Skipped {
 pub const SKIPPED: &[Skipped] = &[
     Skipped {
         files: &[
-            "validate/konnect_1_1.yaml",
             "sync/026-konnect-rename/",
             "sync/043-keys-and-key_sets/kong-no-name-konnect.yaml",
             "dump/002-skip-consumers/expected_konnect.yaml",
