@@ -3,11 +3,13 @@
 //! under their consumer, targets under their upstream, SNIs under their certificate. It is the inverse
 //! of the file reader (`file::flatten`): reading a dump back gives the same state.
 //!
-//! Deterministic: collections are sorted by name (or key, for credentials), then by id; within an
-//! entity the identifying field comes first, then `id`, then every other field in sorted order (nested
-//! objects too), then the nested collections. Ids are written only where the file needs them: for
-//! entities that nothing else identifies (certificates, CA certificates, mTLS credentials, unnamed
-//! routes), for entities referenced by id, or for all with `with_id`.
+//! Deterministic: collections are sorted by name (or key, for credentials), an entity without one by
+//! its id, as decK sorts them. The YAML is written the way decK writes it (`deck_yaml`: every key
+//! sorted, decK's quoting), byte for byte; the JSON document keeps the identifying field first, then
+//! `id`, then every other field sorted. Null fields are left out, except inside a plugin's or vault's
+//! `config`. Ids are written only where the file needs them: for entities that nothing else
+//! identifies (certificates, CA certificates, mTLS credentials, unnamed routes), for entities
+//! referenced by id, or for all with `with_id` (references then carry the id beside the name).
 
 use crate::layout::{self, TOP_LEVEL};
 use crate::State;
