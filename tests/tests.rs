@@ -39,3 +39,5 @@ mod interrupt;
 mod input;
 // The simulator's and the model's independently written Kong 3.5 schema tables agree, field by field.
 mod schema_crosscheck;
+// decK's own integration fixtures, run as decK's Go tests run them; a summary by group.
+mod deck_corpus;

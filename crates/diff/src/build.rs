@@ -67,16 +67,20 @@ struct Draft<'a> {
 /// live fingerprint is of the read itself, before look-ups, since that is what `sync --plan` reads
 /// again.
 pub fn plan(desired: &State, observed: &Observed, options: &PlanOptions) -> Result<Plan, PlanError> {
-    let Observed { scope, live, schemas, known_ids } = observed;
+    let Observed { scope, live, schemas, known_ids, looked_up_members } = observed;
     let mut desired = scope.restrict(desired);
     if !scope.select_tags.is_empty() {
         desired.to_mut().stamp_select_tags(&scope.select_tags);
     }
     let read = scope.restrict(live);
     let by_id: HashMap<(Kind, Uuid), Key> = known_ids.iter().map(|(k, id)| ((k.kind, *id), k.clone())).collect();
-    let keyed = if by_id.is_empty() { Cow::Borrowed(&*read) } else { Cow::Owned(read.with_parents_known(&by_id)) };
+    let mut keyed = if by_id.is_empty() { Cow::Borrowed(&*read) } else { Cow::Owned(read.with_parents_known(&by_id)) };
+    for member in looked_up_members {
+        keyed.to_mut().insert(member.clone());
+    }
     let mut plan = plan_states(&desired, &keyed, scope, schemas, known_ids, options)?;
-    if !by_id.is_empty() {
+    // `sync --plan` compares what it reads with this: the fingerprint is of the read, before look-ups.
+    if matches!(keyed, Cow::Owned(_)) {
         plan.live_fingerprint = fingerprint(&read);
     }
     Ok(plan)

@@ -91,11 +91,10 @@ pub(crate) fn diff_maps(
         let here = join(path, k);
         match (before.get(k), after.get(k)) {
             (Some(Value::Object(b)), Some(Value::Object(a))) => diff_maps(kind, &here, b, a, masker, out),
-            (b, a) if b != a => out.push(Change {
-                path: here.clone(),
-                before: b.map(|v| masker.show(kind, &here, v)),
-                after: a.map(|v| masker.show(kind, &here, v)),
-            }),
+            (b, a) if b != a => {
+                let (before, after) = masker.show_change(kind, &here, b, a);
+                out.push(Change { path: here.clone(), before, after })
+            }
             _ => {}
         }
     }
