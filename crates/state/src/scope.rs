@@ -31,7 +31,7 @@ impl Scope {
     /// Whether the scope covers this entity, as far as the consumer side goes (its tags are checked
     /// where it is read).
     pub fn covers(&self, e: &Entity) -> bool {
-        !(self.skip_consumers && e.is_consumer_side()) && !self.skips(e.kind())
+        !(self.skips(e.kind()) || (self.skip_consumers && e.is_consumer_side()))
     }
 
     /// Whether the scope is narrower than the whole gateway.
