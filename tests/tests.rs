@@ -39,3 +39,5 @@ mod interrupt;
 mod input;
 // The simulator's and the model's independently written Kong 3.5 schema tables agree, field by field.
 mod schema_crosscheck;
+// Kong 3.5.0's write semantics: partial target updates, upstream shorthands, nested deletes and moves, hashed secrets.
+mod kong_semantics;
