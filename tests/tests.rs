@@ -41,3 +41,5 @@ mod input;
 mod schema_crosscheck;
 // decK's own integration fixtures, run as decK's Go tests run them; a summary by group.
 mod deck_corpus;
+// Kong 3.5.0's write semantics: partial target updates, upstream shorthands, nested deletes and moves, hashed secrets.
+mod kong_semantics;
