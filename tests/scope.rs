@@ -377,3 +377,37 @@ fn fields_that_identify_an_entity_cannot_be_ignored() {
     );
     assert!(out.stderr.contains("--ignore-field"), "the CLI names its flag: {}", out.stderr);
 }
+
+#[test]
+fn a_membership_in_a_group_found_through_lookup_tags_converges() {
+    // decK's Test_Sync_Consumers_Default_Lookup_Tag: one team owns the group, another its members.
+    let env = TestEnv::enterprise();
+    env.write("groups.yaml", "_format_version: \"3.0\"\nconsumer_groups:\n- name: gold\n  tags: [team-groups]\n");
+    let members = "_format_version: \"3.0\"\n_info:\n  select_tags: [team-users]\n  default_lookup_tags:\n    consumer_groups: [team-groups]\nconsumers:\n- username: alice\n  groups:\n  - name: gold\n";
+    env.write("members.yaml", members);
+    env.kongsync(&["sync", "groups.yaml"]).success();
+    env.kongsync(&["sync", "members.yaml"]).success();
+    let again = env.kongsync(&["diff", "--exit-code", "members.yaml"]);
+    assert_eq!(again.code, 0, "the membership is planned again:\n{}", again.stdout);
+    // Leaving the group is seen, and done.
+    env.write("members.yaml", &members.replace("  groups:\n  - name: gold\n", ""));
+    let leave = env.kongsync(&["sync", "members.yaml"]);
+    assert!(
+        leave.stdout.contains("delete consumer-group-consumer consumer alice in consumer-group gold"),
+        "{}",
+        leave.stdout
+    );
+    env.kongsync(&["diff", "--exit-code", "members.yaml"]).success();
+    let (_, group) = env.request("GET", "/consumer_groups/gold", None);
+    assert_eq!(group["consumers"], serde_json::json!([]), "{group}");
+}
+
+#[test]
+fn a_workspace_the_gateway_lacks_is_named() {
+    // decK's diff/001-not-existing-workspace against Kong OSS, which serves no workspace paths.
+    let env = TestEnv::new();
+    env.write("kong.yaml", "_format_version: \"3.0\"\n_workspace: test\nservices:\n- name: s\n  host: h\n");
+    let out = env.kongsync(&["diff", "kong.yaml"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("workspace `test` not found: Kong OSS has no workspaces"), "{}", out.stderr);
+}

@@ -41,3 +41,7 @@ mod input;
 mod schema_crosscheck;
 // Isolation and secrecy: a scoped run never takes over another owner's entities; no secret shown.
 mod isolation;
+// decK's own integration fixtures, run as decK's Go tests run them; a summary by group.
+mod deck_corpus;
+// Kong 3.5.0's write semantics: partial target updates, upstream shorthands, nested deletes and moves, hashed secrets.
+mod kong_semantics;

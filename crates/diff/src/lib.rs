@@ -17,6 +17,7 @@ mod graph;
 pub mod mask;
 mod options;
 mod pair;
+mod phc;
 mod plan;
 mod prepare;
 mod request;

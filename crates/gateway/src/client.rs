@@ -10,7 +10,7 @@
 use crate::error::{ApiError, Setting, StatusError};
 use crate::gateway::redacted_url;
 use crate::rate::RateLimiter;
-use crate::request::{Request, Retry};
+use crate::request::{Method, Request, Retry};
 use crate::retry::{parse_retry_after, should_retry, Failure, RetryPolicy};
 use kongsync_model::Secret;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, LOCATION, RETRY_AFTER, USER_AGENT};
@@ -182,11 +182,22 @@ impl Client {
 
     /// Sends a request, retrying transient failures as its [`Retry`] class allows; an error status
     /// becomes [`ApiError::Status`].
+    ///
+    /// A DELETE answered 404 is done: what it was sent for, the entity's absence, holds. Kong answers
+    /// 404 to a nested DELETE of an absent child (kong/api/endpoints.lua:664-710, 3.5.0; top-level
+    /// DELETEs answer 204), which is what a retry finds after an attempt whose answer was lost, or a
+    /// sync finds after another removed the child since it read the gateway.
     pub async fn send(&self, req: &Request) -> Result<Response, ApiError> {
-        match &req.retry {
+        let sent = match &req.retry {
             Retry::Idempotent | Retry::NotIdempotent => self.send_with_retries(req).await,
             Retry::CheckBeforeRetry { check } => self.send_unsure(req, Some(check)).await,
             Retry::ConflictIsDone => self.send_unsure(req, None).await,
+        };
+        match sent {
+            Err(e) if req.method == Method::Delete && e.status() == Some(404) => {
+                Ok(Response { status: 404, body: Value::Null })
+            }
+            other => other,
         }
     }
 

@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn only_hits_outside_the_scope_are_foreign() {
-        let scope = Scope { select_tags: vec!["team-x".into()], skip_consumers: false };
+        let scope = Scope { select_tags: vec!["team-x".into()], ..Scope::default() };
         let svc = entity(Key::name(Kind::Service, "orders"));
         let mine = json!({"id": "00000000-0000-0000-0000-000000000007", "tags": ["team-x", "more"]});
         assert_eq!(outside(&svc, &mine, &scope), None);

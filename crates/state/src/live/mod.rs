@@ -16,13 +16,13 @@ mod schemas;
 
 pub use convert::{build, in_scope, raw_id, Fetched, MANAGED_TAGS};
 pub use foreign::{creation_lookups, foreign_entities, Foreign};
-pub use lookup::{look_up_parents, lookup_request, missing_parents, LookupError};
+pub use lookup::{look_up_groups, look_up_parents, lookup_request, members_of, missing_parents, LookupError};
 pub use read::{jobs, read_state, Job, NoReadProgress, ReadProgress};
 pub use schemas::{fetch_schemas, plugin_names};
 
 use crate::{Scope, State};
 use kongsync_gateway::{ApiError, Client, Gateway};
-use kongsync_model::{Key, SchemaSet};
+use kongsync_model::{Entity, Key, SchemaSet};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -37,6 +37,8 @@ pub struct Observed {
     pub schemas: SchemaSet,
     /// Parents the desired side references that neither state holds, found on the gateway.
     pub known_ids: HashMap<Key, Uuid>,
+    /// Memberships of the consumer groups found by look-up, which the read left out with their groups.
+    pub looked_up_members: Vec<Entity>,
     /// Entities the files define that the gateway holds outside the scope (a scoped run only):
     /// the plan refuses to create them over the other owner's.
     pub foreign: Vec<Foreign>,
@@ -45,7 +47,14 @@ pub struct Observed {
 impl Observed {
     /// A read with nothing else asked of the gateway: built-in schemas, no look-ups (a reset).
     pub fn read_only(scope: Scope, live: State) -> Observed {
-        Observed { scope, live, schemas: SchemaSet::builtin(), known_ids: HashMap::new(), foreign: Vec::new() }
+        Observed {
+            scope,
+            live,
+            schemas: SchemaSet::builtin(),
+            known_ids: HashMap::new(),
+            looked_up_members: Vec::new(),
+            foreign: Vec::new(),
+        }
     }
 }
 
@@ -71,7 +80,10 @@ pub async fn observe(
 ) -> Result<Observed, ObserveError> {
     let live = read_state(client, gateway, scope, progress).await?;
     let schemas = fetch_schemas(client, gateway, &plugin_names(desired, &live)).await?;
-    let known_ids = look_up_parents(client, gateway, desired, &live).await?;
+    let mut known_ids = look_up_parents(client, gateway, desired, &live).await?;
+    let groups = look_up_groups(client, gateway, desired, &known_ids, &live).await?;
+    let looked_up_members = members_of(client, gateway, &groups, &live).await?;
+    known_ids.extend(groups);
     let foreign = foreign_entities(client, gateway, scope, desired, &live).await?;
-    Ok(Observed { scope: scope.clone(), live, schemas, known_ids, foreign })
+    Ok(Observed { scope: scope.clone(), live, schemas, known_ids, looked_up_members, foreign })
 }
