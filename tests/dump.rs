@@ -57,68 +57,37 @@ fn dumps_are_nested_like_decks_private_and_deterministic() {
     out.success();
     assert_filtered!(out.stderr, @"wrote kong.yaml: 1 consumer, 1 consumer-group, 1 consumer-group-consumer, 1 key-auth, 1 upstream, 1 target, 1 service, 1 route, 3 plugin");
     let first = env.read("kong.yaml");
-    assert_filtered!(first, @r"
-    _format_version: '3.0'
-    services:
-    - name: orders
-      connect_timeout: 60000
-      enabled: true
-      host: orders.internal
-      port: 8080
-      protocol: http
-      read_timeout: 60000
-      retries: 5
+    assert_filtered!(first, @r#"
+    _format_version: "3.0"
+    consumer_groups:
+    - name: gold
+    consumers:
+    - groups:
+      - name: gold
+      keyauth_credentials:
+      - key: alice-key-0001
       tags:
       - team-a
-      write_timeout: 60000
-      routes:
-      - name: orders-api
-        https_redirect_status_code: 426
-        path_handling: v0
-        paths:
-        - /orders
-        preserve_host: false
-        protocols:
-        - http
-        - https
-        regex_priority: 0
-        request_buffering: true
-        response_buffering: true
-        strip_path: true
-        tags:
-        - team-a
-        plugins:
-        - name: cors
-          config:
-            credentials: false
-            exposed_headers: null
-            headers: null
-            max_age: null
-            methods:
-            - GET
-            - HEAD
-            - PUT
-            - PATCH
-            - POST
-            - DELETE
-            - OPTIONS
-            - TRACE
-            - CONNECT
-            origins:
-            - https://shop.example
-            preflight_continue: false
-            private_network: false
-          enabled: true
-          protocols:
-          - grpc
-          - grpcs
-          - http
-          - https
-          tags:
-          - team-a
+      username: alice
+    plugins:
+    - config:
+        echo_downstream: false
+        generator: uuid#counter
+        header_name: Kong-Request-ID
+      enabled: true
+      name: correlation-id
+      protocols:
+      - grpc
+      - grpcs
+      - http
+      - https
+    services:
+    - connect_timeout: 60000
+      enabled: true
+      host: orders.internal
+      name: orders
       plugins:
-      - name: rate-limiting
-        config:
+      - config:
           day: null
           error_code: 429
           error_message: API rate limit exceeded
@@ -144,43 +113,72 @@ fn dumps_are_nested_like_decks_private_and_deterministic() {
           sync_rate: -1
           year: null
         enabled: true
+        name: rate-limiting
         protocols:
         - grpc
         - grpcs
         - http
         - https
-    consumers:
-    - username: alice
+      port: 8080
+      protocol: http
+      read_timeout: 60000
+      retries: 5
+      routes:
+      - https_redirect_status_code: 426
+        name: orders-api
+        path_handling: v0
+        paths:
+        - /orders
+        plugins:
+        - config:
+            credentials: false
+            exposed_headers: null
+            headers: null
+            max_age: null
+            methods:
+            - GET
+            - HEAD
+            - PUT
+            - PATCH
+            - POST
+            - DELETE
+            - OPTIONS
+            - TRACE
+            - CONNECT
+            origins:
+            - https://shop.example
+            preflight_continue: false
+            private_network: false
+          enabled: true
+          name: cors
+          protocols:
+          - grpc
+          - grpcs
+          - http
+          - https
+          tags:
+          - team-a
+        preserve_host: false
+        protocols:
+        - http
+        - https
+        regex_priority: 0
+        request_buffering: true
+        response_buffering: true
+        strip_path: true
+        tags:
+        - team-a
       tags:
       - team-a
-      keyauth_credentials:
-      - key: alice-key-0001
-      groups:
-      - name: gold
-    consumer_groups:
-    - name: gold
-    plugins:
-    - name: correlation-id
-      config:
-        echo_downstream: false
-        generator: uuid#counter
-        header_name: Kong-Request-ID
-      enabled: true
-      protocols:
-      - grpc
-      - grpcs
-      - http
-      - https
+      write_timeout: 60000
     upstreams:
-    - name: orders-backend
-      algorithm: round-robin
+    - algorithm: round-robin
       hash_fallback: none
       hash_on: none
       hash_on_cookie_path: /
       healthchecks:
         active:
           concurrency: 10
-          headers: null
           healthy:
             http_statuses:
             - 200
@@ -188,7 +186,6 @@ fn dumps_are_nested_like_decks_private_and_deterministic() {
             interval: 0
             successes: 0
           http_path: /
-          https_sni: null
           https_verify_certificate: true
           timeout: 1
           type: http
@@ -239,12 +236,13 @@ fn dumps_are_nested_like_decks_private_and_deterministic() {
             tcp_failures: 0
             timeouts: 0
         threshold: 0
+      name: orders-backend
       slots: 10000
-      use_srv_name: false
       targets:
       - target: 10.0.0.1:8080
         weight: 100
-    ");
+      use_srv_name: false
+    "#);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -310,7 +308,7 @@ fn select_tags_and_skip_consumers_narrow_the_dump() {
     let out = env.kongsync(&["dump", "-o", "-", "--format", "json", "--select-tag", "team-a"]);
     out.success();
     let doc: Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(doc["_info"], json!({"select_tags": ["team-a"]}));
+    assert_eq!(doc["_info"], json!({"defaults": {}, "select_tags": ["team-a"]}));
     assert!(doc.get("upstreams").is_none(), "untagged upstream left out");
     assert_eq!(doc["consumers"][0]["username"], "alice");
     let tagged_list = env.requests().into_iter().any(|r| r.path == "/services" && r.query.contains("tags=team-a"));
@@ -348,7 +346,7 @@ fn the_embedded_gateway_is_kept_between_runs() {
     let env = TestEnv::new();
     let out = env.run(&["--kong-addr", "embedded", "dump", "-o", "-"], &[], None);
     out.success();
-    assert_eq!(out.stdout, "_format_version: '3.0'\n");
+    assert_eq!(out.stdout, "_format_version: \"3.0\"\n");
     let store = env.path(".kongsync/sim.json");
     assert!(store.exists(), "the embedded store is saved");
     #[cfg(unix)]
@@ -371,7 +369,10 @@ fn an_unreachable_gateway_is_an_error() {
 
 /// Basic-auth passwords leave Kong only as their hash, so they cannot come back byte for byte.
 fn without_passwords(dump: &str) -> String {
-    dump.lines().filter(|l| !l.trim_start().starts_with("password:")).collect::<Vec<_>>().join("\n")
+    dump.lines()
+        .filter(|l| !l.trim_start().trim_start_matches("- ").starts_with("password:"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]

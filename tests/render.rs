@@ -121,7 +121,8 @@ fn diff_json() {
       "dialect": "kong",
       "scope": {
         "select_tags": [],
-        "skip_consumers": false
+        "skip_consumers": false,
+        "skip_ca_certificates": false
       },
       "live_fingerprint": "[SHA256]",
       "desired_fingerprint": "[SHA256]",
@@ -454,4 +455,29 @@ fn the_same_inputs_render_the_same_bytes() {
         let second = run(&env, &["diff", "kong.yaml", "--format", format]).stdout.clone();
         assert_eq!(first, second, "{format} differs between two runs");
     }
+}
+
+#[test]
+fn short_environment_values_never_corrupt_ids_or_other_values() {
+    // decK's Test_Diff_Masking_ShortValues_NoCorruption (diff/009-mask-short-values): values of `5` and
+    // `example.com` mask the fields they fill, not a digit of a uuid or part of `old-example.com`.
+    let env = TestEnv::new();
+    let id = "b35b3ec2-fa1c-4f6c-825e-c38141562c76";
+    env.put(&format!("/services/{id}"), serde_json::json!({"name": "svc", "host": "old-example.com", "retries": 3}));
+    env.write(
+        "kong.yaml",
+        &format!("_format_version: \"3.0\"\nservices:\n- name: svc\n  id: {id}\n  host: ${{{{ env \"DECK_HOST\" }}}}\n  retries: ${{{{ env \"DECK_RETRIES\" }}}}\n  port: 8080\n"),
+    );
+    let url = env.url();
+    let vars = [("DECK_HOST", "example.com"), ("DECK_RETRIES", "5")];
+    let text = env.run(&["--kong-addr", &url, "diff", "kong.yaml"], &vars, None);
+    let json = env.run(&["--kong-addr", &url, "diff", "kong.yaml", "--format", "json"], &vars, None);
+    for out in [&text, &json] {
+        assert!(!out.stdout.contains("example.com") && !out.stdout.contains("old-<redacted>"), "{}", out.stdout);
+    }
+    assert!(json.stdout.contains(id), "{}", json.stdout);
+    // Both sides of a field filled from the environment are masked, as a secret's are.
+    assert!(text.stdout.contains("host: <redacted>") && text.stdout.contains("retries: <redacted>"), "{}", text.stdout);
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).expect("the JSON plan stays JSON");
+    assert!(plan.is_object());
 }

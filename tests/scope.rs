@@ -151,8 +151,8 @@ fn the_select_tag_flag_scopes_sync_and_reset() {
 fn a_name_taken_outside_the_scope_is_not_taken_over() {
     let env = TestEnv::new();
     let outsiders = Outsiders::create(&env);
-    // The file claims the name of the untagged service: the gateway refuses the duplicate name, and the
-    // outsider keeps its host and its (absent) tags.
+    // The file claims the name of the untagged service: the run refuses before any write, naming it,
+    // and the outsider keeps its host and its (absent) tags.
     env.write(
         "kong.yaml",
         "_format_version: \"3.0\"\n_info:\n  select_tags: [team-a]\nservices:\n- name: outsider\n  host: taken.internal\n",
@@ -160,8 +160,8 @@ fn a_name_taken_outside_the_scope_is_not_taken_over() {
     env.clear_requests();
     let out = env.kongsync(&["sync", "kong.yaml"]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("failed: create service outsider"), "{}", out.stdout);
-    assert!(out.stdout.contains("409"), "the gateway's reason is not reported:\n{}", out.stdout);
+    assert!(out.stderr.contains("service outsider") && out.stderr.contains("no tags"), "{}", out.stderr);
+    assert_eq!(env.writes(), Vec::<String>::new(), "a refused sync wrote");
     let (_, svc) = env.request("GET", "/services/outsider", None);
     assert_eq!(svc["host"], "outsider.internal", "{svc}");
     assert!(tags(&env, "/services/outsider").is_empty(), "{svc}");
@@ -376,4 +376,38 @@ fn fields_that_identify_an_entity_cannot_be_ignored() {
         out.stderr
     );
     assert!(out.stderr.contains("--ignore-field"), "the CLI names its flag: {}", out.stderr);
+}
+
+#[test]
+fn a_membership_in_a_group_found_through_lookup_tags_converges() {
+    // decK's Test_Sync_Consumers_Default_Lookup_Tag: one team owns the group, another its members.
+    let env = TestEnv::enterprise();
+    env.write("groups.yaml", "_format_version: \"3.0\"\nconsumer_groups:\n- name: gold\n  tags: [team-groups]\n");
+    let members = "_format_version: \"3.0\"\n_info:\n  select_tags: [team-users]\n  default_lookup_tags:\n    consumer_groups: [team-groups]\nconsumers:\n- username: alice\n  groups:\n  - name: gold\n";
+    env.write("members.yaml", members);
+    env.kongsync(&["sync", "groups.yaml"]).success();
+    env.kongsync(&["sync", "members.yaml"]).success();
+    let again = env.kongsync(&["diff", "--exit-code", "members.yaml"]);
+    assert_eq!(again.code, 0, "the membership is planned again:\n{}", again.stdout);
+    // Leaving the group is seen, and done.
+    env.write("members.yaml", &members.replace("  groups:\n  - name: gold\n", ""));
+    let leave = env.kongsync(&["sync", "members.yaml"]);
+    assert!(
+        leave.stdout.contains("delete consumer-group-consumer consumer alice in consumer-group gold"),
+        "{}",
+        leave.stdout
+    );
+    env.kongsync(&["diff", "--exit-code", "members.yaml"]).success();
+    let (_, group) = env.request("GET", "/consumer_groups/gold", None);
+    assert_eq!(group["consumers"], serde_json::json!([]), "{group}");
+}
+
+#[test]
+fn a_workspace_the_gateway_lacks_is_named() {
+    // decK's diff/001-not-existing-workspace against Kong OSS, which serves no workspace paths.
+    let env = TestEnv::new();
+    env.write("kong.yaml", "_format_version: \"3.0\"\n_workspace: test\nservices:\n- name: s\n  host: h\n");
+    let out = env.kongsync(&["diff", "kong.yaml"]);
+    out.expect_code(1);
+    assert!(out.stderr.contains("workspace `test` not found: Kong OSS has no workspaces"), "{}", out.stderr);
 }

@@ -39,5 +39,11 @@ mod interrupt;
 mod input;
 // The simulator's and the model's independently written Kong 3.5 schema tables agree, field by field.
 mod schema_crosscheck;
+// Isolation and secrecy: a scoped run never takes over another owner's entities; no secret shown.
+mod isolation;
+// decK's own integration fixtures, run as decK's Go tests run them; a summary by group.
+mod deck_corpus;
+// Kong 3.5.0's write semantics: partial target updates, upstream shorthands, nested deletes and moves, hashed secrets.
+mod kong_semantics;
 // Safety: deletes held back after a failure, mass-delete guards, `apply`, tamper-proof plans, verification.
 mod safety;

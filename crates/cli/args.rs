@@ -66,6 +66,9 @@ pub struct GlobalArgs {
     /// Leave consumers, their credentials, plugins and groups alone.
     #[arg(long, global = true, env = "KONGSYNC_SKIP_CONSUMERS")]
     pub skip_consumers: bool,
+    /// Leave CA certificates alone: neither read, written nor deleted (decK's flag of the same name).
+    #[arg(long, global = true, env = "KONGSYNC_SKIP_CA_CERTIFICATES")]
+    pub skip_ca_certificates: bool,
     /// Client-side request-rate limit in requests per second (default for Konnect: 10).
     #[arg(long, global = true, env = "KONGSYNC_RATE_LIMIT")]
     pub rate_limit: Option<f64>,

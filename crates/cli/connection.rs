@@ -164,9 +164,8 @@ impl Connection {
     /// Reads everything in scope from the gateway, as the same `State` the files produce, with the
     /// run's workspace and control plane in its metadata (so that a dump writes them).
     pub async fn read_live(&self, progress: &dyn ReadProgress) -> anyhow::Result<State> {
-        let mut state = read_state(&self.client, &self.gateway, &self.scope, progress)
-            .await
-            .map_err(|e| explain(e, self.gateway.is_konnect()))?;
+        let mut state =
+            read_state(&self.client, &self.gateway, &self.scope, progress).await.map_err(|e| self.explain_read(e))?;
         self.stamp(&mut state);
         Ok(state)
     }
@@ -186,11 +185,29 @@ impl Connection {
         let observed = observe(&self.client, &self.gateway, &self.scope, desired, &spinner).await;
         spinner.finish();
         let mut observed = observed.map_err(|e| match e {
-            ObserveError::Api(e) | ObserveError::Lookup(LookupError::Api(e)) => explain(e, self.gateway.is_konnect()),
+            ObserveError::Api(e) | ObserveError::Lookup(LookupError::Api(e)) => self.explain_read(e),
             e @ ObserveError::Lookup(LookupError::Missing { .. }) => anyhow::Error::new(e),
         })?;
         self.stamp(&mut observed.live);
         Ok(observed)
+    }
+
+    /// A failed read, explained. Every path of a workspace starts with its name, so a 404 there means
+    /// the workspace is not there (decK's diff/001-not-existing-workspace against Kong OSS).
+    fn explain_read(&self, e: ApiError) -> anyhow::Error {
+        let konnect = self.gateway.is_konnect();
+        let missing = (e.status() == Some(404)).then(|| self.gateway.workspace()).flatten().map(|w| match konnect {
+            true => format!("workspace `{w}` not found in this control plane"),
+            false => format!(
+                "workspace `{w}` not found: Kong OSS has no workspaces (drop `_workspace` or --workspace); \
+                 on Kong Enterprise, create the workspace first"
+            ),
+        });
+        let explained = explain(e, konnect);
+        match missing {
+            Some(m) => explained.context(m),
+            None => explained,
+        }
     }
 
     /// Gives a live state the control plane's name, as a state file names it.

@@ -258,6 +258,9 @@ async fn open_saved(
     if plan.scope.skip_consumers && !global.skip_consumers {
         bail!("the plan {} was computed with --skip-consumers; run it with the same flag", path.display());
     }
+    if plan.scope.skip_ca_certificates && !global.skip_ca_certificates {
+        bail!("the plan {} was computed with --skip-ca-certificates; run it with the same flag", path.display());
+    }
     let meta = Meta { select_tags: plan.scope.select_tags.clone(), ..Meta::default() };
     let conn = Connection::open_for_writes(global, &meta, printer, parallelism).await?;
     let checked = async {

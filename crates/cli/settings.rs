@@ -129,6 +129,7 @@ pub fn connection(global: &GlobalArgs, file: &Meta) -> anyhow::Result<Connection
         workspace,
         select_tags,
         skip_consumers,
+        skip_ca_certificates,
         rate_limit,
         // Output flags belong to the printer.
         quiet: _,
@@ -200,7 +201,10 @@ pub fn connection(global: &GlobalArgs, file: &Meta) -> anyhow::Result<Connection
         },
         rate_limit,
         workspace: one_workspace(workspace.as_deref(), file.workspace.as_deref())?,
-        scope: scope(select_tags, std::env::var_os(SELECT_TAG_VAR).is_some(), &file.select_tags, *skip_consumers)?,
+        scope: Scope {
+            skip_ca_certificates: *skip_ca_certificates,
+            ..scope(select_tags, std::env::var_os(SELECT_TAG_VAR).is_some(), &file.select_tags, *skip_consumers)?
+        },
         max_in_flight: DEFAULT_MAX_IN_FLIGHT,
     })
 }
@@ -331,7 +335,7 @@ fn scope(flag: &[String], env_set: bool, file: &[String], skip_consumers: bool) 
         (false, _) => from_flag,
         (true, _) => from_file,
     };
-    Ok(Scope { select_tags, skip_consumers })
+    Ok(Scope { select_tags, skip_consumers, ..Scope::default() })
 }
 
 #[cfg(test)]
@@ -449,7 +453,10 @@ mod tests {
         assert!(settings(&["--workspace", "b"], &file).is_err());
         assert!(settings(&["--select-tag", "y"], &file).is_err());
         let s = settings(&["--select-tag", "b,a", "--skip-consumers"], &Meta::default()).unwrap();
-        assert_eq!(s.scope, Scope { select_tags: vec!["a".into(), "b".into()], skip_consumers: true });
+        assert_eq!(
+            s.scope,
+            Scope { select_tags: vec!["a".into(), "b".into()], skip_consumers: true, ..Scope::default() }
+        );
     }
 
     #[test]

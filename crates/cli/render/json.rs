@@ -1,7 +1,7 @@
 //! JSON for machines: the redacted plan as it is, and the sync report with each step named.
 
 use kongsync_apply::{Report, StepStatus};
-use kongsync_diff::{Plan, Step};
+use kongsync_diff::{message_masker, Plan, Step};
 use serde::Serialize;
 
 /// The plan (already redacted) as pretty JSON.
@@ -30,17 +30,26 @@ struct StepOutput<'a> {
     kind: String,
     key: &'a str,
     #[serde(flatten)]
-    status: &'a StepStatus,
+    status: StepStatus,
 }
 
-/// The outcome of a sync.
+/// The outcome of a sync; the gateway's messages masked as in the text report.
 pub fn report(plan: &Plan, report: &Report) -> String {
+    let masker = message_masker(plan);
+    let masked = |st: &StepStatus| match st {
+        StepStatus::Failed(f) => {
+            let mut f = f.clone();
+            f.message = masker.scrub(&f.message);
+            StepStatus::Failed(f)
+        }
+        other => other.clone(),
+    };
     let steps = plan.steps.iter().zip(&report.steps).map(|(s, st): (&Step, _)| StepOutput {
         index: s.index,
         action: s.action.verb(),
         kind: s.kind.to_string(),
         key: &s.key,
-        status: st,
+        status: masked(st),
     });
     let out = SyncOutput {
         target: &plan.target,

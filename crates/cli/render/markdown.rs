@@ -1,7 +1,7 @@
 //! The plan as Markdown, for a pull-request comment: a heading with the counts, a summary table per
 //! kind, then one collapsible section per kind listing its steps and their changed fields.
 
-use super::{carried_by, field_diff, summary_line, symbol};
+use super::{carried_by, field_diff, printable, summary_line, symbol};
 use kongsync_diff::{Action, Plan, Step};
 use kongsync_model::Kind;
 use std::collections::BTreeMap;
@@ -28,7 +28,7 @@ pub fn plan(plan: &Plan) -> String {
     for (kind, steps) in &by_kind {
         let _ = writeln!(out, "\n<details><summary>{kind}: {} changes</summary>\n\n```diff", steps.len());
         for s in steps {
-            let _ = write!(out, "{} {} {} {}", symbol(s.action), s.action.verb(), s.kind, s.key);
+            let _ = write!(out, "{} {} {} {}", symbol(s.action), s.action.verb(), s.kind, printable(&s.key));
             if let Some(reason) = carried_by(s) {
                 let _ = write!(out, "  ({reason})");
             }

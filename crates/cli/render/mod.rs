@@ -9,6 +9,19 @@ pub mod text;
 
 use kongsync_diff::{Action, Change, Execution, Step, Summary};
 use serde_json::Value;
+use std::borrow::Cow;
+
+/// Text from the files or the gateway, made safe for a terminal: every control character (an ANSI
+/// escape, a carriage return that would overwrite the line, a newline that would fake one) is
+/// written as its escape (`\u{1b}`), so what is shown is what is there.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect(),
+    )
+}
 
 /// "2 to create, 1 to update, 0 to delete".
 pub fn summary_line(s: &Summary) -> String {
@@ -19,7 +32,10 @@ pub fn summary_line(s: &Summary) -> String {
 pub fn show_value(v: Option<&Value>) -> String {
     match v {
         None => "(absent)".to_string(),
-        Some(Value::String(s)) if !s.is_empty() && !s.contains(char::is_whitespace) => s.clone(),
+        // JSON escapes control characters, so a string holding one is shown quoted.
+        Some(Value::String(s)) if !s.is_empty() && !s.contains(|c: char| c.is_whitespace() || c.is_control()) => {
+            s.clone()
+        }
         Some(other) => other.to_string(),
     }
 }
@@ -38,7 +54,7 @@ pub fn field_diff(changes: &[Change]) -> Vec<String> {
                 };
                 for (i, line) in shown.lines().enumerate() {
                     if i == 0 {
-                        text.push_str(&format!("{}: {line}\n", c.path));
+                        text.push_str(&format!("{}: {line}\n", printable(&c.path)));
                     } else {
                         text.push_str(&format!("  {line}\n"));
                     }
@@ -76,5 +92,20 @@ pub fn carried_by(step: &Step) -> Option<&str> {
     match &step.execution {
         Execution::WithStep { reason, .. } => Some(reason),
         Execution::Request(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn control_characters_never_reach_a_terminal() {
+        assert_eq!(printable("orders"), "orders");
+        assert_eq!(printable("a\u{1b}[2Jb\rc\nd"), "a\\u{1b}[2Jb\\u{d}c\\u{a}d");
+        // A value with an escape is shown as JSON, which escapes it.
+        assert_eq!(show_value(Some(&json!("x\u{1b}[31m"))), "\"x\\u001b[31m\"");
+        assert_eq!(show_value(Some(&json!("plain"))), "plain");
     }
 }

@@ -1,9 +1,9 @@
 //! The plan and the sync report as a person reads them in a terminal or a CI log.
 
-use super::{carried_by, field_diff, summary_line, symbol};
+use super::{carried_by, field_diff, printable, summary_line, symbol};
 use crate::printer::paint;
 use kongsync_apply::{Report, StepStatus};
-use kongsync_diff::{Action, Plan};
+use kongsync_diff::{message_masker, Action, Plan};
 use std::fmt::Write;
 
 /// The plan, one line per step and one per changed field. `color` adds ANSI colours.
@@ -20,10 +20,10 @@ pub fn plan(plan: &Plan, color: bool) -> String {
             Action::Update => "33",
             Action::Delete => "31",
         };
-        let head = format!("{} {} {} {}", symbol(step.action), step.action.verb(), step.kind, step.key);
+        let head = format!("{} {} {} {}", symbol(step.action), step.action.verb(), step.kind, printable(&step.key));
         let _ = write!(out, "{}", paint(color, &head, code));
         if let Some(reason) = carried_by(step) {
-            let _ = write!(out, "  ({reason})");
+            let _ = write!(out, "  ({})", printable(reason));
         }
         out.push('\n');
         for line in field_diff(&step.changes) {
@@ -35,15 +35,17 @@ pub fn plan(plan: &Plan, color: bool) -> String {
             let _ = writeln!(out, "    {}", paint(color && code != "0", &line, code));
         }
         for n in &step.notes {
-            let _ = writeln!(out, "    note: {n}");
+            let _ = writeln!(out, "    note: {}", printable(n));
         }
     }
     let _ = writeln!(out, "\nSummary: {}", summary_line(&plan.summary));
     out
 }
 
-/// The outcome of a sync: counts, then every failure with its cause and what it held back.
+/// The outcome of a sync: counts, then every failure with its cause and what it held back. The
+/// gateway's messages are masked: they may quote a secret the request sent.
 pub fn report(plan: &Plan, report: &Report) -> String {
+    let masker = message_masker(plan);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -62,20 +64,22 @@ pub fn report(plan: &Plan, report: &Report) -> String {
     for (step, status) in plan.steps.iter().zip(&report.steps) {
         match status {
             StepStatus::Failed(f) => {
-                let _ = writeln!(out, "  failed: {} {} {}: {}", step.action.verb(), step.kind, step.key, f.message);
+                let message = masker.scrub(&f.message);
+                let (verb, kind, key) = (step.action.verb(), step.kind, printable(&step.key));
+                let _ = writeln!(out, "  failed: {verb} {kind} {key}: {}", printable(&message));
                 let held: Vec<String> = plan
                     .steps
                     .iter()
                     .zip(&report.steps)
                     .filter(|(_, s)| matches!(s, StepStatus::Skipped { root } if *root == step.index))
-                    .map(|(s, _)| format!("{} {} {}", s.action.verb(), s.kind, s.key))
+                    .map(|(s, _)| format!("{} {} {}", s.action.verb(), s.kind, printable(&s.key)))
                     .collect();
                 for h in held {
                     let _ = writeln!(out, "    skipped because of it: {h}");
                 }
             }
             StepStatus::NotStarted => {
-                let _ = writeln!(out, "  not started: {} {} {}", step.action.verb(), step.kind, step.key);
+                let _ = writeln!(out, "  not started: {} {} {}", step.action.verb(), step.kind, printable(&step.key));
             }
             StepStatus::HeldBack => {
                 let _ = writeln!(

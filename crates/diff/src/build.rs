@@ -22,7 +22,7 @@ use crate::plan::{Action, Change, Execution, Plan, Step, Summary, PLAN_FORMAT_VE
 use crate::prepare::{get_path, remove_path, set_path};
 use crate::request::{self, ById};
 use kongsync_gateway::Request;
-use kongsync_model::{Entity, Ident, Key, Kind, OnDelete, SchemaSet};
+use kongsync_model::{Create, Entity, Ident, Key, Kind, OnDelete, SchemaSet, SERVER_FIELDS};
 use kongsync_state::live::Observed;
 use kongsync_state::{Scope, State};
 use serde_json::Value;
@@ -44,6 +44,11 @@ pub enum PlanError {
     /// entities that refer to one.
     #[error("this gateway has no {kind} entities (Kong's open-source edition has none; Kong Enterprise and Konnect do), but the files define or refer to them: {}", .entities.join(", "))]
     NotOnGateway { kind: Kind, entities: Vec<String> },
+    /// A scoped run would create entities that exist on the gateway outside its scope (untagged or
+    /// another team's): the create would overwrite and re-tag them. Each entry names the entity and
+    /// the tags it holds.
+    #[error("the gateway already has {}, outside this run's select tags ({}); a scoped sync does not take over what another owner manages: give these entities another name (and id), or tag them on the gateway", .entities.join("; "), .select_tags.join(", "))]
+    OutsideScope { select_tags: Vec<String>, entities: Vec<String> },
 }
 
 /// A step before ordering.
@@ -67,16 +72,32 @@ struct Draft<'a> {
 /// live fingerprint is of the read itself, before look-ups, since that is what `sync --plan` reads
 /// again.
 pub fn plan(desired: &State, observed: &Observed, options: &PlanOptions) -> Result<Plan, PlanError> {
-    let Observed { scope, live, schemas, known_ids } = observed;
+    let Observed { scope, live, schemas, known_ids, looked_up_members, foreign } = observed;
     let mut desired = scope.restrict(desired);
+    let taken_over: Vec<String> = foreign
+        .iter()
+        .filter_map(|f| desired.get(&f.key).map(|e| (f, e)))
+        .map(|(f, e)| {
+            let tags = if f.tags.is_empty() { "no tags".to_string() } else { format!("tags [{}]", f.tags.join(", ")) };
+            let id = f.id.map(|id| format!(" (id {id})")).unwrap_or_default();
+            format!("{} {}{id} with {tags}", e.kind(), display_key(e))
+        })
+        .collect();
+    if !taken_over.is_empty() {
+        return Err(PlanError::OutsideScope { select_tags: scope.select_tags.clone(), entities: taken_over });
+    }
     if !scope.select_tags.is_empty() {
         desired.to_mut().stamp_select_tags(&scope.select_tags);
     }
     let read = scope.restrict(live);
     let by_id: HashMap<(Kind, Uuid), Key> = known_ids.iter().map(|(k, id)| ((k.kind, *id), k.clone())).collect();
-    let keyed = if by_id.is_empty() { Cow::Borrowed(&*read) } else { Cow::Owned(read.with_parents_known(&by_id)) };
+    let mut keyed = if by_id.is_empty() { Cow::Borrowed(&*read) } else { Cow::Owned(read.with_parents_known(&by_id)) };
+    for member in looked_up_members {
+        keyed.to_mut().insert(member.clone());
+    }
     let mut plan = plan_states(&desired, &keyed, scope, schemas, known_ids, options)?;
-    if !by_id.is_empty() {
+    // `sync --plan` compares what it reads with this: the fingerprint is of the read, before look-ups.
+    if matches!(keyed, Cow::Owned(_)) {
         plan.live_fingerprint = fingerprint(&read);
     }
     Ok(plan)
@@ -127,7 +148,7 @@ fn plan_states(
             snis.entry(cert).or_default().push(sni);
         }
     }
-    let requests = Requests { desired, snis: &snis, ids: &ids, options };
+    let requests = Requests { desired, snis: &snis, ids: &ids, options, schemas };
     let mut drafts: Vec<Draft<'_>> = Vec::new();
     for (p, cmp) in pairs.iter().zip(compare_all(&pairs, &ctx)) {
         let (action, entity, live, id, cmp) = match (*p, cmp) {
@@ -198,18 +219,22 @@ struct Requests<'a> {
     snis: &'a HashMap<&'a Key, Vec<&'a Entity>>,
     ids: &'a Ids<'a>,
     options: &'a PlanOptions,
+    schemas: &'a SchemaSet,
 }
 
 impl Requests<'_> {
     /// The request of a step on `entity` (for a delete, the live entity; else the desired one).
     fn build(&self, action: Action, entity: &Entity, live: Option<&Entity>, id: Uuid) -> Request {
-        let Requests { desired, snis, ids, options } = self;
+        let Requests { desired, snis, ids, options, schemas } = self;
         if action == Action::Delete {
             let refs: BTreeMap<String, Uuid> = entity.refs.iter().map(|(f, k)| (f.clone(), ids.of_live(k))).collect();
             return request::delete(&ById { kind: entity.kind(), id, refs: &refs });
         }
         let refs: BTreeMap<String, Uuid> = entity.refs.iter().map(|(f, k)| (f.clone(), ids.of_desired(k))).collect();
-        let mut body = entity.fields.clone();
+        let mut body = match (action, entity.kind().def().create) {
+            (Action::Update, Create::PostOnKong) => whole_body(entity, schemas),
+            _ => entity.fields.clone(),
+        };
         if let Some(l) = live {
             for f in options.ignore.iter().filter(|f| f.kind == entity.kind()) {
                 match get_path(&l.fields, &f.path) {
@@ -224,6 +249,27 @@ impl Requests<'_> {
         }
         request::write(&ById { kind: entity.kind(), id, refs: &refs }, action, body, options.dialect)
     }
+}
+
+/// The body of an update that Kong applies as a partial one: a PUT of a target updates only the
+/// fields the body carries (kong/api/routes/upstreams.lua:60-66 and :219-221, 3.5.0, which run
+/// `endpoints.update_entity`), so a field the file no longer sets would keep its old value. Every
+/// field of the kind's schema is therefore sent, with its default or an explicit null (a removed
+/// `tags` is `null`, a weight back to its default is `100`). The kinds whose create is a POST on Kong
+/// are exactly those whose PUT is an update, the same route deciding both.
+fn whole_body(entity: &Entity, schemas: &SchemaSet) -> serde_json::Map<String, Value> {
+    let mut body = schemas.with_defaults(entity);
+    let kind = entity.kind();
+    for field in &schemas.entity(kind).fields {
+        let name = field.name.as_str();
+        let skipped = SERVER_FIELDS.contains(&name)
+            || kind.def().computed.contains(&name)
+            || kind.references().iter().any(|r| r.field == name);
+        if !skipped && !body.contains_key(name) {
+            body.insert(name.to_string(), Value::Null);
+        }
+    }
+    body
 }
 
 /// The SNI names a certificate's PUT lists: those it has now and keeps. Kong's PUT drops every SNI

@@ -17,12 +17,13 @@ mod graph;
 pub mod mask;
 mod options;
 mod pair;
+mod phc;
 mod plan;
 mod prepare;
 mod request;
 
 pub use build::{fingerprint, live_fingerprint, plan, PlanError};
-pub use mask::{redacted, Masker};
+pub use mask::{message_masker, redacted, Masker};
 pub use options::{Dialect, IgnoreField, IgnoreFieldError, PlanOptions};
 pub use plan::{Action, Change, Execution, Plan, PlanFileError, Step, Summary, PLAN_FORMAT_VERSION};
 

@@ -53,7 +53,7 @@ fn creates_go_parent_first() {
         lines(&p),
         [
             "#0 create consumer alice [PUT] after []",
-            "#1 create key-auth …3456 for consumer alice [PUT] after [0]",
+            "#1 create key-auth <redacted> for consumer alice [PUT] after [0]",
             "#2 create service s [PUT] after []",
             "#3 create route r [PUT] after [2]",
             "#4 create plugin cors for route r [PUT] after [3]",

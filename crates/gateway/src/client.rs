@@ -10,10 +10,10 @@
 use crate::error::{ApiError, Setting, StatusError};
 use crate::gateway::redacted_url;
 use crate::rate::RateLimiter;
-use crate::request::{Request, Retry};
+use crate::request::{Method, Request, Retry};
 use crate::retry::{parse_retry_after, should_retry, Failure, RetryPolicy};
 use kongsync_model::Secret;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, LOCATION, RETRY_AFTER, USER_AGENT};
 use reqwest::Url;
 use serde_json::Value;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -148,7 +148,10 @@ impl Client {
             .pool_max_idle_per_host(max_in_flight.max(1))
             .pool_idle_timeout(Duration::from_secs(60))
             .tcp_nodelay(true)
-            .tcp_keepalive(Duration::from_secs(30));
+            .tcp_keepalive(Duration::from_secs(30))
+            // A redirect is never followed: reqwest would send the admin token to wherever the
+            // Location points (an HTTPS gateway answering 307 to plain HTTP would get it in clear).
+            .redirect(reqwest::redirect::Policy::none());
         let mut base = base;
         builder = apply_tls(builder, &tls, &mut base)?;
         let http = builder.build().map_err(|e| setting(Setting::Tls, e.without_url().to_string()))?;
@@ -179,11 +182,22 @@ impl Client {
 
     /// Sends a request, retrying transient failures as its [`Retry`] class allows; an error status
     /// becomes [`ApiError::Status`].
+    ///
+    /// A DELETE answered 404 is done: what it was sent for, the entity's absence, holds. Kong answers
+    /// 404 to a nested DELETE of an absent child (kong/api/endpoints.lua:664-710, 3.5.0; top-level
+    /// DELETEs answer 204), which is what a retry finds after an attempt whose answer was lost, or a
+    /// sync finds after another removed the child since it read the gateway.
     pub async fn send(&self, req: &Request) -> Result<Response, ApiError> {
-        match &req.retry {
+        let sent = match &req.retry {
             Retry::Idempotent | Retry::NotIdempotent => self.send_with_retries(req).await,
             Retry::CheckBeforeRetry { check } => self.send_unsure(req, Some(check)).await,
             Retry::ConflictIsDone => self.send_unsure(req, None).await,
+        };
+        match sent {
+            Err(e) if req.method == Method::Delete && e.status() == Some(404) => {
+                Ok(Response { status: 404, body: Value::Null })
+            }
+            other => other,
         }
     }
 
@@ -239,11 +253,15 @@ impl Client {
                 self.attempt(req, url.clone()).await
             };
             let (failure, retry_after, error) = match outcome {
-                Ok((status, _, body)) if status < 400 => {
+                Ok(Answer { status, location, .. }) if (300..400).contains(&status) => {
+                    self.observe(&described, attempts, Some(status), t0, None);
+                    return Err(ApiError::Redirected { request: described, status, to: redirect_target(location) });
+                }
+                Ok(Answer { status, body, .. }) if status < 400 => {
                     self.observe(&described, attempts, Some(status), t0, None);
                     return decode(&described, status, &body);
                 }
-                Ok((status, retry_after, body)) => (
+                Ok(Answer { status, retry_after, body, .. }) => (
                     Some(Failure::Status(status)),
                     retry_after,
                     ApiError::Status(Box::new(StatusError::from_body(described.clone(), status, &body))),
@@ -283,7 +301,7 @@ impl Client {
         Ok(self.send(req).await?.body)
     }
 
-    async fn attempt(&self, req: &Request, url: Url) -> Result<(u16, Option<Duration>, Vec<u8>), reqwest::Error> {
+    async fn attempt(&self, req: &Request, url: Url) -> Result<Answer, reqwest::Error> {
         let mut builder = self.inner.http.request(req.method.to_reqwest(), url);
         if let Some(body) = &req.body {
             builder = builder.json(body);
@@ -295,8 +313,9 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let location = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
         let body = resp.bytes().await?.to_vec();
-        Ok((status, retry_after, body))
+        Ok(Answer { status, retry_after, location, body })
     }
 
     /// Classifies a failure without an answer; `None` when asking again cannot help.
@@ -318,6 +337,29 @@ impl Client {
         if let Some(observer) = &self.inner.observer {
             observer(&RequestEvent { request: request.to_string(), attempt, status, elapsed: t0.elapsed(), retry_in });
         }
+    }
+}
+
+/// One answer, as [`Client::send_with_retries`] needs it.
+struct Answer {
+    status: u16,
+    retry_after: Option<Duration>,
+    /// Where a redirect points.
+    location: Option<String>,
+    body: Vec<u8>,
+}
+
+/// Where a redirect points, as it may be shown: the scheme and host of an absolute Location, never
+/// its path, query or credentials.
+fn redirect_target(location: Option<String>) -> String {
+    match location.as_deref().map(Url::parse) {
+        None => "no Location".to_string(),
+        Some(Ok(url)) => match (url.host_str(), url.port()) {
+            (Some(host), Some(port)) => format!("{}://{host}:{port}", url.scheme()),
+            (Some(host), None) => format!("{}://{host}", url.scheme()),
+            (None, _) => format!("a {} URL", url.scheme()),
+        },
+        Some(Err(_)) => "another path on the same host".to_string(),
     }
 }
 
@@ -464,6 +506,57 @@ mod tests {
         let tls = TlsOptions { server_name: Some("kong.internal".into()), ..TlsOptions::default() };
         let _ = apply_tls(reqwest::Client::builder(), &tls, &mut base).unwrap();
         assert_eq!(base.as_str(), "https://kong.internal:8444/admin");
+    }
+
+    /// A loopback server that answers every request with a 307 to plain HTTP, and records the
+    /// requests it gets.
+    async fn redirecting_server() -> (Url, Arc<std::sync::Mutex<Vec<String>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 4096];
+                let n = socket.read(&mut buf).await.unwrap_or(0);
+                log.lock().unwrap().push(String::from_utf8_lossy(&buf[..n]).into_owned());
+                let answer = format!(
+                    "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://u:pw@127.0.0.1:{}/elsewhere?t=1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    addr.port()
+                );
+                let _ = socket.write_all(answer.as_bytes()).await;
+            }
+        });
+        (Url::parse(&format!("http://127.0.0.1:{}/", addr.port())).unwrap(), seen)
+    }
+
+    #[tokio::test]
+    async fn redirects_are_refused_not_followed() {
+        let (base, seen) = redirecting_server().await;
+        let mut opts = ClientOptions::new(base.clone());
+        opts.token = Some(Secret::new("kpat_token"));
+        let client = Client::new(opts).unwrap();
+        let err = client.send(&Request::get("/services")).await.unwrap_err();
+        let port = base.port().unwrap();
+        assert!(
+            matches!(&err, ApiError::Redirected { status: 307, to, .. } if *to == format!("http://127.0.0.1:{port}")),
+            "{err:?}"
+        );
+        let shown = err.to_string();
+        assert!(shown.contains("307") && shown.contains("http://127.0.0.1"), "{shown}");
+        assert!(!shown.contains("pw") && !shown.contains("elsewhere"), "{shown}");
+        // One request reached the server, none went to the Location (which is on the same server).
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert!(!seen[0].contains("/elsewhere"), "{seen:?}");
+    }
+
+    #[test]
+    fn redirect_targets_show_scheme_and_host_only() {
+        assert_eq!(redirect_target(Some("http://a:b@evil.example:8080/x?y".into())), "http://evil.example:8080");
+        assert_eq!(redirect_target(Some("/login".into())), "another path on the same host");
+        assert_eq!(redirect_target(None), "no Location");
     }
 
     #[test]

@@ -32,6 +32,10 @@ pub enum ApiError {
         #[source]
         source: reqwest::Error,
     },
+    /// The gateway answered with a redirect, which is never followed (the admin token would go
+    /// wherever it points); `to` is the Location's scheme and host only.
+    #[error("{request}: the gateway answered {status}, a redirect to {to}; redirects are not followed (the admin token would be sent there): give the address it points to, if it is the gateway's")]
+    Redirected { request: String, status: u16, to: String },
     /// No answer within the request timeout.
     #[error("{request}: no answer from {url} within {}s", .timeout.as_secs_f64())]
     Timeout { url: String, request: String, timeout: Duration },

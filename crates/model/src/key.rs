@@ -116,6 +116,11 @@ impl Key {
 
     fn text(&self, masked: bool) -> String {
         match &self.ident {
+            // A key is shown by its last four characters only when those are a small part of it:
+            // a short key is shown not at all.
+            Ident::Name(n) if masked && self.kind == Kind::KeyAuth && n.chars().count() < SHOWN_KEY_MIN => {
+                crate::secret::REDACTED.to_string()
+            }
             Ident::Name(n) if masked && self.kind == Kind::KeyAuth => {
                 let tail: String = n.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
                 format!("…{tail}")
@@ -139,6 +144,9 @@ impl Key {
     }
 }
 
+/// The shortest key-auth key whose last four characters are shown.
+const SHOWN_KEY_MIN: usize = 12;
+
 fn short(digest: &str) -> &str {
     digest.get(..12).unwrap_or(digest)
 }
@@ -152,6 +160,13 @@ impl fmt::Display for Key {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_auth_keys_are_never_shown_whole() {
+        assert_eq!(Key::name(Kind::KeyAuth, "abcd").ident_text(), "<redacted>");
+        assert_eq!(Key::name(Kind::KeyAuth, "abcdefgh").ident_text(), "<redacted>");
+        assert_eq!(Key::name(Kind::KeyAuth, "alice-key-0001").ident_text(), "…0001");
+    }
 
     #[test]
     fn plugin_scope_order_does_not_matter() {
@@ -185,8 +200,8 @@ mod tests {
 
     #[test]
     fn key_auth_keys_are_masked_but_ids_use_the_whole_key() {
-        let a = Key::name(Kind::KeyAuth, "secret-abcd");
-        let b = Key::name(Kind::KeyAuth, "other-abcd");
+        let a = Key::name(Kind::KeyAuth, "secret-key-abcd");
+        let b = Key::name(Kind::KeyAuth, "other-key-abcd");
         assert_eq!(a.to_string(), "…abcd");
         assert_eq!(b.to_string(), "…abcd");
         assert_ne!(a.derived_id(), b.derived_id());

@@ -54,6 +54,18 @@ pub struct FieldSpec {
     pub fields: Vec<Field>,
     /// Kong forces the field to null (`eq = null`), e.g. `consumer` on plugins that cannot take one.
     pub must_be_null: bool,
+    /// Kong stores the value encrypted (`encrypted = true`): a secret.
+    pub encrypted: bool,
+    /// The value may be a vault reference (`referenceable = true`): Kong's mark of a field that may
+    /// hold a secret.
+    pub referenceable: bool,
+}
+
+impl FieldSpec {
+    /// Whether output must mask this field's value: Kong encrypts it or lets it come from a vault.
+    pub fn is_secret(&self) -> bool {
+        self.encrypted || self.referenceable
+    }
 }
 
 /// A problem with one field of a value.
@@ -91,6 +103,15 @@ impl Schema {
     /// The field with this name.
     pub fn field(&self, name: &str) -> Option<&FieldSpec> {
         find(&self.fields, name)
+    }
+
+    /// The paths of the fields whose values are secrets ([`FieldSpec::is_secret`]), as output
+    /// addresses them: `config.http_endpoint`; a map whose values are secrets as `config.headers.*`
+    /// (each of its keys); fields of records inside arrays by the array's path.
+    pub fn secret_paths(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        secret_fields(&self.fields, "", &mut out);
+        out
     }
 
     /// Fills every absent field that has a default (and every required record, recursively), as Kong
@@ -179,7 +200,28 @@ fn parse_spec(attrs: &Value, path: &str) -> Result<FieldSpec, SchemaError> {
             None => Vec::new(),
         },
         must_be_null: a.get("eq").is_some_and(Value::is_null),
+        encrypted: a.get("encrypted").and_then(Value::as_bool).unwrap_or(false),
+        referenceable: a.get("referenceable").and_then(Value::as_bool).unwrap_or(false),
     })
+}
+
+fn secret_fields(fields: &[Field], path: &str, out: &mut Vec<String>) {
+    for f in fields {
+        let here = join(path, &f.name);
+        if f.spec.is_secret() {
+            out.push(here.clone());
+        }
+        if f.spec.values.as_deref().is_some_and(FieldSpec::is_secret) {
+            out.push(format!("{here}.*"));
+        }
+        secret_fields(&f.spec.fields, &here, out);
+        if let Some(el) = f.spec.elements.as_deref() {
+            if el.is_secret() {
+                out.push(here.clone());
+            }
+            secret_fields(&el.fields, &here, out);
+        }
+    }
 }
 
 fn join(path: &str, name: &str) -> String {
@@ -370,6 +412,19 @@ pub fn sort_dedup(items: &mut Vec<Value>) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn encrypted_and_referenceable_fields_are_secret_paths() {
+        let s = Schema::from_kong_json(&json!({"fields": [{"config": {"type": "record", "fields": [
+            {"endpoint": {"type": "string", "encrypted": true}},
+            {"key": {"type": "string", "referenceable": true}},
+            {"headers": {"type": "map", "keys": {"type": "string"}, "values": {"type": "string", "referenceable": true}}},
+            {"rules": {"type": "array", "elements": {"type": "record", "fields": [{"pw": {"type": "string", "encrypted": true}}]}}},
+            {"timeout": {"type": "integer"}}
+        ]}}]}))
+        .unwrap();
+        assert_eq!(s.secret_paths(), ["config.endpoint", "config.key", "config.headers.*", "config.rules.pw"]);
+    }
 
     fn schema() -> Schema {
         Schema::from_kong_json(&json!({"fields": [

@@ -39,8 +39,10 @@ impl SchemaSet {
     /// The entity's fields with every default filled, as Kong would store them.
     pub fn with_defaults(&self, e: &Entity) -> Map<String, Value> {
         let mut fields = e.fields.clone();
-        if e.kind() == Kind::Route {
-            grpc_strip_path(&mut fields);
+        match e.kind() {
+            Kind::Route => grpc_strip_path(&mut fields),
+            Kind::Upstream => upstream_shorthands(&mut fields),
+            _ => {}
         }
         for schema in self.of_entity(e) {
             schema.fill_defaults(&mut fields);
@@ -63,6 +65,25 @@ impl SchemaSet {
     }
 }
 
+/// Kong rewrites an upstream's `algorithm` and `hash_on` on every write, before defaults, and only
+/// from the fields the body carries (kong/db/schema/entities/upstreams.lua:302-345, run in order by
+/// kong/db/schema/init.lua's shorthand processing, 3.5.0): least-connections and latency null
+/// `hash_on`; then a `hash_on` present (possibly just nulled) becomes `none` if null, forces
+/// round-robin if `none`, and consistent-hashing otherwise. Applied to the file's side, it gives what
+/// Kong will hold; on what Kong returns it changes nothing, its stored pairs being fixed points.
+fn upstream_shorthands(fields: &mut Map<String, Value>) {
+    if matches!(fields.get("algorithm").and_then(Value::as_str), Some("least-connections" | "latency")) {
+        fields.insert("hash_on".into(), Value::Null);
+    }
+    let (field, value) = match fields.get("hash_on") {
+        None => return,
+        Some(Value::Null) => ("hash_on", "none"),
+        Some(Value::String(h)) if h == "none" => ("algorithm", "round-robin"),
+        Some(_) => ("algorithm", "consistent-hashing"),
+    };
+    fields.insert(field.into(), Value::String(value.into()));
+}
+
 /// Kong gives a gRPC route `strip_path: false` when it is not set, where the schema's default is
 /// `true` (the grpc/grpcs route subschemas). The protocol groups exclude each other, so one grpc or
 /// grpcs protocol means the route is a gRPC route.
@@ -73,5 +94,41 @@ fn grpc_strip_path(fields: &mut Map<String, Value>) {
     };
     if grpc && fields.get("strip_path").is_none_or(Value::is_null) {
         fields.insert("strip_path".into(), Value::Bool(false));
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::Key;
+    use serde_json::json;
+
+    /// The (algorithm, hash_on) Kong stores for an upstream written with `fields`.
+    fn stored(fields: Value) -> (Value, Value) {
+        let e = Entity {
+            key: Key::name(Kind::Upstream, "u"),
+            id: None,
+            fields: fields.as_object().unwrap().clone(),
+            refs: Default::default(),
+        };
+        let f = SchemaSet::builtin().with_defaults(&e);
+        (f["algorithm"].clone(), f["hash_on"].clone())
+    }
+
+    // kong/db/schema/entities/upstreams.lua:302-345 (3.5.0).
+    #[test]
+    fn upstream_shorthands_give_what_kong_stores() {
+        let pair = |a: &str, h: &str| (json!(a), json!(h));
+        assert_eq!(
+            stored(json!({"algorithm": "least-connections", "hash_on": "header"})),
+            pair("least-connections", "none")
+        );
+        assert_eq!(stored(json!({"algorithm": "latency"})), pair("latency", "none"));
+        assert_eq!(stored(json!({"algorithm": "consistent-hashing", "hash_on": "none"})), pair("round-robin", "none"));
+        assert_eq!(stored(json!({"algorithm": "round-robin", "hash_on": "ip"})), pair("consistent-hashing", "ip"));
+        assert_eq!(stored(json!({"hash_on": null})), pair("round-robin", "none"));
+        // Without hash_on in the body no rule runs: consistent-hashing stays, hash_on gets its default.
+        assert_eq!(stored(json!({"algorithm": "consistent-hashing"})), pair("consistent-hashing", "none"));
     }
 }

@@ -3,11 +3,13 @@
 //! under their consumer, targets under their upstream, SNIs under their certificate. It is the inverse
 //! of the file reader (`file::flatten`): reading a dump back gives the same state.
 //!
-//! Deterministic: collections are sorted by name (or key, for credentials), then by id; within an
-//! entity the identifying field comes first, then `id`, then every other field in sorted order (nested
-//! objects too), then the nested collections. Ids are written only where the file needs them: for
-//! entities that nothing else identifies (certificates, CA certificates, mTLS credentials, unnamed
-//! routes), for entities referenced by id, or for all with `with_id`.
+//! Deterministic: collections are sorted by name (or key, for credentials), an entity without one by
+//! its id, as decK sorts them. The YAML is written the way decK writes it (`deck_yaml`: every key
+//! sorted, decK's quoting), byte for byte; the JSON document keeps the identifying field first, then
+//! `id`, then every other field sorted. Null fields are left out, except inside a plugin's or vault's
+//! `config`. Ids are written only where the file needs them: for entities that nothing else
+//! identifies (certificates, CA certificates, mTLS credentials, unnamed routes), for entities
+//! referenced by id, or for all with `with_id` (references then carry the id beside the name).
 
 use crate::layout::{self, TOP_LEVEL};
 use crate::State;
@@ -77,7 +79,8 @@ pub fn to_document(state: &State, options: &DumpOptions) -> Dump {
         );
     }
     if !state.meta.select_tags.is_empty() {
-        doc.insert("_info".into(), serde_json::json!({ "select_tags": state.meta.select_tags }));
+        // decK's `Info.Defaults` is a struct, so its writer always shows it, empty.
+        doc.insert("_info".into(), serde_json::json!({ "defaults": {}, "select_tags": state.meta.select_tags }));
     }
     for (collection, kind) in TOP_LEVEL {
         let items: Vec<Value> =
@@ -161,8 +164,8 @@ impl<'a> Writer<'a> {
         let ident = identity_field(e.kind());
         let mut rest: BTreeMap<&str, Value> = BTreeMap::new();
         for (k, v) in &e.fields {
-            if k != ident {
-                rest.insert(k, sorted_value(v));
+            if k != ident && !v.is_null() {
+                rest.insert(k, sorted_value(&shown(e.kind(), k, v)));
             }
         }
         for (field, parent) in &e.refs {
@@ -173,7 +176,7 @@ impl<'a> Writer<'a> {
         }
         let mut out = Map::new();
         if let Some(v) = e.fields.get(ident) {
-            out.insert(ident.into(), sorted_value(v));
+            out.insert(ident.into(), sorted_value(&shown(e.kind(), ident, v)));
         }
         if let Some(id) = e.id.filter(|_| self.writes_id(e)) {
             out.insert("id".into(), id.to_string().into());
@@ -207,20 +210,30 @@ impl<'a> Writer<'a> {
     }
 
     /// A reference as the file reader resolves it: the parent's name when it has one, else its id.
-    /// Plugins' scopes are plain strings, as decK writes them; other references `{name: ...}` or `{id: ...}`.
+    /// Plugins' scopes are plain strings, as decK writes them; other references `{name: ...}` or
+    /// `{id: ...}`, and with `with_id` both, as decK writes `keys[].set` and `consumers[].groups[]`.
     fn reference(&self, parent: &Key, plain: bool) -> Value {
-        let (field, text) = match (&parent.ident, self.state.get(parent).and_then(|p| p.id)) {
-            (Ident::Name(n) | Ident::CustomId(n), _) if nameable(parent) => ("name", n.clone()),
-            (_, Some(id)) => ("id", id.to_string()),
-            (Ident::Id(id), None) => ("id", id.to_string()),
-            // A parent neither named nor with an id cannot come from a gateway; name it as best we can.
-            _ => ("name", parent.ident_text()),
+        let id = self.state.get(parent).and_then(|p| p.id).or(match parent.ident {
+            Ident::Id(id) => Some(id),
+            _ => None,
+        });
+        let name = match &parent.ident {
+            Ident::Name(n) | Ident::CustomId(n) if nameable(parent) => Some(n.clone()),
+            _ => None,
         };
+        // A parent neither named nor with an id cannot come from a gateway; name it as best we can.
+        let name = if name.is_none() && id.is_none() { Some(parent.ident_text()) } else { name };
         if plain {
-            Value::String(text)
-        } else {
-            Value::Object(Map::from_iter([(field.to_string(), Value::String(text))]))
+            return Value::String(name.or(id.map(|i| i.to_string())).unwrap_or_default());
         }
+        let mut out = Map::new();
+        if let Some(id) = id.filter(|_| self.with_id || name.is_none()) {
+            out.insert("id".into(), id.to_string().into());
+        }
+        if let Some(n) = name {
+            out.insert("name".into(), n.into());
+        }
+        Value::Object(out)
     }
 }
 
@@ -233,17 +246,40 @@ fn nameable(key: &Key) -> bool {
     }
 }
 
-/// Sorted by name (unnamed entities after the named ones), then id.
-fn sort_key(e: &Entity) -> (u8, String, String) {
+/// Sorted as decK sorts: by name (a consumer's username), and an entity without one by its id, in
+/// the same order as the names (decK's dump of `sync/028-consumer-group-consumers-custom_id` puts
+/// the consumer known only by custom id `foo`, id `bcb296c3-...`, between users `bar` and `foo`).
+fn sort_key(e: &Entity) -> (String, String) {
     let id = e.id.map(|i| i.to_string()).unwrap_or_default();
-    match &e.key.ident {
-        Ident::Name(n) | Ident::CustomId(n) | Ident::Child { name: n, member: None, .. } => (0, n.clone(), id),
-        Ident::Child { member: Some(m), .. } => (0, sort_key_text(m), id),
+    let name = match &e.key.ident {
+        Ident::Name(n) | Ident::Child { name: n, member: None, .. } => n.clone(),
+        Ident::Child { member: Some(m), .. } => sort_key_text(m),
         Ident::Plugin { name, scope } => {
             let scope: Vec<String> = scope.iter().map(|(f, k)| format!("{f}={}", sort_key_text(k))).collect();
-            (0, format!("{name} {}", scope.join(" ")), id)
+            format!("{name} {}", scope.join(" "))
         }
-        Ident::Id(_) | Ident::Digest(_) => (1, String::new(), id),
+        Ident::CustomId(_) | Ident::Id(_) | Ident::Digest(_) => id.clone(),
+    };
+    (name, id)
+}
+
+/// A field's value as decK writes it: decK's entities are Go structs whose unset (null) fields are
+/// left out at every depth (an upstream's `healthchecks.active.https_sni`), except inside the free-form
+/// `config` of a plugin or vault, which it writes as Kong gives it, nulls included.
+fn shown(kind: Kind, field: &str, v: &Value) -> Value {
+    if field == "config" && matches!(kind, Kind::Plugin | Kind::Vault) {
+        return v.clone();
+    }
+    without_nulls(v)
+}
+
+fn without_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(o) => {
+            Value::Object(o.iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| (k.clone(), without_nulls(x))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(without_nulls).collect()),
+        other => other.clone(),
     }
 }
 
@@ -269,9 +305,10 @@ fn sorted_value(v: &Value) -> Value {
     }
 }
 
-/// The document as YAML.
+/// The document as YAML, written as decK writes it (see `deck_yaml`), so that a file dumped by decK
+/// and one dumped by kongsync from the same gateway are the same bytes.
 pub fn to_yaml(document: &Value) -> Result<String, DumpError> {
-    serde_yaml::to_string(document).map_err(|e| DumpError::Serialize(Box::new(e)))
+    Ok(crate::deck_yaml::to_string(document))
 }
 
 /// The document as pretty JSON, with a final newline.

@@ -88,54 +88,8 @@ fn the_layout_is_decks() {
     let dump = to_document(&gateway(), &DumpOptions::default());
     assert!(dump.unplaced.is_empty());
     let yaml = to_yaml(&dump.document).unwrap();
-    let expected = r#"_format_version: '3.0'
-services:
-- name: orders
-  client_certificate:
-    id: 50000000-0000-0000-0000-000000000001
-  host: orders.internal
-  port: 80
-  protocol: http
-  routes:
-  - name: orders-api
-    paths:
-    - /orders
-    strip_path: true
-    plugins:
-    - name: cors
-      config:
-        credentials: false
-        origins:
-        - '*'
-routes:
-- id: 20000000-0000-0000-0000-000000000002
-  hosts:
-  - bare.example
-consumers:
-- username: alice
-  keyauth_credentials:
-  - key: aa-key
-  - key: zz-key
-  groups:
-  - name: gold
-consumer_groups:
-- name: gold
-plugins:
-- name: key-auth
-  config: {}
-  service: 99999999-0000-0000-0000-000000000001
-- name: prometheus
-  config: {}
-- name: rate-limiting
-  config:
-    minute: 5
-  consumer: alice
-  service: orders
-upstreams:
-- name: backend
-  targets:
-  - target: 10.0.0.1:8000
-    weight: 100
+    // decK's writer: every key sorted (sections too), sequences in a mapping not indented.
+    let expected = r#"_format_version: "3.0"
 certificates:
 - cert: CERT
   id: 50000000-0000-0000-0000-000000000001
@@ -143,6 +97,53 @@ certificates:
   snis:
   - name: a.example
   - name: b.example
+consumer_groups:
+- name: gold
+consumers:
+- groups:
+  - name: gold
+  keyauth_credentials:
+  - key: aa-key
+  - key: zz-key
+  username: alice
+plugins:
+- config: {}
+  name: key-auth
+  service: 99999999-0000-0000-0000-000000000001
+- config: {}
+  name: prometheus
+- config:
+    minute: 5
+  consumer: alice
+  name: rate-limiting
+  service: orders
+routes:
+- hosts:
+  - bare.example
+  id: 20000000-0000-0000-0000-000000000002
+services:
+- client_certificate:
+    id: 50000000-0000-0000-0000-000000000001
+  host: orders.internal
+  name: orders
+  port: 80
+  protocol: http
+  routes:
+  - name: orders-api
+    paths:
+    - /orders
+    plugins:
+    - config:
+        credentials: false
+        origins:
+        - '*'
+      name: cors
+    strip_path: true
+upstreams:
+- name: backend
+  targets:
+  - target: 10.0.0.1:8000
+    weight: 100
 "#;
     assert_eq!(yaml, expected);
 }
@@ -166,10 +167,38 @@ fn meta_is_written_first() {
     state.meta.konnect_control_plane = Some("prod".into());
     state.meta.select_tags = vec!["a".into()];
     let doc = to_document(&state, &DumpOptions::default()).document;
-    let keys: Vec<&String> = doc.as_object().unwrap().keys().take(4).collect();
-    assert_eq!(keys, ["_format_version", "_workspace", "_konnect", "_info"]);
     assert_eq!(doc["_konnect"], json!({"control_plane_name": "prod"}));
-    assert_eq!(doc["_info"], json!({"select_tags": ["a"]}));
+    // decK writes `_info.defaults` even when empty (dump/001-entities-with-tags/expected.yaml).
+    assert_eq!(doc["_info"], json!({"defaults": {}, "select_tags": ["a"]}));
+    let yaml = to_yaml(&doc).unwrap();
+    let top: Vec<&str> = yaml.lines().filter(|l| !l.starts_with([' ', '-'])).take(4).collect();
+    assert_eq!(top, ["_format_version: \"3.0\"", "_info:", "_konnect:", "_workspace: team"]);
+}
+
+#[test]
+fn references_carry_their_ids_with_id() {
+    // decK's dump --with-id writes both the id and the name of a key's set and of a consumer's groups
+    // (dump/007-keys-and-key_sets, sync/028-consumer-group-consumers-custom_id).
+    let state = live(
+        vec![
+            (Kind::Consumer, json!({"id": CONSUMER, "username": "alice"})),
+            (Kind::ConsumerGroup, json!({"id": GROUP, "name": "gold"})),
+            (Kind::KeySet, json!({"id": "a0000000-0000-0000-0000-000000000001", "name": "bar"})),
+            (
+                Kind::Key,
+                json!({"id": "a0000000-0000-0000-0000-000000000002", "name": "k", "kid": "k",
+                    "set": {"id": "a0000000-0000-0000-0000-000000000001"}}),
+            ),
+        ],
+        vec![(GROUP, CONSUMER)],
+        &Scope::default(),
+    );
+    let with_id = to_document(&state, &DumpOptions { with_id: true }).document;
+    assert_eq!(with_id["keys"][0]["set"], json!({"id": "a0000000-0000-0000-0000-000000000001", "name": "bar"}));
+    assert_eq!(with_id["consumers"][0]["groups"], json!([{"id": GROUP, "name": "gold"}]));
+    let without = to_document(&state, &DumpOptions::default()).document;
+    assert_eq!(without["keys"][0]["set"], json!({"name": "bar"}));
+    assert_eq!(without["consumers"][0]["groups"], json!([{"name": "gold"}]));
 }
 
 #[test]

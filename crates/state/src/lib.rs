@@ -5,6 +5,7 @@
 // Only what the crate root re-exports is its interface; everything else says `pub(crate)`.
 #![warn(unreachable_pub)]
 
+mod deck_yaml;
 pub mod dump;
 pub mod export;
 pub mod file;

@@ -1,8 +1,8 @@
 //! [`Scope`]: which entities a run manages. One value travels from the settings to the live read,
 //! into the plan (and its file), and back to `sync --plan`, which refuses a plan made for another
 //! scope. Select tags are applied where the entities come from (the gateway's tag filter and the
-//! read, the files' `_info.select_tags`); the consumer side is left out by [`Scope::covers`], the one
-//! definition of what `--skip-consumers` leaves out.
+//! read, the files' `_info.select_tags`); the consumer side and CA certificates are left out by
+//! [`Scope::covers`], the one definition of what `--skip-consumers` and `--skip-ca-certificates` leave out.
 
 use crate::State;
 use kongsync_model::{Entity, Kind};
@@ -17,28 +17,31 @@ pub struct Scope {
     pub select_tags: Vec<String>,
     /// Leave out consumers, their credentials, plugins and group memberships, and consumer groups.
     pub skip_consumers: bool,
+    /// Leave out CA certificates (decK's `--skip-ca-certificates`): another owner manages them.
+    #[serde(default)]
+    pub skip_ca_certificates: bool,
 }
 
 impl Scope {
     /// Whether the scope leaves this kind out entirely.
     pub fn skips(&self, kind: Kind) -> bool {
-        self.skip_consumers && kind.is_consumer_side()
+        (self.skip_consumers && kind.is_consumer_side()) || (self.skip_ca_certificates && kind == Kind::CaCertificate)
     }
 
     /// Whether the scope covers this entity, as far as the consumer side goes (its tags are checked
     /// where it is read).
     pub fn covers(&self, e: &Entity) -> bool {
-        !(self.skip_consumers && e.is_consumer_side())
+        !(self.skips(e.kind()) || (self.skip_consumers && e.is_consumer_side()))
     }
 
     /// Whether the scope is narrower than the whole gateway.
     pub fn is_partial(&self) -> bool {
-        !self.select_tags.is_empty() || self.skip_consumers
+        !self.select_tags.is_empty() || self.skip_consumers || self.skip_ca_certificates
     }
 
     /// The part of `state` the scope covers (borrowed when that is all of it).
     pub fn restrict<'a>(&self, state: &'a State) -> Cow<'a, State> {
-        if !self.skip_consumers {
+        if !self.skip_consumers && !self.skip_ca_certificates {
             return Cow::Borrowed(state);
         }
         let entities: BTreeMap<_, _> =

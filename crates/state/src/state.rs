@@ -33,6 +33,10 @@ pub struct Meta {
     /// by their listing answering 404.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub absent_kinds: Vec<kongsync_model::Kind>,
+    /// `_info.default_lookup_tags`: by collection (`consumer_groups`), the tags of the entities another
+    /// team manages that the files may reference.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub lookup_tags: BTreeMap<String, Vec<String>>,
 }
 
 impl State {

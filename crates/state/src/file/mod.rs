@@ -52,6 +52,7 @@ const UNSUPPORTED_TOP_LEVEL: &[(&str, &str)] = &[
     ("cloned_plugins", "cloned plugin definitions"),
     ("custom_plugins", "custom plugin definitions"),
     ("service_packages", "Konnect service packages (legacy Konnect)"),
+    ("ai_models", "AI models (Konnect AI Gateway)"),
 ];
 
 /// Reads the state files (files, directories or `-`), resolving template variables with `env`.
@@ -288,7 +289,17 @@ fn check_info(
                         None if kind_name == "partials" => {
                             err("`_info.default_lookup_tags.partials`: unsupported feature: plugin partials (Kong Enterprise)".into())
                         }
-                        Some(k) if tags.as_array().is_some_and(|a| !a.is_empty()) => lookup_kinds.push(k),
+                        Some(k) if tags.as_array().is_some_and(|a| !a.is_empty()) => {
+                            lookup_kinds.push(k);
+                            let held = meta.lookup_tags.entry(kind_name.clone()).or_default();
+                            for t in tags.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                                // decK's fixtures write `- group-tag ` with a trailing space.
+                                let t = t.trim().to_string();
+                                if !held.contains(&t) {
+                                    held.push(t);
+                                }
+                            }
+                        }
                         Some(_) => err(format!("`_info.default_lookup_tags.{kind_name}` must be a non-empty list")),
                         None => err(format!("`_info.default_lookup_tags.{kind_name}`: unknown kind")),
                     }
@@ -303,7 +314,10 @@ fn check_info(
             "include_plugin_definitions" => {
                 err("`_info.include_plugin_definitions`: unsupported feature: custom plugin definitions".into())
             }
-            "skip_hash_for_basic_auth" => err("`_info.skip_hash_for_basic_auth`: unsupported feature".into()),
+            "skip_hash_for_basic_auth" => err(
+                "`_info.skip_hash_for_basic_auth`: unsupported feature: pre-hashed basic-auth passwords (Konnect only)"
+                    .into(),
+            ),
             other => err(format!("`_info.{other}`: unknown field")),
         }
     }

@@ -136,6 +136,30 @@ fn an_unsupported_field_is_the_only_problem_reported() {
 }
 
 #[test]
+fn lookup_tags_are_kept_for_the_gateway_read() {
+    // decK's sync/015-consumer-groups/kong-consumer-*.yaml: `- group-tag ` (trailing space), in two files.
+    let a = format!("{V3}_info:\n  default_lookup_tags:\n    consumer_groups:\n     - group-tag \nconsumers:\n- username: a\n  groups: [{{name: g}}]\n");
+    let b = format!("{V3}_info:\n  default_lookup_tags:\n    consumer_groups: [group-tag, other]\n");
+    let state = read(&[("a.yaml", &a), ("b.yaml", &b)]).unwrap_or_default();
+    assert_eq!(state.meta.lookup_tags.get("consumer_groups").cloned().unwrap_or_default(), ["group-tag", "other"]);
+}
+
+#[test]
+fn features_outside_the_core_are_named() {
+    // decK's fixtures sync/056-ai-models and sync/047-basic-auth-skip-hash (tests/deck_corpus.rs).
+    let ai = format!("{V3}ai_models:\n- name: gpt-5\n  alias: \"@openai/gpt-5\"\n");
+    assert_eq!(
+        messages(&[("k.yaml", &ai)]),
+        ["k.yaml: `ai_models`: unsupported feature: AI models (Konnect AI Gateway)"]
+    );
+    let hashed = format!("{V3}_info:\n  skip_hash_for_basic_auth: true\nconsumers:\n- username: foo\n");
+    assert_eq!(
+        messages(&[("k.yaml", &hashed)]),
+        ["k.yaml: `_info.skip_hash_for_basic_auth`: unsupported feature: pre-hashed basic-auth passwords (Konnect only)"]
+    );
+}
+
+#[test]
 fn entities_keyed_within_parents_are_labelled_by_their_own_field() {
     let text = format!("{V3}plugins:\n- name: cors\n  config:\n    origins: 1\n  service: nowhere\n");
     assert_eq!(

@@ -182,7 +182,7 @@ mod tests {
     #[test]
     fn parents_out_of_scope_are_referenced_by_id() {
         let f = fetched(vec![(Kind::Route, json!({"id": ROUTE, "name": "r", "service": {"id": SVC}, "tags": ["t"]}))]);
-        let state = build(f, &Scope { select_tags: vec!["t".into()], skip_consumers: false });
+        let state = build(f, &Scope { select_tags: vec!["t".into()], skip_consumers: false, ..Scope::default() });
         let route = state.get(&Key::name(Kind::Route, "r")).unwrap();
         assert_eq!(route.refs.get("service"), Some(&Key::id(Kind::Service, Uuid::parse_str(SVC).unwrap())));
         assert_eq!(state.meta.select_tags, ["t"]);
@@ -195,7 +195,8 @@ mod tests {
             (Kind::Service, json!({"id": ROUTE, "name": "one", "tags": ["a"]})),
             (Kind::Service, json!({"id": OTHER, "name": "managed", "tags": ["a", "b", "konnect-managed"]})),
         ]);
-        let state = build(f, &Scope { select_tags: vec!["a".into(), "b".into()], skip_consumers: false });
+        let state =
+            build(f, &Scope { select_tags: vec!["a".into(), "b".into()], skip_consumers: false, ..Scope::default() });
         let names: Vec<String> = state.of_kind(Kind::Service).map(|e| e.key.to_string()).collect();
         assert_eq!(names, ["both"]);
     }
@@ -207,7 +208,7 @@ mod tests {
             (Kind::Plugin, json!({"id": ROUTE, "name": "rate-limiting", "consumer": {"id": SVC}})),
             (Kind::Plugin, json!({"id": OTHER, "name": "cors"})),
         ]);
-        let state = build(f, &Scope { select_tags: vec![], skip_consumers: true });
+        let state = build(f, &Scope { select_tags: vec![], skip_consumers: true, ..Scope::default() });
         let keys: Vec<String> = state.entities.keys().map(|k| k.to_string()).collect();
         assert_eq!(keys, ["cors (global)"]);
     }

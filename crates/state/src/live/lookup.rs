@@ -4,10 +4,10 @@
 //! is an error, before anything is sent.
 
 use crate::State;
-use kongsync_gateway::{ApiError, Client, Gateway, Request};
-use kongsync_model::{Ident, Key, Kind};
-use serde_json::Value;
-use std::collections::HashMap;
+use kongsync_gateway::{group_members, list, list_all, ApiError, Client, Gateway, Request};
+use kongsync_model::{Entity, Ident, Key, Kind};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
 /// A look-up that failed.
@@ -64,11 +64,82 @@ pub async fn look_up_parents(
     futures::future::try_join_all(lookups).await.map(|found| found.into_iter().collect())
 }
 
-/// The id in a look-up's answer: the entity itself, the first of a `custom_id` listing's `data`, or
-/// the entity wrapped under its DAO name.
+/// The id in a look-up's answer: the entity itself, the first of a `custom_id` listing's `data`, the
+/// entity wrapped under its DAO name, or a consumer group as Kong Enterprise and Konnect serve it:
+/// wrapped with its members, `{"consumer_group": ..., "consumers": [...]}`.
 fn found_id(kind: Kind, body: &Value) -> Option<Uuid> {
-    let entity = body.get("data").and_then(|d| d.get(0)).or_else(|| body.get(kind.dao_name())).unwrap_or(body);
+    found_entity(kind, body)?.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok())
+}
+
+/// The entity in a look-up's answer (the same shapes as [`found_id`]); `None` for an empty listing.
+pub(super) fn found_entity(kind: Kind, body: &Value) -> Option<&Map<String, Value>> {
+    let entity = match body.get("data") {
+        Some(data) => data.get(0)?,
+        None => body
+            .get(kind.dao_name())
+            .or_else(|| body.get("consumer_group").filter(|_| kind == Kind::ConsumerGroup))
+            .unwrap_or(body),
+    };
+    entity.as_object()
+}
+
+fn raw_uuid(entity: &Value) -> Option<Uuid> {
     entity.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok())
+}
+
+/// The consumer groups of `_info.default_lookup_tags` that the read left out: those the files
+/// reference (already looked up by name, in `known`) and every group carrying the lookup tags, so
+/// that a membership the files no longer hold is seen, and deleted.
+pub async fn look_up_groups(
+    client: &Client,
+    gateway: &Gateway,
+    desired: &State,
+    known: &HashMap<Key, Uuid>,
+    live: &State,
+) -> Result<HashMap<Key, Uuid>, LookupError> {
+    let mut groups: HashMap<Key, Uuid> =
+        known.iter().filter(|(k, _)| k.kind == Kind::ConsumerGroup).map(|(k, id)| (k.clone(), *id)).collect();
+    if let Some(tags) = desired.meta.lookup_tags.get(Kind::ConsumerGroup.collection()) {
+        let first = list(gateway, Kind::ConsumerGroup.collection(), tags);
+        for g in list_all(client, &first, &|_| {}).await? {
+            let name = g.get("name").and_then(Value::as_str);
+            if let (Some(id), Some(name)) = (raw_uuid(&Value::Object(g.clone())), name) {
+                let key = Key::name(Kind::ConsumerGroup, name);
+                if live.get(&key).is_none() {
+                    groups.insert(key, id);
+                }
+            }
+        }
+    }
+    Ok(groups)
+}
+
+/// The memberships of these groups (which the read left out with them) for the consumers the read
+/// holds: without them a membership the files hold would be planned again on every run (decK's
+/// `Test_Sync_Consumers_Default_Lookup_Tag` syncs the same file twice).
+pub async fn members_of(
+    client: &Client,
+    gateway: &Gateway,
+    groups: &HashMap<Key, Uuid>,
+    live: &State,
+) -> Result<Vec<Entity>, LookupError> {
+    let consumers: HashMap<Uuid, &Key> =
+        live.of_kind(Kind::Consumer).filter_map(|e| e.id.map(|id| (id, &e.key))).collect();
+    let mut out = Vec::new();
+    for (group, id) in groups {
+        let first = group_members(gateway, &id.to_string());
+        for m in list_all(client, &first, &|_| {}).await? {
+            if let Some(consumer) = raw_uuid(&Value::Object(m)).and_then(|c| consumers.get(&c)) {
+                let refs = BTreeMap::from([
+                    ("consumer_group".to_string(), group.clone()),
+                    ("consumer".to_string(), (*consumer).clone()),
+                ]);
+                let key = Key::member(group.clone(), (*consumer).clone());
+                out.push(Entity { key, id: None, fields: serde_json::Map::new(), refs });
+            }
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -97,5 +168,6 @@ mod tests {
         assert_eq!(found_id(Kind::Service, &json!({"id": id, "name": "a"})), want);
         assert_eq!(found_id(Kind::Consumer, &json!({"data": [{"id": id}], "next": null})), want);
         assert_eq!(found_id(Kind::Consumer, &json!({"data": []})), None);
+        assert_eq!(found_id(Kind::ConsumerGroup, &json!({"consumer_group": {"id": id}, "consumers": []})), want);
     }
 }

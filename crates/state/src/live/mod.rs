@@ -5,21 +5,24 @@
 //!   parent keys, server-managed fields dropped);
 //! - [`fetch_schemas`]: the gateway's own schemas, for defaults;
 //! - [`look_up_parents`]: parents the files reference that the read did not cover;
-//! - [`observe`]: all three, everything a plan needs from the gateway, as one [`Observed`].
+//! - [`foreign_entities`]: in a scoped run, what the files would create that exists outside the scope;
+//! - [`observe`]: all four, everything a plan needs from the gateway, as one [`Observed`].
 
 mod convert;
+mod foreign;
 mod lookup;
 mod read;
 mod schemas;
 
 pub use convert::{build, in_scope, raw_id, Fetched, MANAGED_TAGS};
-pub use lookup::{look_up_parents, lookup_request, missing_parents, LookupError};
+pub use foreign::{creation_lookups, foreign_entities, Foreign};
+pub use lookup::{look_up_groups, look_up_parents, lookup_request, members_of, missing_parents, LookupError};
 pub use read::{jobs, read_state, Job, NoReadProgress, ReadProgress};
 pub use schemas::{fetch_schemas, plugin_names};
 
 use crate::{Scope, State};
 use kongsync_gateway::{ApiError, Client, Gateway};
-use kongsync_model::{Key, SchemaSet};
+use kongsync_model::{Entity, Key, SchemaSet};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -34,12 +37,24 @@ pub struct Observed {
     pub schemas: SchemaSet,
     /// Parents the desired side references that neither state holds, found on the gateway.
     pub known_ids: HashMap<Key, Uuid>,
+    /// Memberships of the consumer groups found by look-up, which the read left out with their groups.
+    pub looked_up_members: Vec<Entity>,
+    /// Entities the files define that the gateway holds outside the scope (a scoped run only):
+    /// the plan refuses to create them over the other owner's.
+    pub foreign: Vec<Foreign>,
 }
 
 impl Observed {
     /// A read with nothing else asked of the gateway: built-in schemas, no look-ups (a reset).
     pub fn read_only(scope: Scope, live: State) -> Observed {
-        Observed { scope, live, schemas: SchemaSet::builtin(), known_ids: HashMap::new() }
+        Observed {
+            scope,
+            live,
+            schemas: SchemaSet::builtin(),
+            known_ids: HashMap::new(),
+            looked_up_members: Vec::new(),
+            foreign: Vec::new(),
+        }
     }
 }
 
@@ -65,6 +80,10 @@ pub async fn observe(
 ) -> Result<Observed, ObserveError> {
     let live = read_state(client, gateway, scope, progress).await?;
     let schemas = fetch_schemas(client, gateway, &plugin_names(desired, &live)).await?;
-    let known_ids = look_up_parents(client, gateway, desired, &live).await?;
-    Ok(Observed { scope: scope.clone(), live, schemas, known_ids })
+    let mut known_ids = look_up_parents(client, gateway, desired, &live).await?;
+    let groups = look_up_groups(client, gateway, desired, &known_ids, &live).await?;
+    let looked_up_members = members_of(client, gateway, &groups, &live).await?;
+    known_ids.extend(groups);
+    let foreign = foreign_entities(client, gateway, scope, desired, &live).await?;
+    Ok(Observed { scope: scope.clone(), live, schemas, known_ids, looked_up_members, foreign })
 }

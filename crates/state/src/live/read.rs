@@ -215,7 +215,7 @@ mod tests {
             paths: KonnectPaths::ControlPlanes,
             workspace: None,
         };
-        let scope = Scope { select_tags: vec!["a".into(), "b".into()], skip_consumers: true };
+        let scope = Scope { select_tags: vec!["a".into(), "b".into()], skip_consumers: true, ..Scope::default() };
         let jobs = jobs(&gateway, &scope);
         assert_eq!(
             described(&jobs),

@@ -1,0 +1,532 @@
+//! YAML written the way decK writes it, byte for byte, so that a team moving from decK sees no churn
+//! in git. decK marshals its file through JSON into Go's `gopkg.in/yaml.v2` (a port of libyaml), and
+//! that writer's choices are reproduced here for the values a JSON document holds:
+//!
+//! - mapping keys in yaml.v2's order: letters compare by code point, a non-letter sorts before a
+//!   letter, and runs of digits compare as numbers (`keyList.Less`);
+//! - sequences inside a mapping are not indented (`key:\n- item`), nested mappings indent by two;
+//! - a string that would read back as something else (`"3.0"`, `"true"`, `""`, `"null"`, a date) is
+//!   double-quoted; a string with a line break is a literal block (`|`, `|-` without a final newline,
+//!   `|+` with several); one that plain style cannot hold (a leading `{`, `: ` or ` #` inside, leading
+//!   or trailing space) is single-quoted; control characters force double quotes with escapes;
+//! - plain, single- and double-quoted scalars are folded at a space once the line passes 80 columns;
+//! - empty mappings and sequences are `{}` and `[]`; floats in Go's shortest `%g` form.
+
+use serde_json::Value;
+use std::cmp::Ordering;
+
+/// The column after which libyaml folds a long scalar at its next space.
+const BEST_WIDTH: usize = 80;
+/// Indentation step.
+const INDENT: usize = 2;
+
+/// The document as decK's YAML, ending with a newline.
+pub(crate) fn to_string(document: &Value) -> String {
+    let mut e = Emitter { out: String::new(), column: 0, whitespace: true, indention: true };
+    e.node(document, 0, Context::Top);
+    if !e.out.ends_with('\n') {
+        e.out.push('\n');
+    }
+    e.out
+}
+
+/// Where a node is written.
+#[derive(Clone, Copy, PartialEq)]
+enum Context {
+    /// The document itself.
+    Top,
+    /// The value of a mapping key (after `key:`).
+    MapValue,
+    /// An item of a sequence (after `- `).
+    SeqItem,
+}
+
+struct Emitter {
+    out: String,
+    /// The column the next character goes to (in characters).
+    column: usize,
+    /// Whether the last character written was whitespace (libyaml's `whitespace`).
+    whitespace: bool,
+    /// Whether only indentation has been written on this line (libyaml's `indention`).
+    indention: bool,
+}
+
+impl Emitter {
+    fn put(&mut self, c: char) {
+        self.out.push(c);
+        self.column += 1;
+    }
+
+    fn put_str(&mut self, s: &str) {
+        for c in s.chars() {
+            self.put(c);
+        }
+    }
+
+    fn newline(&mut self) {
+        self.out.push('\n');
+        self.column = 0;
+    }
+
+    /// libyaml's `write_indent`: a new line unless already at the indentation, then spaces.
+    fn write_indent(&mut self, indent: usize) {
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
+            self.newline();
+        }
+        while self.column < indent {
+            self.put(' ');
+        }
+        self.whitespace = true;
+        self.indention = true;
+    }
+
+    /// libyaml's `write_indicator`.
+    fn indicator(&mut self, text: &str, need_whitespace: bool, is_whitespace: bool, is_indention: bool) {
+        if need_whitespace && !self.whitespace {
+            self.put(' ');
+        }
+        self.put_str(text);
+        self.whitespace = is_whitespace;
+        self.indention = self.indention && is_indention;
+    }
+
+    /// A node whose collection (if it is one) is indented at `indent`.
+    fn node(&mut self, v: &Value, indent: usize, ctx: Context) {
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort_by(|a, b| key_order(a, b));
+                for (i, k) in keys.into_iter().enumerate() {
+                    // The first key of a sequence item shares the `- ` line.
+                    if !(i == 0 && ctx == Context::SeqItem) {
+                        self.write_indent(indent);
+                    }
+                    self.scalar(k, indent, true);
+                    self.indicator(":", false, false, false);
+                    let child = &m[k];
+                    // A sequence in a mapping is not indented; a mapping is, by two.
+                    let child_indent = match child {
+                        Value::Array(a) if !a.is_empty() => indent,
+                        _ => indent + INDENT,
+                    };
+                    self.node(child, child_indent, Context::MapValue);
+                }
+            }
+            Value::Array(a) if !a.is_empty() => {
+                for item in a {
+                    self.write_indent(indent);
+                    self.indicator("-", true, false, true);
+                    self.node(item, indent + INDENT, Context::SeqItem);
+                }
+            }
+            Value::Object(_) => self.indicator("{}", true, false, false),
+            Value::Array(_) => self.indicator("[]", true, false, false),
+            Value::Null => self.plain("null", indent, false),
+            Value::Bool(b) => self.plain(if *b { "true" } else { "false" }, indent, false),
+            Value::Number(n) => self.plain(&number(n), indent, false),
+            Value::String(s) => self.scalar(s, indent, false),
+        }
+    }
+
+    /// A string scalar, in the style yaml.v2 would choose. `indent` is the indentation of the
+    /// collection holding it, plus one step (libyaml's `increase_indent` before a scalar).
+    fn scalar(&mut self, s: &str, indent: usize, simple_key: bool) {
+        let a = analyze(s);
+        let style = if s.contains('\n') {
+            if !a.block_allowed || simple_key {
+                Style::Double
+            } else {
+                Style::Literal
+            }
+        } else if resolves_to_other(s) {
+            Style::Double
+        } else if !a.block_plain_allowed || s.is_empty() {
+            if a.single_allowed {
+                Style::Single
+            } else {
+                Style::Double
+            }
+        } else {
+            Style::Plain
+        };
+        let allow_breaks = !simple_key;
+        match style {
+            Style::Plain => self.plain(s, indent, allow_breaks),
+            Style::Single => self.single(s, indent, allow_breaks),
+            Style::Double => self.double(s, indent, allow_breaks),
+            Style::Literal => self.literal(s, indent),
+        }
+    }
+
+    fn plain(&mut self, s: &str, indent: usize, allow_breaks: bool) {
+        if !self.whitespace {
+            self.put(' ');
+        }
+        let chars: Vec<char> = s.chars().collect();
+        let mut spaces = false;
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ' ' {
+                let next_space = chars.get(i + 1) == Some(&' ');
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && !next_space {
+                    self.write_indent(indent);
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else {
+                self.put(c);
+                spaces = false;
+            }
+        }
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn single(&mut self, s: &str, indent: usize, allow_breaks: bool) {
+        self.indicator("'", true, false, false);
+        let chars: Vec<char> = s.chars().collect();
+        let mut spaces = false;
+        for (i, &c) in chars.iter().enumerate() {
+            if c == ' ' {
+                let inner = i != 0 && i + 1 != chars.len() && chars.get(i + 1) != Some(&' ');
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && inner {
+                    self.write_indent(indent);
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else {
+                self.put(c);
+                if c == '\'' {
+                    self.put('\'');
+                }
+                self.indention = false;
+                spaces = false;
+            }
+        }
+        self.indicator("'", false, false, false);
+    }
+
+    fn double(&mut self, s: &str, indent: usize, allow_breaks: bool) {
+        self.indicator("\"", true, false, false);
+        let chars: Vec<char> = s.chars().collect();
+        let mut spaces = false;
+        for (i, &c) in chars.iter().enumerate() {
+            if !printable(c) || c == '\u{feff}' || is_break(c) || c == '"' || c == '\\' {
+                self.put('\\');
+                match c {
+                    '\0' => self.put('0'),
+                    '\u{7}' => self.put('a'),
+                    '\u{8}' => self.put('b'),
+                    '\t' => self.put('t'),
+                    '\n' => self.put('n'),
+                    '\u{b}' => self.put('v'),
+                    '\u{c}' => self.put('f'),
+                    '\r' => self.put('r'),
+                    '\u{1b}' => self.put('e'),
+                    '"' => self.put('"'),
+                    '\\' => self.put('\\'),
+                    '\u{85}' => self.put('N'),
+                    '\u{a0}' => self.put('_'),
+                    '\u{2028}' => self.put('L'),
+                    '\u{2029}' => self.put('P'),
+                    c if (c as u32) <= 0xff => self.put_str(&format!("x{:02X}", c as u32)),
+                    c if (c as u32) <= 0xffff => self.put_str(&format!("u{:04X}", c as u32)),
+                    c => self.put_str(&format!("U{:08X}", c as u32)),
+                }
+                spaces = false;
+            } else if c == ' ' {
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && i != 0 && i + 1 != chars.len() {
+                    self.write_indent(indent);
+                    if chars.get(i + 1) == Some(&' ') {
+                        self.put('\\');
+                    }
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else {
+                self.put(c);
+                spaces = false;
+            }
+        }
+        self.indicator("\"", false, false, false);
+    }
+
+    fn literal(&mut self, s: &str, indent: usize) {
+        self.indicator("|", true, false, false);
+        let first = s.chars().next();
+        if first.is_some_and(|c| c == ' ' || is_break(c)) {
+            self.put_str(&INDENT.to_string());
+        }
+        let mut rev = s.chars().rev();
+        match (rev.next(), rev.next()) {
+            (Some(last), _) if !is_break(last) => self.put('-'),
+            (Some(_), None) | (Some(_), Some('\n')) => self.put('+'),
+            _ => {}
+        }
+        self.newline();
+        self.indention = true;
+        self.whitespace = true;
+        let mut breaks = true;
+        for c in s.chars() {
+            if is_break(c) {
+                self.newline();
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent(indent);
+                }
+                self.put(c);
+                self.indention = false;
+                breaks = false;
+            }
+        }
+        self.whitespace = false;
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+}
+
+/// What libyaml's `analyze_scalar` finds about a string (the parts that decide a style here).
+struct Analysis {
+    block_plain_allowed: bool,
+    single_allowed: bool,
+    block_allowed: bool,
+}
+
+fn analyze(s: &str) -> Analysis {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.is_empty() {
+        return Analysis { block_plain_allowed: true, single_allowed: true, block_allowed: false };
+    }
+    let mut block_indicators = s.starts_with("---") || s.starts_with("...");
+    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) = (false, false, false, false);
+    let (mut break_space, mut space_break, mut special, mut line_breaks) = (false, false, false, false);
+    let (mut previous_space, mut previous_break) = (false, false);
+    let mut preceded_by_whitespace = true;
+    let blank = |c: Option<&char>| c.is_none_or(|c| *c == ' ' || *c == '\t' || is_break(*c));
+    let last = chars.len() - 1;
+    for (i, &c) in chars.iter().enumerate() {
+        let followed_by_whitespace = blank(chars.get(i + 1));
+        if i == 0 {
+            if "#,[]{}&*!|>'\"%@`".contains(c) || (c == '-' && followed_by_whitespace) {
+                block_indicators = true;
+            }
+            if (c == '?' || c == ':') && followed_by_whitespace {
+                block_indicators = true;
+            }
+        } else if (c == ':' && followed_by_whitespace) || (c == '#' && preceded_by_whitespace) {
+            block_indicators = true;
+        }
+        if !printable(c) {
+            special = true;
+        }
+        if is_break(c) {
+            line_breaks = true;
+        }
+        if c == ' ' {
+            leading_space |= i == 0;
+            trailing_space |= i == last;
+            break_space |= previous_break;
+            previous_space = true;
+            previous_break = false;
+        } else if is_break(c) {
+            leading_break |= i == 0;
+            trailing_break |= i == last;
+            space_break |= previous_space;
+            previous_break = true;
+            previous_space = false;
+        } else {
+            previous_space = false;
+            previous_break = false;
+        }
+        preceded_by_whitespace = blank(Some(&c));
+    }
+    let mut a = Analysis { block_plain_allowed: true, single_allowed: true, block_allowed: true };
+    if leading_space || leading_break || trailing_space || trailing_break {
+        a.block_plain_allowed = false;
+    }
+    if trailing_space {
+        a.block_allowed = false;
+    }
+    if break_space {
+        a.block_plain_allowed = false;
+        a.single_allowed = false;
+    }
+    if space_break || special {
+        a = Analysis { block_plain_allowed: false, single_allowed: false, block_allowed: false };
+    }
+    if line_breaks || block_indicators {
+        a.block_plain_allowed = false;
+    }
+    a
+}
+
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// libyaml's `is_printable` (yaml.v2 writes Unicode as is).
+fn printable(c: char) -> bool {
+    let u = c as u32;
+    u == 0x0a
+        || (0x20..=0x7e).contains(&u)
+        || u == 0x85
+        || (0xa0..=0xd7ff).contains(&u)
+        || ((0xe000..=0xfffd).contains(&u) && u != 0xfeff)
+        || (0x10000..=0x10ffff).contains(&u)
+}
+
+/// Whether yaml.v2 would read the plain string as something other than a string (so it quotes it):
+/// null, a boolean (YAML 1.1's `yes`/`on`/... too), a number, a timestamp, or the merge key.
+fn resolves_to_other(s: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True",
+        "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", ".inf", ".Inf", ".INF", "+.inf",
+        "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN", "<<",
+    ];
+    if WORDS.contains(&s) {
+        return true;
+    }
+    let Some(first) = s.chars().next() else { return true };
+    if !(first.is_ascii_digit() || first == '+' || first == '-' || first == '.') {
+        return false;
+    }
+    is_int(s) || is_float(s) || is_timestamp(s)
+}
+
+/// yaml.v2's integers: decimal with an optional sign and `_` separators, `0b`, `0o`/leading-zero
+/// octal, `0x`.
+fn is_int(s: &str) -> bool {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s).replace('_', "");
+    if digits.is_empty() {
+        return false;
+    }
+    let all = |t: &str, radix: u32| !t.is_empty() && t.chars().all(|c| c.is_digit(radix));
+    if let Some(b) = digits.strip_prefix("0b") {
+        return all(b, 2);
+    }
+    if let Some(x) = digits.strip_prefix("0x") {
+        return all(x, 16);
+    }
+    if let Some(o) = digits.strip_prefix("0o") {
+        return all(o, 8);
+    }
+    all(&digits, 10)
+}
+
+/// yaml.v2's floats: `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`.
+fn is_float(s: &str) -> bool {
+    let t = s.strip_prefix(['+', '-']).unwrap_or(s).replace('_', "");
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], Some(&t[i + 1..])),
+        None => (t.as_str(), None),
+    };
+    let digits = |x: &str| !x.is_empty() && x.chars().all(|c| c.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some(("", frac)) => digits(frac),
+        Some((int, frac)) => digits(int) && (frac.is_empty() || digits(frac)),
+        None => digits(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
+    mantissa_ok && exponent_ok
+}
+
+/// yaml.v2's timestamps: a date `YYYY-M-D`, optionally followed by a time.
+fn is_timestamp(s: &str) -> bool {
+    let date_len = s.find(['T', 't', ' ']).unwrap_or(s.len());
+    let date: Vec<&str> = s[..date_len].split('-').collect();
+    let n = |p: &str, lens: &[usize]| lens.contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit());
+    date.len() == 3 && n(date[0], &[4]) && n(date[1], &[1, 2]) && n(date[2], &[1, 2])
+}
+
+/// A number as decK writes it: Go's JSON encoder writes an integral float as an integer (which
+/// yaml.v2 then reads as one); other floats end in yaml.v2's `strconv.FormatFloat(f, 'g', -1, 64)`.
+fn number(n: &serde_json::Number) -> String {
+    let Some(f) = n.as_f64().filter(|_| !(n.is_i64() || n.is_u64())) else { return n.to_string() };
+    if f.is_infinite() {
+        return if f > 0.0 { ".inf".into() } else { "-.inf".into() };
+    }
+    if f.is_nan() {
+        return ".nan".into();
+    }
+    if f.fract() == 0.0 && f.abs() < 1e21 {
+        return format!("{f:.0}");
+    }
+    // Rust's `{:e}` gives the shortest digits that read back, as `d.ddde-x`; Go's shortest `%g`
+    // uses an exponent below 1e-4 and from 1e6 (its precision of 6 for that decision).
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..6).contains(&exp) {
+        return go_exponent(mantissa, exp);
+    }
+    format!("{f}")
+}
+
+fn go_exponent(mantissa: &str, exp: i32) -> String {
+    let sign = if exp < 0 { '-' } else { '+' };
+    format!("{mantissa}e{sign}{:02}", exp.abs())
+}
+
+/// yaml.v2's order of mapping keys (`keyList.Less`): letters by code point, a non-letter before a
+/// letter, and digit runs by their value.
+pub(crate) fn key_order(a: &str, b: &str) -> Ordering {
+    let (ar, br): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut i = 0;
+    while i < ar.len() && i < br.len() {
+        if ar[i] == br[i] {
+            i += 1;
+            continue;
+        }
+        let (al, bl) = (ar[i].is_alphabetic(), br[i].is_alphabetic());
+        if al && bl {
+            return ar[i].cmp(&br[i]);
+        }
+        if al || bl {
+            return if bl { Ordering::Less } else { Ordering::Greater };
+        }
+        let (mut an, mut bn): (u64, u64) = (0, 0);
+        if ar[i] == '0' || br[i] == '0' {
+            let mut j = i;
+            while j > 0 && ar[j - 1].is_ascii_digit() {
+                j -= 1;
+                if ar[j] != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let mut ai = i;
+        while ai < ar.len() && ar[ai].is_ascii_digit() {
+            an = an.saturating_mul(10).saturating_add(u64::from(ar[ai] as u32 - '0' as u32));
+            ai += 1;
+        }
+        let mut bi = i;
+        while bi < br.len() && br[bi].is_ascii_digit() {
+            bn = bn.saturating_mul(10).saturating_add(u64::from(br[bi] as u32 - '0' as u32));
+            bi += 1;
+        }
+        if an != bn {
+            return an.cmp(&bn);
+        }
+        if ai != bi {
+            return ai.cmp(&bi);
+        }
+        return ar[i].cmp(&br[i]);
+    }
+    ar.len().cmp(&br.len())
+}
+
+#[cfg(test)]
+#[path = "deck_yaml_tests.rs"]
+mod tests;
