@@ -7,12 +7,6 @@ use crate::harness::TestEnv;
 
 const SERVICE: &str = "_format_version: \"3.0\"\nservices:\n- name: orders\n  host: orders.internal\n";
 
-/// Panics unless the simulator served no write since it started.
-fn nothing_written(env: &TestEnv, what: &str) {
-    let writes = env.writes();
-    assert!(writes.is_empty(), "{what}: the gateway received {writes:?}");
-}
-
 #[test]
 fn a_repeated_top_level_key_is_refused_with_file_line_and_key() {
     let env = TestEnv::new();
@@ -27,7 +21,7 @@ fn a_repeated_top_level_key_is_refused_with_file_line_and_key() {
     out.expect_code(1);
     assert!(out.stderr.contains("kong.yaml:7:"), "{}", out.stderr);
     assert!(out.stderr.contains("duplicate key `services`"), "{}", out.stderr);
-    nothing_written(&env, "repeated key");
+    assert_eq!(env.writes(), Vec::<String>::new(), "repeated key");
     assert_eq!(env.request("GET", "/services/payments", None).0, 200);
 }
 
@@ -42,7 +36,7 @@ fn a_repeated_field_is_refused_in_json_too() {
     out.expect_code(1);
     assert!(out.stderr.contains("kong.json:3"), "{}", out.stderr);
     assert!(out.stderr.contains("duplicate key `host`"), "{}", out.stderr);
-    nothing_written(&env, "repeated JSON field");
+    assert_eq!(env.writes(), Vec::<String>::new(), "repeated JSON field");
 }
 
 #[test]
@@ -55,7 +49,7 @@ fn devices_are_refused_and_deep_nesting_fails_fast() {
     let out = env.kongsync(&["validate", "deep.yaml"]);
     out.expect_code(1);
     assert!(out.stderr.contains("nested deeper than"), "{}", out.stderr);
-    nothing_written(&env, "device or deep file");
+    assert_eq!(env.writes(), Vec::<String>::new(), "device or deep file");
 }
 
 #[test]
@@ -73,7 +67,7 @@ fn a_template_cannot_read_kongsyncs_own_token() {
     out.expect_code(1);
     assert!(out.stderr.contains("kongsync's own settings"), "{}", out.stderr);
     assert!(!format!("{}{}", out.stdout, out.stderr).contains("s3cr3t-admin"));
-    nothing_written(&env, "template reading the admin headers");
+    assert_eq!(env.writes(), Vec::<String>::new(), "template reading the admin headers");
 }
 
 #[test]
@@ -95,7 +89,7 @@ fn empty_select_tags_are_refused_not_dropped() {
     let out = env.kongsync(&["sync", "scoped.yaml"]);
     out.expect_code(1);
     assert!(out.stderr.contains("non-empty strings"), "{}", out.stderr);
-    nothing_written(&env, "empty select tags");
+    assert_eq!(env.writes(), Vec::<String>::new(), "empty select tags");
     assert_eq!(env.request("GET", "/services/other-team", None).0, 200);
 }
 

@@ -3,6 +3,7 @@
 //! `custom_id`) so that references carry their real ids. A parent the gateway does not have either
 //! is an error, before anything is sent.
 
+use super::raw_id;
 use crate::State;
 use kongsync_gateway::{group_members, list, list_all, ApiError, Client, Gateway, Request};
 use kongsync_model::{Entity, Ident, Key, Kind};
@@ -68,7 +69,7 @@ pub async fn look_up_parents(
 /// entity wrapped under its DAO name, or a consumer group as Kong Enterprise and Konnect serve it:
 /// wrapped with its members, `{"consumer_group": ..., "consumers": [...]}`.
 fn found_id(kind: Kind, body: &Value) -> Option<Uuid> {
-    found_entity(kind, body)?.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok())
+    found_entity(kind, body).and_then(raw_id)
 }
 
 /// The entity in a look-up's answer (the same shapes as [`found_id`]); `None` for an empty listing.
@@ -81,10 +82,6 @@ pub(super) fn found_entity(kind: Kind, body: &Value) -> Option<&Map<String, Valu
             .unwrap_or(body),
     };
     entity.as_object()
-}
-
-fn raw_uuid(entity: &Value) -> Option<Uuid> {
-    entity.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok())
 }
 
 /// The consumer groups of `_info.default_lookup_tags` that the read left out: those the files
@@ -103,7 +100,7 @@ pub async fn look_up_groups(
         let first = list(gateway, Kind::ConsumerGroup.collection(), tags);
         for g in list_all(client, &first, &|_| {}).await? {
             let name = g.get("name").and_then(Value::as_str);
-            if let (Some(id), Some(name)) = (raw_uuid(&Value::Object(g.clone())), name) {
+            if let (Some(id), Some(name)) = (raw_id(&g), name) {
                 let key = Key::name(Kind::ConsumerGroup, name);
                 if live.get(&key).is_none() {
                     groups.insert(key, id);
@@ -129,7 +126,7 @@ pub async fn members_of(
     for (group, id) in groups {
         let first = group_members(gateway, &id.to_string());
         for m in list_all(client, &first, &|_| {}).await? {
-            if let Some(consumer) = raw_uuid(&Value::Object(m)).and_then(|c| consumers.get(&c)) {
+            if let Some(consumer) = raw_id(&m).and_then(|c| consumers.get(&c)) {
                 let refs = BTreeMap::from([
                     ("consumer_group".to_string(), group.clone()),
                     ("consumer".to_string(), (*consumer).clone()),
