@@ -80,6 +80,9 @@ fn only(env: &TestEnv, path: &str) -> Value {
     items[0].clone()
 }
 
+/// Team A's file once everything but a new consumer is gone from it.
+const KEEPER_ONLY: &str = "_format_version: \"3.0\"\n_info:\n  select_tags: [team-a]\nconsumers:\n- username: keeper\n";
+
 const TEAM_A: &str = r#"_format_version: "3.0"
 _info:
   select_tags: [team-a]
@@ -117,11 +120,12 @@ fn select_tags_in_the_file_never_touch_entities_outside_them() {
     let cred = only(&env, "/consumers/alice/key-auth");
     assert_eq!(cred["tags"], json!(["team-a"]), "{cred}");
 
-    // Removing everything from the file deletes only what the tags select.
-    env.write("kong.yaml", "_format_version: \"3.0\"\n_info:\n  select_tags: [team-a]\n");
+    // Removing everything else from the file deletes only what the tags select. (A file emptied
+    // of everything is refused in favour of `reset`: tests/safety.rs.)
+    env.write("kong.yaml", KEEPER_ONLY);
     env.clear_requests();
     env.kongsync(&["sync", "kong.yaml"]).success();
-    outsiders.untouched(&env, "sync of an empty file");
+    outsiders.untouched(&env, "sync of a file keeping one consumer");
     assert_eq!(env.request("GET", "/services/mine", None).0, 404, "the tagged service was not deleted");
     outsiders.still_there(&env);
 }
@@ -261,7 +265,7 @@ fn a_managed_service_with_an_unmanaged_route_is_not_deleted_from_under_it() {
     // Another team hangs an untagged route on the tagged service.
     let (_, svc) = env.request("GET", "/services/mine", None);
     env.put("/routes/foreign-r", json!({"service": {"id": svc["id"]}, "paths": ["/foreign"]}));
-    env.write("kong.yaml", "_format_version: \"3.0\"\n_info:\n  select_tags: [team-a]\n");
+    env.write("kong.yaml", KEEPER_ONLY);
     env.clear_requests();
     let out = env.kongsync(&["sync", "kong.yaml"]);
     // The gateway refuses to delete a service that a route still uses; the route stays.
@@ -313,9 +317,8 @@ fn a_team_managing_plugins_through_lookup_tags_touches_nothing_of_the_other_team
     }
 
     // The security team removing its plugins deletes exactly them.
-    env.write("security.yaml", "_format_version: \"3.0\"\n_info:\n  select_tags: [team-security]\n");
     env.clear_requests();
-    env.kongsync(&["sync", "security.yaml"]).success();
+    env.kongsync(&["reset", "--force", "--select-tag", "team-security"]).success();
     let writes = env.writes();
     assert_eq!(writes.len(), 2, "{writes:#?}");
     assert!(writes.iter().all(|w| w.starts_with("DELETE /plugins/")), "{writes:#?}");
@@ -362,6 +365,9 @@ fn lookup_tags_find_entities_created_outside_kongsync() {
     assert_eq!(all.len(), 2, "{all:?}");
     let rl = all.iter().find(|p| p["name"] == "rate-limiting").unwrap();
     assert_eq!(rl["service"]["id"], svc["id"], "{rl}");
+    // References to parents with ids of the gateway's choosing compare equal the next time.
+    let again = env.kongsync(&["diff", "security.yaml", "--exit-code"]);
+    assert_eq!(again.code, 0, "phantom diff:\n{}\n{}", again.stdout, again.stderr);
 }
 
 #[test]

@@ -73,7 +73,8 @@ fn creates_go_parent_first_and_deletes_child_first() {
 
     let (_, orders) = env.request("GET", "/services/orders", None);
     let orders = format!("/services/{}", orders["id"].as_str().unwrap());
-    env.write("kong.yaml", "_format_version: \"3.0\"\n");
+    // One new consumer is kept: a file emptied of everything is refused (tests/safety.rs).
+    env.write("kong.yaml", "_format_version: \"3.0\"\nconsumers:\n- username: keeper\n");
     env.clear_requests();
     let out = env.kongsync(&["sync", "kong.yaml"]);
     out.success();

@@ -14,10 +14,12 @@ use anyhow::{anyhow, bail, Context};
 use kongsync_apply::{check, execute, guard, without_deletes, DeleteGuard, ExecuteOptions, GuardError, Report};
 use kongsync_diff::{live_fingerprint, Dialect, IgnoreField, Plan, PlanOptions};
 use kongsync_state::file::{self, FileError};
-use kongsync_state::{Meta, State};
+use kongsync_state::{Meta, Scope, State};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
 use tokio::sync::watch;
+use uuid::Uuid;
 
 /// Reads the state files; on invalid input prints every problem and returns `None`.
 pub fn read_desired(args: &StateArgs, printer: &Printer) -> Option<State> {
@@ -44,8 +46,8 @@ pub struct Planned {
     pub plan: Plan,
     /// The files' state the plan was computed from (to verify the sync against).
     pub desired: State,
-    /// How many entities the gateway held in scope when the plan was computed.
-    pub live_in_scope: usize,
+    /// The ids of the entities the gateway held in scope when the plan was computed.
+    pub live_in_scope: BTreeSet<Uuid>,
 }
 
 /// Plans `desired` against the gateway, on a connection that allows `parallelism` requests in flight
@@ -62,7 +64,7 @@ pub async fn plan(
         let observed = conn.observe_shown(&desired, printer).await?;
         let options = PlanOptions { target: conn.describe(), dialect: dialect(&conn), ignore };
         let plan = kongsync_diff::plan(&desired, &observed, &options).context("cannot plan the changes")?;
-        anyhow::Ok((plan, observed.scope.restrict(&observed.live).len()))
+        anyhow::Ok((plan, ids_in_scope(&observed.live, &observed.scope)))
     }
     .await;
     match planned {
@@ -180,7 +182,7 @@ pub async fn sync(
     if *format == ReportFormat::Text {
         printer.data(&show(&plan, PlanFormat::Text, printer.color));
     }
-    if let Err(e) = guard(&plan, &DeleteGuard { max_deletes, live_in_scope }) {
+    if let Err(e) = guard(&plan, &DeleteGuard { max_deletes, live_in_scope: live_in_scope.clone() }) {
         conn.close().await?;
         return Err(refusal(e));
     }
@@ -246,6 +248,11 @@ async fn verify(
     )
 }
 
+/// The ids of the live entities in `scope`.
+fn ids_in_scope(live: &State, scope: &Scope) -> BTreeSet<Uuid> {
+    scope.restrict(live).entities.values().filter_map(|e| e.id).collect()
+}
+
 /// Reads a saved plan and opens its target, refusing a plan that is stale or for another target.
 /// Returns the connection, the plan and how many entities the gateway holds in the plan's scope.
 async fn open_saved(
@@ -253,7 +260,7 @@ async fn open_saved(
     path: &Path,
     parallelism: usize,
     printer: &Printer,
-) -> anyhow::Result<(Connection, Plan, usize)> {
+) -> anyhow::Result<(Connection, Plan, BTreeSet<Uuid>)> {
     let plan = read_plan(path)?;
     if plan.scope.skip_consumers && !global.skip_consumers {
         bail!("the plan {} was computed with --skip-consumers; run it with the same flag", path.display());
@@ -271,7 +278,7 @@ async fn open_saved(
         let fingerprint = live_fingerprint(&live, &plan.scope);
         check(&plan, &conn.describe(), &fingerprint)
             .with_context(|| format!("refusing the plan {}", path.display()))?;
-        anyhow::Ok(plan.scope.restrict(&live).len())
+        anyhow::Ok(ids_in_scope(&live, &plan.scope))
     }
     .await;
     match checked {

@@ -3,14 +3,16 @@
 //! allows; and taking the deletes out of a plan, for a run that must never delete (`apply`).
 
 use kongsync_diff::{Action, Execution, Plan, Step, Summary};
+use std::collections::BTreeSet;
+use uuid::Uuid;
 
 /// What a run allows a plan to delete.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct DeleteGuard {
     /// At most this many delete steps (`--max-deletes`); `None`: no limit.
     pub max_deletes: Option<usize>,
-    /// How many entities the gateway holds in the plan's scope now.
-    pub live_in_scope: usize,
+    /// The ids of the entities the gateway holds in the plan's scope now.
+    pub live_in_scope: BTreeSet<Uuid>,
 }
 
 /// Why a plan is refused.
@@ -28,8 +30,13 @@ pub enum GuardError {
 pub fn guard(plan: &Plan, guard: &DeleteGuard) -> Result<(), GuardError> {
     let deletes = plan.summary.delete;
     // An empty file against a non-empty gateway: almost always a wrong path or a templating
-    // accident, and it takes everything down.
-    if guard.live_in_scope > 0 && deletes >= guard.live_in_scope && plan.summary.create == 0 {
+    // accident, and it takes everything down. Counting is not enough: a delete may be of a
+    // membership or another relation that is no entity of its own, while its consumer stays.
+    let deleted: BTreeSet<Uuid> = plan.steps.iter().filter(|s| s.action == Action::Delete).map(|s| s.id).collect();
+    if !guard.live_in_scope.is_empty()
+        && plan.summary.create == 0
+        && guard.live_in_scope.iter().all(|id| deleted.contains(id))
+    {
         return Err(GuardError::DeletesEverything { deletes });
     }
     match guard.max_deletes {

@@ -109,9 +109,10 @@ impl<'a> Ids<'a> {
             .unwrap_or_else(|| fallback(key))
     }
 
-    /// The id a live entity's reference points to.
+    /// The id a live entity's reference points to. A reference to a looked-up parent was given
+    /// that parent's key in place of its id, so the look-up holds the id again.
     pub(crate) fn of_live(&self, key: &Key) -> Uuid {
-        self.live.get(key).copied().unwrap_or_else(|| fallback(key))
+        self.live.get(key).or_else(|| self.known.and_then(|k| k.get(key))).copied().unwrap_or_else(|| fallback(key))
     }
 }
 
