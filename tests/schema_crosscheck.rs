@@ -22,25 +22,9 @@ const NO_SIM_SCHEMA: &[&str] = &[
 /// only shrinks. Field order is not compared: Kong builds some records from Lua tables with `pairs`
 /// (upstream healthchecks), so its own order is not fixed.
 const KNOWN: &[(&str, &str)] = &[
-    // kong/plugins/key-auth/daos.lua:17 (3.5.0): `key` is required = false, auto (simulator to fix).
-    ("keyauth_credentials.key: required: simulator true, model false", "sim"),
     // kong/plugins/key-auth/daos.lua:5: `ttl = true` is a schema option, not a field; the model lists
     // `ttl` so that state files may carry it (Kong accepts it in the body).
     ("keyauth_credentials.ttl: only in the model", "model, by choice"),
-    // kong/db/schema/typedefs.lua:315: typedefs.path starts_with "/" (upstreams.lua:139 and :193,
-    // services.lua:38).
-    ("upstreams.hash_on_cookie_path: starts_with: simulator None, model Some(\"/\")", "sim"),
-    ("upstreams.healthchecks.active.http_path: starts_with: simulator None, model Some(\"/\")", "sim"),
-    ("services.path: starts_with: simulator None, model Some(\"/\")", "sim"),
-    // kong/db/schema/entities/plugins.lua:22-24: the scope references default to null.
-    ("plugins.route: default: simulator None, model Some(Null)", "sim"),
-    ("plugins.service: default: simulator None, model Some(Null)", "sim"),
-    ("plugins.consumer: default: simulator None, model Some(Null)", "sim"),
-    // OSS 3.5.0 plugins have no consumer_group at all (plugins.lua:16-30); both tables have it.
-    ("plugins.consumer_group: default: simulator None, model Some(Null)", "sim"),
-    // kong/db/schema/entities/plugins.lua:25: `config` is an abstract record, which
-    // kong/db/schema/entity.lua:46 does not make required.
-    ("plugins.config: required: simulator true, model false", "sim"),
 ];
 
 fn diff_value<T: PartialEq + Debug>(out: &mut Vec<String>, path: &str, what: &str, sim: &T, model: &T) {

@@ -566,3 +566,61 @@ async fn konnect_target_put_upserts() {
     assert_eq!(u["sticky_sessions_cookie_path"], "/");
     s.stop().await;
 }
+
+// kong/db/schema/typedefs.lua:315-325 (3.5.0): typedefs.path declares `starts_with = "/"`, used by
+// services.path (services.lua:38), upstreams.hash_on_cookie_path (upstreams.lua:193) and the
+// healthchecks' http_path (upstreams.lua:139): `/schemas` shows it and a write is refused without it.
+#[tokio::test]
+async fn typedefs_path_starts_with_a_slash() {
+    let s = sim().await;
+    let (_, schema) = s.get("/schemas/services").await;
+    let path = schema["fields"].as_array().unwrap().iter().find_map(|f| f.get("path")).unwrap();
+    assert_eq!(path["starts_with"], "/", "{path}");
+    let (st, body) = s.post("/services", json!({"host": "h", "path": "orders"})).await;
+    assert_eq!((st, body["fields"]["path"].clone()), (400, json!("should start with: /")), "{body}");
+    let (st, body) = s.put("/upstreams/u", json!({"hash_on_cookie_path": "x"})).await;
+    assert_eq!((st, body["fields"]["hash_on_cookie_path"].clone()), (400, json!("should start with: /")), "{body}");
+    let (_, schema) = s.get("/schemas/upstreams").await;
+    let cookie = schema["fields"].as_array().unwrap().iter().find_map(|f| f.get("hash_on_cookie_path")).unwrap();
+    assert_eq!(cookie["starts_with"], "/", "{cookie}");
+    s.stop().await;
+}
+
+// kong/db/schema/entities/plugins.lua:22-25 (3.5.0): route, service and consumer default to null and
+// `config` is an abstract record that is not required: a global plugin sent without a config is
+// stored with null scope references and its subschema's defaults.
+#[tokio::test]
+async fn a_plugin_without_config_gets_its_defaults_and_null_scopes() {
+    let s = sim().await;
+    let (st, p) = s.post("/plugins", json!({"name": "cors"})).await;
+    assert_eq!(st, 201, "{p}");
+    assert_eq!(
+        (p["route"].clone(), p["service"].clone(), p["consumer"].clone()),
+        (json!(null), json!(null), json!(null))
+    );
+    assert_eq!(p["config"]["max_age"], json!(null), "{p}");
+    assert_eq!(p["config"]["credentials"], json!(false), "{p}");
+    let (_, schema) = s.get("/schemas/plugins").await;
+    let fields = schema["fields"].as_array().unwrap();
+    let route = fields.iter().find_map(|f| f.get("route")).unwrap();
+    assert!(route.as_object().unwrap().contains_key("default") && route["default"].is_null(), "{route}");
+    let config = fields.iter().find_map(|f| f.get("config")).unwrap();
+    assert_ne!(config["required"], true, "{config}");
+    s.stop().await;
+}
+
+// kong/plugins/key-auth/daos.lua:17 (3.5.0): `key` is required = false and auto: a credential sent
+// without one is given a generated key, and `/schemas` does not mark it required.
+#[tokio::test]
+async fn a_key_auth_key_is_optional_and_generated() {
+    let s = sim().await;
+    s.put("/consumers/alice", json!({})).await;
+    let (st, cred) = s.post("/consumers/alice/key-auth", json!({})).await;
+    assert_eq!(st, 201, "{cred}");
+    assert!(cred["key"].as_str().is_some_and(|k| k.len() >= 16), "{cred}");
+    let (st, schema) = s.get("/schemas/keyauth_credentials").await;
+    assert_eq!(st, 200, "{schema}");
+    let key = schema["fields"].as_array().unwrap().iter().find_map(|f| f.get("key")).unwrap();
+    assert_ne!(key["required"], true, "{key}");
+    s.stop().await;
+}

@@ -27,7 +27,7 @@ fn services() -> EntityDef {
             ("protocol", string().req().def(json!("http")).one_of(PROTOCOLS)),
             ("host", string().req().check(v::host)),
             ("port", integer().req().def(json!(80)).between(0.0, 65535.0)),
-            ("path", string().check(v::service_path)),
+            ("path", path()),
             ("connect_timeout", timeout()),
             ("write_timeout", timeout()),
             ("read_timeout", timeout()),
@@ -136,13 +136,16 @@ fn plugins() -> EntityDef {
             ("instance_name", string().unique().check(v::utf8_name)),
             ("created_at", timestamp_field()),
             ("updated_at", timestamp_field()),
-            ("route", foreign("routes").cascade()),
-            ("service", foreign("services").cascade()),
-            ("consumer", foreign("consumers").cascade()),
+            // kong/db/schema/entities/plugins.lua:22-24 (3.5.0): the scope references default to null.
+            ("route", foreign("routes").def(Value::Null).cascade()),
+            ("service", foreign("services").def(Value::Null).cascade()),
+            ("consumer", foreign("consumers").def(Value::Null).cascade()),
             // Enterprise / Konnect only: OSS 3.5's plugins schema has no consumer_group
             // (kong/db/schema/entities/plugins.lua:16-29, 3.5.0).
-            ("consumer_group", foreign("consumer_groups").cascade().only(Surfaces::ENTERPRISE)),
-            ("config", json_any().req()),
+            ("consumer_group", foreign("consumer_groups").def(Value::Null).cascade().only(Surfaces::ENTERPRISE)),
+            // plugins.lua:25: an abstract record, which kong/db/schema/entity.lua does not make
+            // required; a plugin sent without it gets its subschema's defaults.
+            ("config", json_any()),
             ("protocols", set(string().one_of(PROTOCOLS)).req().def(json!(["grpc", "grpcs", "http", "https"]))),
             ("enabled", boolean().req().def(json!(true))),
             ("tags", tags_field()),
@@ -162,7 +165,7 @@ fn healthchecks() -> Field {
         ("type", check_type()),
         ("timeout", number().def(json!(1)).between(0.0, 65535.0)),
         ("concurrency", integer().def(json!(10)).between(1.0, 2147483648.0)),
-        ("http_path", string().def(json!("/")).check(v::service_path)),
+        ("http_path", path().def(json!("/"))),
         ("https_sni", string().check(v::host)),
         ("https_verify_certificate", boolean().def(json!(true))),
         ("headers", map(string().check(v::header_name), array(string())).optional()),
@@ -241,7 +244,7 @@ fn upstreams() -> EntityDef {
             ("hash_on_header", string().check(v::header_name)),
             ("hash_fallback_header", string().check(v::header_name)),
             ("hash_on_cookie", string().check(v::cookie_name)),
-            ("hash_on_cookie_path", string().def(json!("/")).check(v::service_path)),
+            ("hash_on_cookie_path", path().def(json!("/"))),
             ("hash_on_query_arg", string()),
             ("hash_fallback_query_arg", string()),
             ("hash_on_uri_capture", string()),
@@ -253,7 +256,7 @@ fn upstreams() -> EntityDef {
             ("client_certificate", foreign("certificates")),
             ("use_srv_name", boolean().def(json!(false))),
             ("sticky_sessions_cookie", string().check(v::cookie_name).only(Surfaces::KONNECT)),
-            ("sticky_sessions_cookie_path", string().def(json!("/")).check(v::service_path).only(Surfaces::KONNECT)),
+            ("sticky_sessions_cookie_path", path().def(json!("/")).only(Surfaces::KONNECT)),
         ],
     );
     e.endpoint_key = Some("name");

@@ -28,7 +28,8 @@ fn redirect_uri(value: &Value) -> Result<(), String> {
 }
 
 pub fn entities() -> Vec<EntityDef> {
-    let mut key_auth = credential("keyauth_credentials", "key-auths", vec![("key", string().req().unique().auto())]);
+    // kong/plugins/key-auth/daos.lua:17 (3.5.0): `key` is required = false, unique, auto.
+    let mut key_auth = credential("keyauth_credentials", "key-auths", vec![("key", string().unique().auto())]);
     key_auth.endpoint_key = Some("key");
     key_auth.ttl = true;
 

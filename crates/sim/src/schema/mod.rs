@@ -212,6 +212,12 @@ impl Field {
 pub fn string() -> Field {
     Field::of(Kind::String)
 }
+
+/// typedefs.path (kong/db/schema/typedefs.lua:315, 3.5.0): a string that starts with `/`, declared
+/// as such in `/schemas`, with no empty segments and only URL path characters.
+pub fn path() -> Field {
+    Field { starts_with: Some("/"), ..string().check(validators::path_segments) }
+}
 pub fn integer() -> Field {
     Field::of(Kind::Integer)
 }

@@ -210,12 +210,9 @@ fn path_chars(s: &str) -> Result<(), (String, bool)> {
     Ok(())
 }
 
-/// typedefs.path (services): starts with `/`, no `//`, RFC 3986 characters.
-pub fn service_path(v: &Value) -> Result<(), String> {
+/// typedefs.path (services, upstream paths) beyond its `starts_with`: no `//`, RFC 3986 characters.
+pub fn path_segments(v: &Value) -> Result<(), String> {
     let s = as_str(v);
-    if !s.starts_with('/') {
-        return Err("should start with: /".into());
-    }
     if s.contains("//") {
         return Err("must not have empty segments".into());
     }
@@ -422,8 +419,8 @@ mod tests {
         assert!(host(&json!("example.com")).is_ok());
         assert_eq!(host(&json!("example.com:80")), Err("must not have a port".into()));
         assert_eq!(host(&json!("bad host")), Err("invalid value: bad host".into()));
-        assert!(service_path(&json!("/a/b%20c")).is_ok());
-        assert_eq!(service_path(&json!("/a//b")), Err("must not have empty segments".into()));
+        assert!(path_segments(&json!("/a/b%20c")).is_ok());
+        assert_eq!(path_segments(&json!("/a//b")), Err("must not have empty segments".into()));
         assert!(router_path(&json!("~/v[0-9]+")).is_ok());
         assert!(router_path(&json!("/a/./b")).is_err());
         assert_eq!(normalize_target("10.0.0.1").as_deref(), Ok("10.0.0.1:8000"));

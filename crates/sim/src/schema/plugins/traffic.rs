@@ -87,7 +87,7 @@ pub(super) fn rate_limiting() -> PluginDef {
             string().def(json!("consumer")).one_of(&["consumer", "credential", "ip", "service", "header", "path"]),
         ),
         ("header_name", string().check(v::header_name)),
-        ("path", Field { starts_with: Some("/"), ..string().check(v::service_path) }),
+        ("path", path()),
         ("policy", string().def(json!("local")).len_min(0).one_of(&["local", "cluster", "redis"])),
         ("fault_tolerant", flag(true)),
     ]);
