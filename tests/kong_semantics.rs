@@ -207,3 +207,40 @@ fn an_oauth2_hashed_secret_converges_and_a_changed_one_is_seen() {
     let (_, c) = env.request("GET", &format!("/oauth2/{OAUTH}"), None);
     assert_ne!(c["client_secret"], Value::String(stored), "{c}");
 }
+
+// kong/plugins/session/schema.lua:77 (3.5.0): `secret` defaults to a random string Kong draws once
+// per process (`default = random_string()`). A file that leaves it out must not see it as a change on every
+// diff, and must not send a new one on every sync; a file that sets it is compared as usual.
+#[test]
+fn a_session_plugin_without_a_secret_converges() {
+    let env = TestEnv::new();
+    let file = "_format_version: \"3.0\"\nplugins:\n- name: session\n  config:\n    cookie_name: s\n";
+    sync_clean(&env, file);
+    let (_, plugins) = env.request("GET", "/plugins", None);
+    let secret = plugins["data"][0]["config"]["secret"].clone();
+    assert!(secret.as_str().is_some_and(|s| !s.is_empty()), "Kong drew a secret: {plugins}");
+    env.clear_requests();
+    env.kongsync(&["sync", "kong.yaml"]).success();
+    assert!(env.writes().is_empty(), "an unchanged file sent {:?}", env.writes());
+    let (_, plugins) = env.request("GET", "/plugins", None);
+    assert_eq!(plugins["data"][0]["config"]["secret"], secret, "the drawn secret is kept");
+    // A secret drawn by an earlier run of the node (another default than the one `/schemas` shows
+    // now) is kept too, also by an update the file asks for.
+    let id = plugins["data"][0]["id"].as_str().unwrap().to_string();
+    let earlier = "drawnByAnEarlierNodeProcess00000";
+    env.request("PATCH", &format!("/plugins/{id}"), Some(json!({"config": {"secret": earlier}})));
+    env.kongsync(&["diff", "kong.yaml", "--exit-code"]).success();
+    sync_clean(&env, &file.replace("cookie_name: s\n", "cookie_name: t\n"));
+    let (_, p) = env.request("GET", &format!("/plugins/{id}"), None);
+    assert_eq!(
+        (p["config"]["secret"].as_str(), p["config"]["cookie_name"].as_str()),
+        (Some(earlier), Some("t")),
+        "{p}"
+    );
+    // A secret the file sets is compared.
+    let set = file.replace("cookie_name: s\n", "cookie_name: s\n    secret: from-the-file-123\n");
+    env.write("kong.yaml", &set);
+    let diff = env.kongsync(&["diff", "kong.yaml", "--exit-code"]);
+    assert_eq!(diff.code, 2, "{}\n{}", diff.stdout, diff.stderr);
+    sync_clean(&env, &set);
+}

@@ -19,7 +19,7 @@ use crate::mask::Masker;
 use crate::options::{Dialect, PlanOptions};
 use crate::pair::{pair, Ids, Pair};
 use crate::plan::{Action, Change, Execution, Plan, Step, Summary, PLAN_FORMAT_VERSION};
-use crate::prepare::{get_path, remove_path, set_path};
+use crate::prepare::{get_path, remove_path, set_path, with_generated_kept};
 use crate::request::{self, ById};
 use kongsync_gateway::Request;
 use kongsync_model::{Create, Entity, Ident, Key, Kind, OnDelete, SchemaSet, SERVER_FIELDS};
@@ -139,7 +139,22 @@ fn plan_states(
         }
     }
     let masker = Masker::new(&desired.meta.env_values);
-    let pairs = pair(desired, live);
+    let paired = pair(desired, live);
+    let kept: Vec<Option<Entity>> = paired
+        .iter()
+        .map(|p| match p {
+            Pair::Both { desired, live } => with_generated_kept(desired, live, schemas),
+            _ => None,
+        })
+        .collect();
+    let pairs: Vec<Pair<'_>> = paired
+        .iter()
+        .zip(&kept)
+        .map(|(p, k)| match (p, k) {
+            (Pair::Both { live, .. }, Some(d)) => Pair::Both { desired: d, live },
+            _ => *p,
+        })
+        .collect();
     let ids = Ids::new(&pairs).with_known(known_ids);
     let ctx = Context { schemas, ignore: &options.ignore, ids: &ids, masker: &masker };
     let mut snis: HashMap<&Key, Vec<&Entity>> = HashMap::new();

@@ -37,6 +37,24 @@ pub(crate) fn comparable(e: &Entity, schemas: &SchemaSet, ignore: &[IgnoreField]
     fields
 }
 
+/// The desired entity with the values the gateway made up for fields the file leaves out (a
+/// credential's generated secret, the session plugin's drawn `secret`) taken from the live entity:
+/// they are no change to report, and an update must send them back, or Kong would draw new ones
+/// and log every user out. `None` when nothing is taken.
+pub(crate) fn with_generated_kept(desired: &Entity, live: &Entity, schemas: &SchemaSet) -> Option<Entity> {
+    let mut kept: Option<Entity> = None;
+    for path in schemas.generated_paths(desired) {
+        if get_path(&desired.fields, &path).is_some() {
+            continue;
+        }
+        if let Some(value) = get_path(&live.fields, &path).filter(|v| !v.is_null()) {
+            let value = value.clone();
+            set_path(&mut kept.get_or_insert_with(|| desired.clone()).fields, &path, value);
+        }
+    }
+    kept
+}
+
 /// Removes the value at a path, if there is one.
 pub(crate) fn remove_path(map: &mut Map<String, Value>, path: &[String]) -> Option<Value> {
     match path {

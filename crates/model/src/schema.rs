@@ -59,6 +59,9 @@ pub struct FieldSpec {
     /// The value may be a vault reference (`referenceable = true`): Kong's mark of a field that may
     /// hold a secret.
     pub referenceable: bool,
+    /// The gateway makes the value up when none is given (`auto = true`). kongsync's built-in tables
+    /// also mark so the session plugin's `secret`, whose default Kong draws at random.
+    pub auto: bool,
 }
 
 impl FieldSpec {
@@ -111,6 +114,14 @@ impl Schema {
     pub fn secret_paths(&self) -> Vec<String> {
         let mut out = Vec::new();
         secret_fields(&self.fields, "", &mut out);
+        out
+    }
+
+    /// The paths of the fields the gateway makes up when they are not given ([`FieldSpec::auto`]),
+    /// in records too (`["config", "secret"]`); not inside arrays.
+    pub fn generated_paths(&self) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        generated_fields(&self.fields, &[], &mut out);
         out
     }
 
@@ -202,7 +213,19 @@ fn parse_spec(attrs: &Value, path: &str) -> Result<FieldSpec, SchemaError> {
         must_be_null: a.get("eq").is_some_and(Value::is_null),
         encrypted: a.get("encrypted").and_then(Value::as_bool).unwrap_or(false),
         referenceable: a.get("referenceable").and_then(Value::as_bool).unwrap_or(false),
+        auto: a.get("auto").and_then(Value::as_bool).unwrap_or(false),
     })
+}
+
+fn generated_fields(fields: &[Field], path: &[String], out: &mut Vec<Vec<String>>) {
+    for f in fields {
+        let mut here = path.to_vec();
+        here.push(f.name.clone());
+        if f.spec.auto {
+            out.push(here.clone());
+        }
+        generated_fields(&f.spec.fields, &here, out);
+    }
 }
 
 fn secret_fields(fields: &[Field], path: &str, out: &mut Vec<String>) {

@@ -54,6 +54,21 @@ impl SchemaSet {
         fields
     }
 
+    /// The paths of the fields the gateway makes up for this entity when they are not given, from the
+    /// target's schemas and kongsync's built-in ones (a served schema may show a drawn value as a
+    /// plain default, as Kong does for the session plugin's `secret`).
+    pub fn generated_paths(&self, e: &Entity) -> Vec<Vec<String>> {
+        let builtin_plugin = match e.kind() {
+            Kind::Plugin => e.str_field("name").and_then(builtin::plugin_schema),
+            _ => None,
+        };
+        let builtin = builtin_plugin.into_iter().chain(std::iter::once(builtin::entity_schema(e.kind())));
+        let mut paths: Vec<Vec<String>> = self.of_entity(e).chain(builtin).flat_map(Schema::generated_paths).collect();
+        paths.sort();
+        paths.dedup();
+        paths
+    }
+
     /// The schemas an entity's fields follow: a plugin's own schema first (its `config`, its protocol
     /// defaults), then the schema of its kind.
     pub fn of_entity<'s>(&'s self, e: &Entity) -> impl Iterator<Item = &'s Schema> {

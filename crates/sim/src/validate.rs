@@ -30,9 +30,14 @@ impl Gen<'_> {
     }
     /// Kong's `utils.random_string`: 32 alphanumeric characters.
     pub fn random_string(&mut self) -> String {
-        const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        (0..32).map(|_| CHARS[self.rng.gen_range(0..CHARS.len())] as char).collect()
+        random_string_from(&mut *self.rng)
     }
+}
+
+/// 32 alphanumeric characters drawn from `rng`, as Kong's `utils.random_string` gives.
+pub fn random_string_from(rng: &mut impl Rng) -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    (0..32).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
 }
 
 fn auto_value(f: &Field, gen: &mut Gen) -> Value {

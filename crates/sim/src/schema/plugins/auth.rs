@@ -182,8 +182,10 @@ pub(super) fn ldap_auth() -> PluginDef {
 }
 
 /// session: Kong's `secret` default is a random string drawn once per process at schema load
-/// (`kong/plugins/session/schema.lua:77`); the simulator draws one per plugin instead (an `auto`
-/// field). The deprecated `cookie_*` shorthand fields of 3.5.0 are not simulated.
+/// (`kong/plugins/session/schema.lua:77`, `default = random_string()`): every session plugin created
+/// without a secret gets the same one until the node restarts, and `/schemas/plugins/session` shows it
+/// as the default. The simulator's table is built once per process, so it does the same. The
+/// deprecated `cookie_*` shorthand fields of 3.5.0 are not simulated.
 pub(super) fn session() -> PluginDef {
     let headers = || {
         set(string().one_of(&[
@@ -201,7 +203,13 @@ pub(super) fn session() -> PluginDef {
         1900,
         protocols_all(),
         vec![
-            ("secret", string().auto().encrypted().referenceable()),
+            (
+                "secret",
+                string()
+                    .def(json!(crate::validate::random_string_from(&mut rand::thread_rng())))
+                    .encrypted()
+                    .referenceable(),
+            ),
             ("storage", string().def(json!("cookie")).one_of(&["cookie", "kong"])),
             ("audience", string().def(json!("default"))),
             ("idling_timeout", number().def(json!(900))),
@@ -318,7 +326,9 @@ mod tests {
         assert_eq!(c["logout_methods"], json!(["POST", "DELETE"]));
         assert_eq!(c["remember_absolute_timeout"], 2592000);
         assert_eq!(c["response_headers"], json!(null));
-        assert!(c["secret"].as_str().is_some_and(|s| !s.is_empty()));
+        assert!(c["secret"].as_str().is_some_and(|s| s.len() == 32));
+        // session/schema.lua:77: one default per process, the same for every plugin.
+        assert_eq!(config("session", json!({}))["secret"], c["secret"]);
         let row = create(json!({"name": "session"})).unwrap();
         assert_eq!(row["protocols"], json!(["grpc", "grpcs", "http", "https"]));
     }
