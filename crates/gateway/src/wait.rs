@@ -8,11 +8,13 @@
 //!   memory only (kong/clustering/control_plane.lua:143 at 3.5.0), and the Admin API serves only what
 //!   the data planes report (`/clustering/data-planes`, `/clustering/status`); the hash cannot be
 //!   computed either, as the export it covers holds rows the Admin API does not serve. So the rule
-//!   is: every data plane reports the same hash, and, when the sync wrote anything, a hash other than
-//!   the one most of them reported before the writes (the configuration they then ran).
+//!   is: every data plane reports the same hash, and, when the sync wrote anything, none of the hashes
+//!   they reported before the writes (a node that lagged then must not pass for the new configuration).
 //!
-//! On both, when the sync wrote anything the hash waited for must differ from the one before the
+//! On both, when the sync wrote anything the hash waited for must differ from those before the
 //! writes, so that a control plane that has not yet taken the writes in is not read as converged.
+//! (Kong's hash covers the rows' `updated_at`, so a sync that reverts an earlier one still makes a
+//! new hash.)
 //! A node not seen for longer than `stale_after` is disconnected: it is named, and not waited for
 //! (Kong keeps such rows for `cluster_data_plane_purge_delay`, 14 days by default, and a wait on them
 //! could only time out).
@@ -58,9 +60,9 @@ impl Default for WaitOptions {
 /// when nothing was written.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reference {
-    /// The hash the configuration had before the writes (Konnect's expected hash, or Kong's data
-    /// planes' consensus), which the hash waited for must differ from.
-    previous: Option<String>,
+    /// The hashes before the writes (Konnect's expected hash, or every hash Kong's data planes
+    /// reported), which the hash waited for must not be.
+    previous: BTreeSet<String>,
 }
 
 impl Reference {
@@ -73,8 +75,8 @@ impl Reference {
 /// Reads, before the writes, the hash the configuration has now.
 pub async fn before_writes(client: &Client, gateway: &Gateway) -> Result<Reference, ApiError> {
     let previous = match gateway.control_plane_path() {
-        Some(cp) => expected_hash(client, &cp).await?,
-        None => consensus(&data_planes(client, gateway).await?.nodes, None),
+        Some(cp) => expected_hash(client, &cp).await?.into_iter().collect(),
+        None => data_planes(client, gateway).await?.nodes.into_iter().map(|n| n.config_hash).collect(),
     };
     Ok(Reference { previous })
 }
@@ -172,20 +174,20 @@ fn assess(planes: &DataPlanes, reference: &Reference, now: u64, stale_after: Dur
         .iter()
         .cloned()
         .partition(|n| n.last_seen.is_some_and(|seen| now.saturating_sub(seen) > stale_after.as_secs()));
-    let previous = reference.previous.as_deref();
+    let previous = &reference.previous;
     let target = match &planes.expected_hash {
-        Some(expected) => Some(expected.clone()).filter(|e| Some(e.as_str()) != previous),
+        Some(expected) => Some(expected.clone()).filter(|e| !previous.contains(e)),
         None => consensus(&live, previous),
     };
     let (converged, waiting) = live.into_iter().partition(|n| target.as_deref().is_some_and(|t| t == n.config_hash));
     WaitStatus { target, converged, waiting, stale }
 }
 
-/// The hash most of `nodes` report, leaving out `excluding` (ties go to the most recently seen, then
-/// the greater hash, so the answer is deterministic); `None` when no node reports another hash.
-pub fn consensus(nodes: &[DataPlane], excluding: Option<&str>) -> Option<String> {
+/// The hash most of `nodes` report, leaving out those in `excluding` (ties go to the most recently
+/// seen, then the greater hash, so the answer is deterministic); `None` when no node reports another.
+pub fn consensus(nodes: &[DataPlane], excluding: &BTreeSet<String>) -> Option<String> {
     let mut counts: HashMap<&str, (usize, u64)> = HashMap::new();
-    for n in nodes.iter().filter(|n| Some(n.config_hash.as_str()) != excluding) {
+    for n in nodes.iter().filter(|n| !excluding.contains(&n.config_hash)) {
         let entry = counts.entry(n.config_hash.as_str()).or_default();
         entry.0 += 1;
         entry.1 = entry.1.max(n.last_seen.unwrap_or(0));
@@ -227,9 +229,13 @@ mod tests {
 
     const FIVE_MIN: Duration = Duration::from_secs(300);
 
+    fn before(hashes: &[&str]) -> Reference {
+        Reference { previous: hashes.iter().map(|h| h.to_string()).collect() }
+    }
+
     #[test]
     fn kong_data_planes_converge_on_one_new_hash() {
-        let before = Reference { previous: Some("old".into()) };
+        let before = before(&["old"]);
         // Nobody has the new configuration yet: nothing is known to wait for.
         let none = assess(&kong(vec![node("a", "old", 990), node("b", "old", 990)]), &before, 1000, FIVE_MIN);
         assert_eq!(none.target, None);
@@ -246,13 +252,23 @@ mod tests {
     }
 
     #[test]
+    fn a_node_that_lagged_before_the_writes_does_not_pass_for_the_new_configuration() {
+        // Before: `a` ran the current configuration, `b` an older one. After the writes `a` has the
+        // new one: the tie between `new` and `older` must not go to the hash `b` kept.
+        let before = before(&["current", "older"]);
+        let status = assess(&kong(vec![node("a", "new", 990), node("b", "older", 990)]), &before, 1000, FIVE_MIN);
+        assert_eq!(status.target.as_deref(), Some("new"));
+        assert_eq!(ids(&status.waiting), ["b"]);
+    }
+
+    #[test]
     fn konnect_waits_for_the_expected_hash_once_it_moved() {
         let planes = |expected: &str| DataPlanes {
             hybrid: true,
             expected_hash: Some(expected.into()),
             nodes: vec![node("a", "old", 990)],
         };
-        let before = Reference { previous: Some("old".into()) };
+        let before = before(&["old"]);
         // The control plane has not taken the writes in yet: the old hash is not the one waited for.
         assert!(!assess(&planes("old"), &before, 1000, FIVE_MIN).converged());
         let moved = assess(&planes("new"), &before, 1000, FIVE_MIN);
@@ -275,8 +291,8 @@ mod tests {
     #[test]
     fn the_consensus_is_the_most_common_hash_then_the_latest_seen() {
         let nodes = [node("a", "x", 10), node("b", "y", 20), node("c", "y", 5), node("d", "z", 30)];
-        assert_eq!(consensus(&nodes, None).as_deref(), Some("y"));
-        assert_eq!(consensus(&nodes, Some("y")).as_deref(), Some("z"));
-        assert_eq!(consensus(&[], None), None);
+        assert_eq!(consensus(&nodes, &BTreeSet::new()).as_deref(), Some("y"));
+        assert_eq!(consensus(&nodes, &before(&["y"]).previous).as_deref(), Some("z"));
+        assert_eq!(consensus(&[], &BTreeSet::new()), None);
     }
 }
