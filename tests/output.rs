@@ -1,6 +1,6 @@
 //! What reaches the terminal: `-q` leaves only errors (and for `diff` the exit code) from `diff`,
-//! `sync` and `reset`; control characters in names and in gateway messages are escaped on every path
-//! to stderr, so that a terminal shows them instead of obeying them.
+//! `sync` and `reset`; control characters in names, in gateway messages and in mistyped arguments are
+//! escaped on every path to stderr, so that a terminal shows them instead of obeying them.
 
 use crate::harness::TestEnv;
 use std::io::{Read, Write};
@@ -104,4 +104,18 @@ fn a_file_name_with_a_newline_cannot_fake_a_line() {
         out.stderr
     );
     assert!(env.requests().is_empty(), "nothing is sent for invalid files");
+}
+
+#[test]
+fn a_usage_error_quotes_what_was_typed_escaped() {
+    let env = TestEnv::new();
+    // A carriage return in an argument would let the rest of the line overwrite the error.
+    let out = env.run(&["sync\rall good"], &[], None);
+    out.expect_code(1);
+    assert!(!out.stderr.contains('\r'), "raw carriage return: {:?}", out.stderr);
+    assert!(out.stderr.contains(r"unrecognized subcommand 'sync\u{d}all good'"), "{}", out.stderr);
+    // Help is kongsync's own text, printed as it is, on stdout, exit 0.
+    let help = env.run(&["sync", "--help"], &[], None);
+    help.success();
+    assert!(help.stdout.contains("--wait-timeout <DURATION>"), "{}", help.stdout);
 }
