@@ -20,6 +20,7 @@ fn planes(control_plane: Option<&str>, count: usize, lagging: bool, ago: u64) ->
         lagging,
         last_seen_secs_ago: ago,
         version: "3.5.0".into(),
+        delay_ms: None,
     }
 }
 

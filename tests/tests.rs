@@ -45,5 +45,9 @@ mod isolation;
 mod deck_corpus;
 // Kong 3.5.0's write semantics: partial target updates, upstream shorthands, nested deletes and moves, hashed secrets.
 mod kong_semantics;
+// `sync --wait`: data planes on Kong hybrid and Konnect converge, or the wait times out naming them.
+mod wait;
+// Terminal output: `-q` leaves only errors; control characters in names and messages are escaped.
+mod output;
 // Safety: deletes held back after a failure, mass-delete guards, `apply`, tamper-proof plans, verification.
 mod safety;

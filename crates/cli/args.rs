@@ -72,7 +72,8 @@ pub struct GlobalArgs {
     /// Client-side request-rate limit in requests per second (default for Konnect: 10).
     #[arg(long, global = true, env = "KONGSYNC_RATE_LIMIT")]
     pub rate_limit: Option<f64>,
-    /// Print only errors.
+    /// Print only errors (`diff`, `sync` and `reset` print no plan or report; an asked-for
+    /// `--format json`/`markdown` is still written, and `diff --exit-code` still tells changes).
     #[arg(long, short = 'q', global = true, env = "KONGSYNC_QUIET", conflicts_with = "verbose")]
     pub quiet: bool,
     /// Print more (each request); repeat for more. Secrets are never printed.
@@ -201,6 +202,13 @@ pub struct RunArgs {
     /// Leave a field to another owner: KIND.PATH; repeatable.
     #[arg(long = "ignore-field", value_name = "KIND.PATH")]
     pub ignore_fields: Vec<String>,
+    /// After the writes, wait until every data plane runs the new configuration (Konnect's expected
+    /// hash; on Kong hybrid, one new hash on every data plane); exit 1 naming those that do not.
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits (`90s`, `5m`, `500ms`; a bare number is seconds).
+    #[arg(long, value_name = "DURATION", default_value = "60s", requires = "wait")]
+    pub wait_timeout: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

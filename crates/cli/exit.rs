@@ -1,5 +1,7 @@
 //! Exit codes, as decK and Terraform users expect them.
 
+use crate::render::printable_lines;
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Success, and for `diff --exit-code`/`drift`: nothing differs.
@@ -15,12 +17,19 @@ pub fn changes() -> ExitCode {
 /// Prints clap's answer to the command line and exits: 0 for `--help` and `--version`, and 1, never
 /// clap's own 2, for a usage error, because 2 means "changes" to `diff --exit-code` and "drift" to
 /// `drift`, and a scheduled job with a typo must not report drift.
+///
+/// A usage error quotes what was typed, which may hold control characters (a carriage return that
+/// would overwrite the line): it is printed plain (clap's styling left out) and escaped line by line.
+/// Help and version text is kongsync's own, and printed as clap styles it.
 pub fn usage(error: &clap::Error) -> ExitCode {
-    // Printing to a closed stream is not worth failing over: the exit code carries the outcome.
-    let _ = error.print();
-    if error.use_stderr() {
-        ERROR
-    } else {
-        OK
+    if !error.use_stderr() {
+        // Printing to a closed stream is not worth failing over: the exit code carries the outcome.
+        let _ = error.print();
+        return OK;
     }
+    let text = printable_lines(&error.render().to_string());
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+    ERROR
 }

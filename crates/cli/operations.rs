@@ -1,18 +1,20 @@
 //! The few library calls the commands are made of, shared between them so that no command imports
 //! another: read the files (every problem printed before anything is sent), plan against the
 //! gateway, carry out a plan, read a saved plan, show a plan; and the whole flow of `sync` and
-//! `apply`: plan (or read a saved plan), guard the deletes, execute, verify.
+//! `apply`: plan (or read a saved plan), guard the deletes, execute, verify, and wait for the data
+//! planes (`--wait`).
 
 use crate::args::{GlobalArgs, PlanFormat, ReportFormat, RunArgs, StateArgs};
-use crate::connection::Connection;
+use crate::connection::{explain, Connection};
 use crate::exit;
 use crate::printer::Printer;
 use crate::render;
-use crate::reporters::StepBar;
-use crate::settings::{env_lookup, state_files};
+use crate::reporters::{StepBar, WaitLines};
+use crate::settings::{duration, env_lookup, state_files};
 use anyhow::{anyhow, bail, Context};
 use kongsync_apply::{check, execute, guard, without_deletes, DeleteGuard, ExecuteOptions, GuardError, Report};
 use kongsync_diff::{live_fingerprint, Dialect, IgnoreField, Plan, PlanOptions};
+use kongsync_gateway::{before_writes, wait_for_data_planes, Reference, WaitOptions, WaitOutcome};
 use kongsync_state::file::{self, FileError};
 use kongsync_state::{Meta, Scope, State};
 use std::collections::BTreeSet;
@@ -150,9 +152,16 @@ pub async fn sync(
     run: &RunArgs,
     printer: &Printer,
 ) -> anyhow::Result<ExitCode> {
-    let RunArgs { dry_run, parallelism, fail_fast, format, ignore_fields: ignored } = run;
+    let RunArgs { dry_run, parallelism, fail_fast, format, ignore_fields: ignored, wait, wait_timeout } = run;
     let parallelism = *parallelism as usize;
     let ignore = ignore_fields(ignored)?;
+    let wait = match wait {
+        true => Some(WaitOptions {
+            timeout: duration(wait_timeout).with_context(|| format!("--wait-timeout `{wait_timeout}`"))?,
+            ..WaitOptions::default()
+        }),
+        false => None,
+    };
     let (conn, plan, desired, live_in_scope) = match source {
         Source::Saved(path) => {
             let (conn, plan, live_in_scope) = open_saved(global, path, parallelism, printer).await?;
@@ -180,33 +189,115 @@ pub async fn sync(
         }
     };
     if *format == ReportFormat::Text {
-        printer.data(&show(&plan, PlanFormat::Text, printer.color));
+        printer.human(&show(&plan, PlanFormat::Text, printer.color));
     }
     if let Err(e) = guard(&plan, &DeleteGuard { max_deletes, live_in_scope: live_in_scope.clone() }) {
         conn.close().await?;
         return Err(refusal(e));
     }
     if *dry_run || plan.is_empty() {
-        conn.close().await?;
         if *format == ReportFormat::Json {
             printer.data(&show(&plan, PlanFormat::Json, false));
         }
-        return Ok(exit::OK);
+        // Nothing to write, but the data planes may still be catching up with an earlier sync.
+        let waited = match &wait {
+            Some(_) if *dry_run => {
+                printer.status("--wait: a dry run writes nothing, so there is nothing to wait for");
+                Ok(())
+            }
+            Some(options) => wait_for_planes(&conn, &Reference::unchanged(), options, printer).await,
+            None => Ok(()),
+        };
+        conn.close().await?;
+        return waited.map(|()| exit::OK);
     }
+    // What the data planes run before the writes, which the configuration they are waited for must differ from.
+    let reference = match &wait {
+        Some(_) => match before_writes(conn.client(), conn.gateway()).await {
+            Ok(r) => Some(r),
+            Err(e) => {
+                let e = explain(e, conn.gateway().is_konnect()).context("--wait: cannot read the data planes");
+                conn.close().await?;
+                return Err(e);
+            }
+        },
+        None => None,
+    };
     let report = run_plan(&conn, &plan, parallelism, *fail_fast, printer).await;
     let verified = match (&desired, report.succeeded()) {
-        (Some(desired), true) => Some(verify(&conn, desired, ignore, deletes, printer).await),
-        _ => None,
+        (Some(desired), true) => verify(&conn, desired, ignore, deletes, printer).await,
+        _ => Ok(()),
     };
-    conn.close().await?;
     match format {
-        ReportFormat::Text => printer.data(&render::text::report(&plan, &report)),
+        ReportFormat::Text => printer.human(&render::text::report(&plan, &report)),
         ReportFormat::Json => printer.data(&render::json::report(&plan, &report)),
     }
-    match verified {
-        Some(Err(e)) => Err(e),
-        _ if report.succeeded() => Ok(exit::OK),
-        _ => Ok(exit::ERROR),
+    // Only a sync that took effect is worth waiting for.
+    let waited = match (&wait, &reference, report.succeeded() && verified.is_ok()) {
+        (Some(options), Some(reference), true) => wait_for_planes(&conn, reference, options, printer).await,
+        _ => Ok(()),
+    };
+    conn.close().await?;
+    verified?;
+    waited?;
+    Ok(if report.succeeded() { exit::OK } else { exit::ERROR })
+}
+
+/// `--wait`: polls the data planes until each runs the configuration the control plane now holds,
+/// with a status line at each change; an error naming the nodes that did not converge in time.
+async fn wait_for_planes(
+    conn: &Connection,
+    reference: &Reference,
+    options: &WaitOptions,
+    printer: &Printer,
+) -> anyhow::Result<()> {
+    let progress = WaitLines::new(printer);
+    let outcome = wait_for_data_planes(conn.client(), conn.gateway(), reference, options, &progress)
+        .await
+        .map_err(|e| explain(e, conn.gateway().is_konnect()))
+        .context("--wait: cannot read the data planes")?;
+    match outcome {
+        WaitOutcome::NotHybrid => {
+            printer.status("--wait: the gateway is not a hybrid control plane; there are no data planes to wait for")
+        }
+        WaitOutcome::NoDataPlanes => {
+            printer.status("--wait: the control plane has no data planes; nothing to wait for")
+        }
+        WaitOutcome::Converged(status) => printer.status(&format!(
+            "all {} data planes run configuration {}",
+            status.converged.len(),
+            status.target.as_deref().unwrap_or_default()
+        )),
+        WaitOutcome::TimedOut(status) => {
+            let nodes: Vec<String> = status
+                .waiting
+                .iter()
+                .map(|n| format!("{} ({}, reports {})", n.hostname, n.id, n.config_hash))
+                .collect();
+            let what = match &status.target {
+                Some(hash) => format!("configuration {hash}"),
+                None => "a new configuration".to_string(),
+            };
+            bail!(
+                "--wait: {} of {} data planes did not report {what} within {}: {}",
+                status.waiting.len(),
+                status.waiting.len() + status.converged.len(),
+                humantime(options.timeout),
+                nodes.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `60s`, `1.5s`, `500ms`.
+fn humantime(d: std::time::Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else if d.as_secs() == 0 {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{}s", d.as_secs_f64())
     }
 }
 
@@ -240,7 +331,7 @@ async fn verify(
     if left.is_empty() {
         return Ok(());
     }
-    printer.error(&show(&left, PlanFormat::Text, false));
+    printer.error_detail(&show(&left, PlanFormat::Text, false));
     bail!(
         "the gateway does not match the files after the sync: {} change(s) remain (above); \
          something else wrote to the gateway during the run",

@@ -1,7 +1,13 @@
 //! Where output goes: data (plans, dumps, JSON) to stdout, everything else to stderr; colour only on
 //! a terminal and without `NO_COLOR`; nothing but errors with `-q`. Commands print only through here.
+//!
+//! Every message (status, warning, error and each of its causes) is passed through
+//! [`printable`] on its way out: names and gateway messages in it may hold control characters (an
+//! ANSI sequence, a newline in a file name), and a terminal must show them, not obey them. Rendered
+//! plans and reports are escaped by the renderers, which use the same function.
 
 use crate::args::GlobalArgs;
+use crate::render::printable;
 use std::io::{IsTerminal, Write};
 
 pub struct Printer {
@@ -38,35 +44,48 @@ impl Printer {
         let _ = out.flush();
     }
 
+    /// A rendered plan or report for people (already escaped by `render`), to stdout; silent with
+    /// `-q`. What was asked for by name (`--format json`) is [`Printer::data`] instead.
+    pub fn human(&self, text: &str) {
+        if !self.quiet {
+            self.data(text);
+        }
+    }
+
     /// A status line for people, to stderr; silent with `-q`.
     pub fn status(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            eprintln!("{}", printable(text));
         }
     }
 
     /// Detail shown with `-v`.
     pub fn detail(&self, text: &str) {
         if self.verbose > 0 && !self.quiet {
-            eprintln!("{text}");
+            eprintln!("{}", printable(text));
         }
     }
 
     pub fn warn(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{} {text}", self.paint_err("warning:", "33"));
+            eprintln!("{} {}", self.paint_err("warning:", "33"), printable(text));
         }
     }
 
     pub fn error(&self, text: &str) {
-        eprintln!("{} {text}", self.paint_err("error:", "31"));
+        eprintln!("{} {}", self.paint_err("error:", "31"), printable(text));
+    }
+
+    /// A rendered block (already escaped by `render`) that explains an error, to stderr, even with `-q`.
+    pub fn error_detail(&self, rendered: &str) {
+        eprintln!("{}", rendered.trim_end_matches('\n'));
     }
 
     /// Prints an error and its chain of causes, one per line.
     pub fn report(&self, e: &anyhow::Error) {
         self.error(&e.to_string());
         for cause in e.chain().skip(1) {
-            eprintln!("  caused by: {cause}");
+            eprintln!("  caused by: {}", printable(&cause.to_string()));
         }
     }
 

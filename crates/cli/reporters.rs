@@ -1,12 +1,15 @@
 //! Every implementation of the libraries' progress traits: a spinner line while the gateway is read
 //! ([`ReadSpinner`], with the entities read so far per kind) and a bar while a plan is carried out
 //! ([`StepBar`], steps finished of the total and failures so far). On stderr, drawn only on a
-//! terminal and never with `-q`, so tests, pipes and CI logs get none.
+//! terminal and never with `-q`, so tests, pipes and CI logs get none. And [`WaitLines`], a line per
+//! change of state while `sync --wait` polls the data planes (on every stderr, as CI logs want to
+//! see a wait; not with `-q`).
 
 use crate::printer::Printer;
 use indicatif::{ProgressBar, ProgressStyle};
 use kongsync_apply::{StepProgress, StepStatus};
 use kongsync_diff::Step;
+use kongsync_gateway::{DataPlane, WaitProgress, WaitStatus};
 use kongsync_model::Kind;
 use kongsync_state::live::ReadProgress;
 use std::collections::BTreeMap;
@@ -103,9 +106,62 @@ impl StepProgress for StepBar {
     }
 }
 
+/// A [`WaitProgress`] that prints one status line each time the data planes' state changes.
+pub struct WaitLines<'a> {
+    printer: &'a Printer,
+}
+
+impl<'a> WaitLines<'a> {
+    pub fn new(printer: &'a Printer) -> WaitLines<'a> {
+        WaitLines { printer }
+    }
+}
+
+impl WaitProgress for WaitLines<'_> {
+    fn changed(&self, status: &WaitStatus) {
+        self.printer.status(&wait_line(status));
+    }
+}
+
+/// `waiting for data planes: 1 of 2 run configuration abc (waiting for dp-2.sim.local)`.
+fn wait_line(status: &WaitStatus) -> String {
+    let names = |nodes: &[DataPlane]| nodes.iter().map(|n| n.hostname.as_str()).collect::<Vec<_>>().join(", ");
+    let total = status.converged.len() + status.waiting.len();
+    let mut line = match &status.target {
+        Some(hash) => {
+            format!("waiting for data planes: {} of {total} run configuration {hash}", status.converged.len())
+        }
+        None => format!("waiting for data planes: none of {total} reports a new configuration yet"),
+    };
+    if status.target.is_some() && !status.waiting.is_empty() {
+        line.push_str(&format!(" (waiting for {})", names(&status.waiting)));
+    }
+    if !status.stale.is_empty() {
+        line.push_str(&format!("; not seen lately, not waited for: {}", names(&status.stale)));
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wait_lines_say_who_is_waited_for() {
+        let node = |name: &str| DataPlane { hostname: name.into(), ..DataPlane::default() };
+        let status = WaitStatus {
+            target: Some("abc".into()),
+            converged: vec![node("dp-1")],
+            waiting: vec![node("dp-2")],
+            stale: vec![node("dp-9")],
+        };
+        assert_eq!(
+            wait_line(&status),
+            "waiting for data planes: 1 of 2 run configuration abc (waiting for dp-2); not seen lately, not waited for: dp-9"
+        );
+        let unknown = WaitStatus { target: None, converged: vec![], waiting: vec![node("dp-1")], stale: vec![] };
+        assert_eq!(wait_line(&unknown), "waiting for data planes: none of 1 reports a new configuration yet");
+    }
 
     #[test]
     fn summaries_count_per_kind_in_kind_order() {

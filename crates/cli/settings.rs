@@ -19,6 +19,21 @@ pub fn state_files(args: &StateArgs) -> Vec<PathBuf> {
     }
 }
 
+/// A duration as the flags take it: `300` (seconds), `300s`, `500ms`, `5m`, `1h`.
+pub fn duration(text: &str) -> anyhow::Result<Duration> {
+    let t = text.trim();
+    let (number, unit) = t.find(|c: char| !c.is_ascii_digit()).map_or((t, "s"), |i| t.split_at(i));
+    let n: u64 = number.parse().map_err(|_| anyhow!("expected a number of seconds, or a number with ms, s, m or h"))?;
+    let scale = match unit {
+        "ms" => return Ok(Duration::from_millis(n)),
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => bail!("unknown unit `{unit}`: use ms, s, m or h"),
+    };
+    n.checked_mul(scale).map(Duration::from_secs).ok_or_else(|| anyhow!("`{t}` is too long"))
+}
+
 /// Environment lookup for state-file templates.
 pub fn env_lookup(name: &str) -> Option<String> {
     std::env::var(name).ok()
@@ -457,6 +472,18 @@ mod tests {
             s.scope,
             Scope { select_tags: vec!["a".into(), "b".into()], skip_consumers: true, ..Scope::default() }
         );
+    }
+
+    #[test]
+    fn durations_take_milliseconds_seconds_minutes_and_hours() {
+        assert_eq!(duration("300").unwrap(), Duration::from_secs(300));
+        assert_eq!(duration("300s").unwrap(), Duration::from_secs(300));
+        assert_eq!(duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(duration("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(duration("1h").unwrap(), Duration::from_secs(3600));
+        assert!(duration("5d").is_err());
+        assert!(duration("m").is_err());
+        assert!(duration("99999999999999999999h").is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! for `sync --plan` (mode 0600: the requests hold the credentials they write). With `--exit-code`
 //! the exit code says whether anything would change: 0 nothing, 2 changes, 1 error.
 
-use crate::args::{DiffArgs, GlobalArgs};
+use crate::args::{DiffArgs, GlobalArgs, PlanFormat};
 use crate::exit;
 use crate::operations::{ignore_fields, plan, read_desired, show};
 use crate::printer::Printer;
@@ -24,6 +24,11 @@ pub async fn run(global: &GlobalArgs, args: &DiffArgs, printer: &Printer) -> any
         write_private(path, plan.to_json()?.as_bytes())?;
         printer.status(&format!("plan saved to {}", path.display()));
     }
-    printer.data(&show(&plan, *format, printer.color));
+    // The text plan is for people (silent with -q); JSON and Markdown were asked for by name.
+    let shown = show(&plan, *format, printer.color);
+    match format {
+        PlanFormat::Text => printer.human(&shown),
+        PlanFormat::Json | PlanFormat::Markdown => printer.data(&shown),
+    }
     Ok(if *exit_code && !plan.is_empty() { exit::changes() } else { exit::OK })
 }

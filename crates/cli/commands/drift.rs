@@ -10,15 +10,16 @@ use crate::exit;
 use crate::operations::{ignore_fields, plan, read_desired};
 use crate::printer::Printer;
 use crate::render::drift::{render, DriftReport, NodeState, NodeStatus};
-use anyhow::{anyhow, Context};
+use crate::settings::duration;
+use anyhow::Context;
 use kongsync_diff::redacted;
-use kongsync_gateway::{data_planes, DataPlane};
+use kongsync_gateway::{consensus, data_planes, DataPlane};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub async fn run(global: &GlobalArgs, args: &DriftArgs, printer: &Printer) -> anyhow::Result<ExitCode> {
     let DriftArgs { state, stale_after, format, ignore_fields: ignored } = args;
-    let stale_after = parse_duration(stale_after).with_context(|| format!("--stale-after `{stale_after}`"))?;
+    let stale_after = duration(stale_after).with_context(|| format!("--stale-after `{stale_after}`"))?;
     let ignore = ignore_fields(ignored)?;
     let Some(desired) = read_desired(state, printer) else { return Ok(exit::ERROR) };
     let planned = plan(global, desired, ignore, 1, printer).await?;
@@ -52,18 +53,7 @@ async fn expected_and_nodes(conn: &Connection) -> anyhow::Result<Planes> {
     // workspace, the cluster id), so no hash kongsync computes can be the one data planes report: they
     // are compared with each other instead, and one that differs from the rest lags.
     let note = "Kong does not publish the hash its data planes should have: they are compared with each other, and one that differs from the most common hash is lagging";
-    Ok((consensus(&planes.nodes), planes.nodes, vec![note.into()]))
-}
-
-/// The hash most data planes report (ties go to the most recently seen), or `None` without nodes.
-fn consensus(nodes: &[DataPlane]) -> Option<String> {
-    let mut counts: std::collections::HashMap<&str, (usize, u64)> = std::collections::HashMap::new();
-    for n in nodes {
-        let entry = counts.entry(n.config_hash.as_str()).or_default();
-        entry.0 += 1;
-        entry.1 = entry.1.max(n.last_seen.unwrap_or(0));
-    }
-    counts.into_iter().max_by_key(|(hash, (count, seen))| (*count, *seen, *hash)).map(|(h, _)| h.to_string())
+    Ok((consensus(&planes.nodes, &Default::default()), planes.nodes, vec![note.into()]))
 }
 
 /// One node's state: stale when not seen for longer than `stale_after`, else in sync or lagging.
@@ -89,33 +79,10 @@ fn classify(node: &DataPlane, expected: Option<&str>, now: u64, stale_after: Dur
     }
 }
 
-/// `300`, `300s`, `5m`, `1h`.
-fn parse_duration(text: &str) -> anyhow::Result<Duration> {
-    let t = text.trim();
-    let (number, unit) = t.find(|c: char| !c.is_ascii_digit()).map_or((t, "s"), |i| t.split_at(i));
-    let n: u64 = number.parse().map_err(|_| anyhow!("expected a number of seconds, or a number with s, m or h"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return Err(anyhow!("unknown unit `{unit}`: use s, m or h")),
-    };
-    Ok(Duration::from_secs(secs))
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_take_seconds_minutes_and_hours() {
-        assert_eq!(parse_duration("300").unwrap(), Duration::from_secs(300));
-        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
-        assert_eq!(parse_duration("1h").unwrap(), Duration::from_secs(3600));
-        assert!(parse_duration("5d").is_err());
-        assert!(parse_duration("m").is_err());
-    }
 
     #[test]
     fn nodes_are_in_sync_lagging_or_stale() {

@@ -6,6 +6,7 @@ use crate::args::GlobalArgs;
 use crate::connection::{explain, Connection};
 use crate::exit;
 use crate::printer::Printer;
+use crate::render::printable;
 use kongsync_gateway::node_version;
 use kongsync_state::Meta;
 use std::process::ExitCode;
@@ -14,7 +15,8 @@ pub async fn run(global: &GlobalArgs, printer: &Printer) -> anyhow::Result<ExitC
     let conn = Connection::open(global, &Meta::default(), printer).await?;
     let result = ping(&conn).await;
     conn.close().await?;
-    printer.data(&result?);
+    // The line names the gateway as it names itself (a control plane's name), so it is escaped.
+    printer.data(&printable(&result?));
     Ok(exit::OK)
 }
 

@@ -27,7 +27,7 @@ pub async fn run(global: &GlobalArgs, args: &ResetArgs, printer: &Printer) -> an
             return Err(e);
         }
     };
-    printer.data(&show(&plan, PlanFormat::Text, printer.color));
+    printer.human(&show(&plan, PlanFormat::Text, printer.color));
     if plan.is_empty() {
         conn.close().await?;
         return Ok(exit::OK);
@@ -39,7 +39,7 @@ pub async fn run(global: &GlobalArgs, args: &ResetArgs, printer: &Printer) -> an
     }
     let report = run_plan(&conn, &plan, 10, false, printer).await;
     conn.close().await?;
-    printer.data(&render::text::report(&plan, &report));
+    printer.human(&render::text::report(&plan, &report));
     Ok(if report.succeeded() { exit::OK } else { exit::ERROR })
 }
 

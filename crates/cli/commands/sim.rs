@@ -33,6 +33,7 @@ fn config(global: &GlobalArgs, args: &SimArgs) -> anyhow::Result<kongsync_sim::S
         faults: faults(*latency_ms, *error_rate, global.rate_limit),
         data_plane_delay: Duration::from_secs(*data_plane_delay),
         edition: edition.parse().map_err(|e| anyhow!("--edition: {e}"))?,
+        kong_role: defaults.kong_role,
     })
 }
 

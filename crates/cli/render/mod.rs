@@ -23,6 +23,12 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     )
 }
 
+/// [`printable`], line by line: a text of several lines whose line breaks are its own (clap's usage
+/// messages) keeps them, and every other control character is escaped.
+pub fn printable_lines(text: &str) -> String {
+    text.split('\n').map(printable).collect::<Vec<_>>().join("\n")
+}
+
 /// "2 to create, 1 to update, 0 to delete".
 pub fn summary_line(s: &Summary) -> String {
     format!("{} to create, {} to update, {} to delete", s.create, s.update, s.delete)
@@ -104,6 +110,7 @@ mod tests {
     fn control_characters_never_reach_a_terminal() {
         assert_eq!(printable("orders"), "orders");
         assert_eq!(printable("a\u{1b}[2Jb\rc\nd"), "a\\u{1b}[2Jb\\u{d}c\\u{a}d");
+        assert_eq!(printable_lines("a\rb\nc\u{7}"), "a\\u{d}b\nc\\u{7}");
         // A value with an escape is shown as JSON, which escapes it.
         assert_eq!(show_value(Some(&json!("x\u{1b}[31m"))), "\"x\\u001b[31m\"");
         assert_eq!(show_value(Some(&json!("plain"))), "plain");

@@ -9,7 +9,8 @@
 //! - [`Client`]: TLS, auth, keep-alive, bounded concurrency, a rate governor and retries;
 //! - [`ApiError`]: every failure and every error-body shape;
 //! - [`list_all`]: paging; [`control_plane_by_name`] / [`control_plane_by_id`]: Konnect look-ups;
-//!   [`data_planes`]: what data planes report, and the hash their control plane expects.
+//!   [`data_planes`]: what data planes report, and the hash their control plane expects;
+//!   [`wait_for_data_planes`]: polling them until they run the configuration a sync wrote.
 
 // Only what the crate root re-exports is its interface; everything else says `pub(crate)`.
 #![warn(unreachable_pub)]
@@ -23,6 +24,7 @@ mod paging;
 mod rate;
 mod request;
 mod retry;
+mod wait;
 
 pub use client::{Client, ClientOptions, Observer, RequestEvent, Response, TlsOptions, DEFAULT_MAX_IN_FLIGHT};
 pub use error::{ApiError, FieldProblem, Setting, StatusError};
@@ -35,6 +37,10 @@ pub use request::{
     plugin_schema, Method, Request, Retry, MAX_TAG_FILTER, PAGE_SIZE,
 };
 pub use retry::RetryPolicy;
+pub use wait::{
+    before_writes, consensus, wait_for_data_planes, Reference, WaitOptions, WaitOutcome, WaitProgress, WaitStatus,
+    DEFAULT_WAIT_TIMEOUT,
+};
 
 /// URLs, as the gateway's addresses are given (re-exported so that no other crate needs reqwest).
 pub use reqwest::Url;

@@ -1,6 +1,7 @@
 //! The Kong Admin API 3.5 surface: node information (`GET /`, `/status`), schemas (`/schemas/{entity}`,
-//! `/schemas/plugins/{name}`, the validate endpoints), the hybrid read-out `/clustering/data-planes`,
-//! the `default` workspace, and every entity route through `router`.
+//! `/schemas/plugins/{name}`, the validate endpoints), the hybrid read-outs `/clustering/data-planes`
+//! and `/clustering/status` (in `clustering.rs`), the `default` workspace, and every entity route
+//! through `router`.
 
 use crate::errors::ApiError;
 use crate::http::{Reply, Req};
@@ -26,7 +27,8 @@ pub fn handle(state: &mut State, req: &Req, now: f64) -> Reply {
         ("POST", ["schemas", "plugins", "validate"]) => validate(state, surface, "plugins", req, now),
         ("GET", ["schemas", name]) => entity_schema(surface, name),
         ("POST", ["schemas", name, "validate"]) => validate(state, surface, name, req, now),
-        ("GET", ["clustering", "data-planes"]) => Ok(Reply::json(200, data_planes(state))),
+        ("GET", ["clustering", "data-planes"]) => Ok(crate::clustering::data_planes(state)),
+        ("GET", ["clustering", "status"]) => Ok(crate::clustering::status(state)),
         ("GET", ["workspaces"]) => Ok(Reply::json(200, json!({"data": [workspace()], "next": null}))),
         ("GET", ["workspaces", "default"]) => Ok(Reply::json(200, workspace())),
         (_, [] | ["status"] | ["schemas", ..] | ["clustering", ..]) => Err(ApiError::method_not_allowed()),
@@ -87,7 +89,7 @@ fn info(state: &State) -> Value {
         "plugins": {"available_on_server": available, "enabled_in_cluster": enabled},
         "configuration": {
             "database": "postgres",
-            "role": "control_plane",
+            "role": state.kong_role.as_str(),
             "router_flavor": "traditional_compatible",
             "plugins": ["bundled"],
             "loaded_plugins": names,
@@ -161,18 +163,4 @@ pub(crate) fn validate(
     let mut gen = Gen { rng: &mut state.rng, now };
     normalize(fields, &body, Mode::Fill, check, &mut gen).map_err(ApiError::schema_violation)?;
     Ok(Reply::json(200, json!({"message": "schema validation successful"})))
-}
-
-/// `GET /clustering/data-planes` in Kong's hybrid form.
-fn data_planes(state: &mut State) -> Value {
-    let nodes = state.refresh_nodes(None);
-    let data: Vec<Value> = nodes
-        .iter()
-        .map(|d| {
-            json!({"id": d.id.to_string(), "hostname": d.hostname, "ip": d.ip, "version": d.version,
-                   "config_hash": d.config_hash, "last_seen": d.last_seen, "updated_at": d.last_seen,
-                   "sync_status": "normal", "labels": null})
-        })
-        .collect();
-    json!({"data": data, "next": null})
 }

@@ -8,6 +8,7 @@
 //! `start` binds and returns at once; the returned `SimHandle` reads the log, sets faults, adds data
 //! planes and shuts down (saving the data file, if any).
 
+mod clustering;
 mod confighash;
 mod errors;
 mod export;
@@ -27,8 +28,8 @@ mod state;
 mod store;
 mod validate;
 
+pub use clustering::{DataPlaneSpec, KongRole};
 pub use faults::{FaultRule, Faults};
-pub use state::DataPlaneSpec;
 
 use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
@@ -90,6 +91,8 @@ pub struct SimConfig {
     pub data_plane_delay: Duration,
     /// The Kong edition of the Admin API at `/` (Konnect is unaffected).
     pub edition: Edition,
+    /// Whether the Admin API at `/` is a hybrid control plane (the default) or a traditional node.
+    pub kong_role: KongRole,
 }
 
 impl Default for SimConfig {
@@ -103,6 +106,7 @@ impl Default for SimConfig {
             faults: Faults::default(),
             data_plane_delay: Duration::ZERO,
             edition: Edition::Community,
+            kong_role: KongRole::default(),
         }
     }
 }
@@ -176,6 +180,7 @@ fn save_shared(shared: &Shared) -> Result<(), SimError> {
 /// Binds, spawns the server and returns at once.
 pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     let mut st = state::State::new(config.seed, &config.control_planes, config.data_plane_delay, config.edition);
+    st.kong_role = config.kong_role;
     if let Some(path) = &config.data_file {
         load(&mut st, path)?;
     }
