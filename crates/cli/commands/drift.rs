@@ -1,7 +1,8 @@
 //! `kongsync drift`: the scheduled check. Files against the gateway, as `diff` compares them, and,
 //! where the target reports data planes, each one's `config_hash` against the hash the control plane
-//! expects: Konnect's `expected-config-hash` and `nodes`, or Kong hybrid's `/clustering/data-planes`
-//! with the expected hash computed from the control plane's configuration. Exit 0 when everything
+//! expects: Konnect's `expected-config-hash` and `nodes`, or Kong hybrid's `/clustering/data-planes`,
+//! whose control plane keeps its hash to itself (kong/clustering/control_plane.lua, 3.5.0), so the
+//! data planes must agree with one another (`gateway::wait::consensus`). Exit 0 when everything
 //! matches, 2 on any drift (a changed entity, a lagging or a stale data plane), 1 on error.
 
 use crate::args::{DriftArgs, GlobalArgs};
