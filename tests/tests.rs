@@ -47,3 +47,5 @@ mod deck_corpus;
 mod kong_semantics;
 // Safety: deletes held back after a failure, mass-delete guards, `apply`, tamper-proof plans, verification.
 mod safety;
+// Identity: a certificate rotated keeps its SNIs; a new id under a kept name takes its children along; UUID forms.
+mod identity;
