@@ -10,7 +10,11 @@
 //!   update that moves a child away from it; children Kong deletes itself (plugins, credentials,
 //!   targets, memberships, keys, SNIs) get no request and complete with their parent;
 //! - a step that takes a unique value (a name, a plugin's scope, a username) waits for the step that
-//!   frees it, so a rename that swaps names with a deleted entity works in one run.
+//!   frees it, so a rename that swaps names with a deleted entity works in one run;
+//! - so an entity that keeps its name under a new id is a delete, then a create; what hangs on it
+//!   cannot move to the new one before the old one goes, so pairing made it a replacement too: its
+//!   delete goes with (or before) the old parent's, its create after the new parent's and its own
+//!   delete.
 
 use crate::canonical;
 use crate::compare::{compare, Comparison, Context};
@@ -160,8 +164,8 @@ fn plan_states(
                 let why = |verb: &str| Comparison {
                     changes: Vec::new(),
                     notes: vec![format!(
-                        "{verb}: a parent it refers to is replaced by one with a new id, which can be \
-                         written only after the old one is deleted"
+                        "{verb}: its parent is deleted, and the one it moves to can be written only \
+                         after that delete (it takes the old one's name or id)"
                     )],
                 };
                 steps.push((Action::Delete, l, Some(l), ids.of_live(&l.key), why("deleted to be created again")));
