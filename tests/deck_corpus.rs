@@ -172,6 +172,7 @@ impl Run<'_> {
                     Err(format!("decK keeps these: {}", moved.join("; ")))
                 }
             }
+            Step::All(steps) => steps.iter().try_for_each(|s| self.step(s)),
             Step::Live(path, pointer, expected) => {
                 let (status, body) = self.env.request("GET", path, None);
                 let want: Value = serde_json::from_str(expected).map_err(|e| format!("bad expectation: {e}"))?;
@@ -268,7 +269,15 @@ fn fixture_files(root: &Path) -> Vec<String> {
 /// The files a case reads.
 fn files_of(case: &Case) -> Vec<String> {
     let mut out = Vec::new();
-    for step in case.steps {
+    let flat: Vec<&Step> = case
+        .steps
+        .iter()
+        .flat_map(|s| match s {
+            Step::All(steps) => steps.iter().collect::<Vec<_>>(),
+            s => vec![s],
+        })
+        .collect();
+    for step in flat {
         let args: Vec<&str> = match step {
             Step::Validate(a)
             | Step::Sync(a)
@@ -278,7 +287,7 @@ fn files_of(case: &Case) -> Vec<String> {
             | Step::Shows(a, _, _) => a.to_vec(),
             Step::Dump(a, expected) => a.iter().copied().chain([*expected]).collect(),
             Step::SyncKeeps(a, _) => a.to_vec(),
-            Step::Env(_) | Step::Live(..) | Step::Put(..) => Vec::new(),
+            Step::Env(_) | Step::Live(..) | Step::Put(..) | Step::All(_) => Vec::new(),
         };
         for a in args.into_iter().filter(|a| a.ends_with(".yaml") || a.ends_with(".json")) {
             let joined = Path::new(case.dir).join(a);

@@ -58,6 +58,8 @@ macro_rules! assert_rendered {
     ($value:expr, @$snapshot:literal) => {{
         let mut filters = FILTERS.to_vec();
         filters.push((r"\b[0-9a-f]{64}\b", "[SHA256]"));
+        // An update sends back the gateway's creation time.
+        filters.push((r#""created_at": \d+"#, r#""created_at": [TIMESTAMP]"#));
         insta::with_settings!({ filters => filters, prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!($value, @$snapshot);
         })
@@ -246,6 +248,7 @@ fn diff_json() {
                 "minute": 20,
                 "policy": "local"
               },
+              "created_at": [TIMESTAMP],
               "route": {
                 "id": "[UUID]"
               }

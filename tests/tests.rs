@@ -51,3 +51,5 @@ mod wait;
 mod output;
 // Safety: deletes held back after a failure, mass-delete guards, `apply`, tamper-proof plans, verification.
 mod safety;
+// Identity: a certificate rotated keeps its SNIs; a new id under a kept name takes its children along; UUID forms.
+mod identity;

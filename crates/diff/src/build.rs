@@ -10,19 +10,23 @@
 //!   update that moves a child away from it; children Kong deletes itself (plugins, credentials,
 //!   targets, memberships, keys, SNIs) get no request and complete with their parent;
 //! - a step that takes a unique value (a name, a plugin's scope, a username) waits for the step that
-//!   frees it, so a rename that swaps names with a deleted entity works in one run.
+//!   frees it, so a rename that swaps names with a deleted entity works in one run;
+//! - so an entity that keeps its name under a new id is a delete, then a create; what hangs on it
+//!   cannot move to the new one before the old one goes, so pairing made it a replacement too: its
+//!   delete goes with (or before) the old parent's, its create after the new parent's and its own
+//!   delete.
 
 use crate::canonical;
 use crate::compare::{compare, Comparison, Context};
 use crate::graph;
 use crate::mask::Masker;
 use crate::options::{Dialect, PlanOptions};
-use crate::pair::{pair, Ids, Pair};
+use crate::pair::{claims, pair, Ids, Pair};
 use crate::plan::{Action, Change, Execution, Plan, Step, Summary, PLAN_FORMAT_VERSION};
 use crate::prepare::{get_path, remove_path, set_path, with_generated_kept};
 use crate::request::{self, ById};
 use kongsync_gateway::Request;
-use kongsync_model::{Create, Entity, Ident, Key, Kind, OnDelete, SchemaSet, SERVER_FIELDS};
+use kongsync_model::{Create, Entity, Key, Kind, OnDelete, SchemaSet, SERVER_FIELDS};
 use kongsync_state::live::Observed;
 use kongsync_state::{Scope, State};
 use serde_json::Value;
@@ -163,20 +167,46 @@ fn plan_states(
             snis.entry(cert).or_default().push(sni);
         }
     }
-    let requests = Requests { desired, snis: &snis, ids: &ids, options, schemas };
-    let mut drafts: Vec<Draft<'_>> = Vec::new();
+    let requests = Requests { desired, snis: &snis, created_at: &live.meta.created_at, ids: &ids, options, schemas };
+    let mut steps = Vec::with_capacity(pairs.len());
     for (p, cmp) in pairs.iter().zip(compare_all(&pairs, &ctx)) {
-        let (action, entity, live, id, cmp) = match (*p, cmp) {
+        match (*p, cmp) {
             (Pair::Both { desired: d, live: l }, Some(cmp)) if !cmp.changes.is_empty() => {
-                (Action::Update, d, Some(l), ids.of_desired(&d.key), cmp)
+                steps.push((Action::Update, d, Some(l), ids.of_desired(&d.key), cmp));
             }
-            (Pair::Both { .. }, _) => continue,
-            (Pair::DesiredOnly(d), _) => (Action::Create, d, None, ids.of_desired(&d.key), Comparison::default()),
-            (Pair::LiveOnly(l), _) => (Action::Delete, l, Some(l), ids.of_live(&l.key), Comparison::default()),
-        };
-        let request = requests.build(action, entity, live, id);
-        drafts.push(Draft { action, entity, live, id, changes: cmp.changes, notes: cmp.notes, request, with: None });
+            (Pair::Both { .. }, _) => {}
+            (Pair::Replaced { desired: d, live: l }, _) => {
+                let why = |verb: &str| Comparison {
+                    changes: Vec::new(),
+                    notes: vec![format!(
+                        "{verb}: its parent is deleted, and the one it moves to can be written only \
+                         after that delete (it takes the old one's name or id)"
+                    )],
+                };
+                steps.push((Action::Delete, l, Some(l), ids.of_live(&l.key), why("deleted to be created again")));
+                steps.push((
+                    Action::Create,
+                    d,
+                    None,
+                    ids.of_desired(&d.key),
+                    why("created again under its new parent"),
+                ));
+            }
+            (Pair::DesiredOnly(d), _) => {
+                steps.push((Action::Create, d, None, ids.of_desired(&d.key), Comparison::default()))
+            }
+            (Pair::LiveOnly(l), _) => {
+                steps.push((Action::Delete, l, Some(l), ids.of_live(&l.key), Comparison::default()))
+            }
+        }
     }
+    let mut drafts: Vec<Draft<'_>> = steps
+        .into_iter()
+        .map(|(action, entity, live, id, cmp)| {
+            let request = requests.build(action, entity, live, id);
+            Draft { action, entity, live, id, changes: cmp.changes, notes: cmp.notes, request, with: None }
+        })
+        .collect();
     let index = Index::new(&drafts);
     let mut edges = Vec::new();
     fold_children(&mut drafts, &index, &mut edges);
@@ -188,13 +218,13 @@ fn plan_states(
 }
 
 /// Compares every paired entity, on all cores: comparing is most of a plan's work. One result per
-/// pair, in order: `None` for a pair with one side only.
+/// pair, in order: `None` for a pair with one side only, or replaced.
 fn compare_all(pairs: &[Pair<'_>], ctx: &Context<'_>) -> Vec<Option<Comparison>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let chunk = pairs.len().div_ceil(threads).max(1024);
     let compare_one = |p: &Pair<'_>| match *p {
         Pair::Both { desired, live } => Some(compare(desired, live, ctx)),
-        Pair::DesiredOnly(_) | Pair::LiveOnly(_) => None,
+        Pair::Replaced { .. } | Pair::DesiredOnly(_) | Pair::LiveOnly(_) => None,
     };
     std::thread::scope(|scope| {
         let handles: Vec<_> = pairs
@@ -232,6 +262,8 @@ struct Requests<'a> {
     desired: &'a State,
     /// The live SNIs of each live certificate.
     snis: &'a HashMap<&'a Key, Vec<&'a Entity>>,
+    /// Each live entity's `created_at`, by kind and id.
+    created_at: &'a BTreeMap<Kind, BTreeMap<Uuid, Value>>,
     ids: &'a Ids<'a>,
     options: &'a PlanOptions,
     schemas: &'a SchemaSet,
@@ -240,7 +272,7 @@ struct Requests<'a> {
 impl Requests<'_> {
     /// The request of a step on `entity` (for a delete, the live entity; else the desired one).
     fn build(&self, action: Action, entity: &Entity, live: Option<&Entity>, id: Uuid) -> Request {
-        let Requests { desired, snis, ids, options, schemas } = self;
+        let Requests { desired, snis, created_at, ids, options, schemas } = self;
         if action == Action::Delete {
             let refs: BTreeMap<String, Uuid> = entity.refs.iter().map(|(f, k)| (f.clone(), ids.of_live(k))).collect();
             return request::delete(&ById { kind: entity.kind(), id, refs: &refs });
@@ -250,6 +282,15 @@ impl Requests<'_> {
             (Action::Update, Create::PostOnKong) => whole_body(entity, schemas),
             _ => entity.fields.clone(),
         };
+        // An update by PUT is an upsert, which stamps the row with the body's `created_at` or with
+        // the time of the request (kong/db/schema/init.lua:1719-1720, kong/db/strategies/postgres/
+        // init.lua:938-941, 3.5.0): the gateway's own is sent back, so that an update keeps it, as
+        // decK's does. A target's PUT is a partial update, which keeps it anyway.
+        if let (Action::Update, Create::Put, Some(l)) = (action, entity.kind().def().create, live) {
+            if let Some(at) = l.id.and_then(|i| created_at.get(&entity.kind())?.get(&i)) {
+                body.insert("created_at".into(), at.clone());
+            }
+        }
         if let Some(l) = live {
             for f in options.ignore.iter().filter(|f| f.kind == entity.kind()) {
                 match get_path(&l.fields, &f.path) {
@@ -360,10 +401,13 @@ fn order_parents_first(drafts: &[Draft<'_>], index: &Index<'_>, edges: &mut Vec<
                 edges.push((p, i));
             }
         }
-        // An SNI moving to another certificate is first dropped by its old certificate's PUT.
+        // An SNI moving to another certificate is first dropped by its old certificate's PUT. (From
+        // a certificate that is deleted it moves first instead, or the delete would take it along.)
         if let (Kind::Sni, Some(l)) = (d.entity.kind(), d.live) {
             if let Some(&p) = l.refs.get("certificate").and_then(|c| index.live.get(c)) {
-                edges.push((p, i));
+                if drafts[p].action == Action::Update {
+                    edges.push((p, i));
+                }
             }
         }
     }
@@ -416,20 +460,6 @@ fn order_children_first(drafts: &[Draft<'_>], ids: &Ids, edges: &mut Vec<(usize,
             }
         }
     }
-}
-
-/// The unique values an entity holds: its natural key, and the other unique fields of its kind.
-fn claims(e: &Entity) -> Vec<String> {
-    let mut out = Vec::new();
-    if !matches!(e.key.ident, Ident::Id(_)) {
-        out.push(format!("{:?}", e.key));
-    }
-    for f in e.kind().def().unique {
-        if let Some(v) = e.str_field(f) {
-            out.push(format!("{}|{f}|{v}", e.kind()));
-        }
-    }
-    out
 }
 
 /// A step that takes a unique value waits for the step that frees it.

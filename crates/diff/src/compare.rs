@@ -7,7 +7,7 @@ use crate::options::IgnoreField;
 use crate::pair::Ids;
 use crate::phc;
 use crate::plan::Change;
-use crate::prepare::comparable;
+use crate::prepare::{comparable, Side};
 use kongsync_model::{Entity, Kind, SchemaSet};
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
@@ -32,8 +32,8 @@ pub(crate) struct Context<'a> {
 pub(crate) fn compare(desired: &Entity, live: &Entity, ctx: &Context<'_>) -> Comparison {
     let kind = desired.kind();
     let mut out = Comparison::default();
-    let mut before = comparable(live, ctx.schemas, ctx.ignore);
-    let mut after = comparable(desired, ctx.schemas, ctx.ignore);
+    let mut before = comparable(live, Side::Live, ctx.schemas, ctx.ignore);
+    let mut after = comparable(desired, Side::Desired, ctx.schemas, ctx.ignore);
     if kind == Kind::Oauth2 && live.str_field("client_secret").is_some_and(phc::is_phc) {
         before.remove("client_secret");
         after.remove("client_secret");

@@ -1,9 +1,14 @@
 //! Pairing the entities of the two sides, and the ids every entity will have after the sync.
 //!
 //! A desired entity with an id is paired with the live entity of that id; one without, with the live
-//! entity of the same natural key that no id claimed. What is left is a create or a delete. The ids
-//! chosen here are the ones every request uses: a paired entity keeps its live id, a new one takes
-//! the id its file gives or the one derived from its key.
+//! entity of the same natural key that no id claimed; a certificate known by its content, whose
+//! content changed, with the live certificate its SNIs are on (a rotation). What is left is a create
+//! or a delete. Then the pairs that cannot stay one entity: a child whose parent is deleted, and whose
+//! new parent can only be written after that delete (it takes the name the old one frees: the same
+//! consumer with a new id), is replaced too, deleted with or before its old parent and created under
+//! the new one. The ids chosen here are the ones every request uses: a paired entity keeps its live
+//! id, a replaced one too unless its file gives one, a new one takes the id its file gives or the one
+//! derived from its key.
 
 use kongsync_model::{Entity, Ident, Key, Kind};
 use kongsync_state::State;
@@ -13,7 +18,16 @@ use uuid::Uuid;
 /// One entity's two sides.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Pair<'a> {
-    Both { desired: &'a Entity, live: &'a Entity },
+    Both {
+        desired: &'a Entity,
+        live: &'a Entity,
+    },
+    /// The same entity, which cannot be updated in place: the live one is deleted (by Kong with its
+    /// parent, or before it) and the desired one created under its new parent.
+    Replaced {
+        desired: &'a Entity,
+        live: &'a Entity,
+    },
     DesiredOnly(&'a Entity),
     LiveOnly(&'a Entity),
 }
@@ -48,6 +62,10 @@ pub(crate) fn pair<'a>(desired: &'a State, live: &'a State) -> Vec<Pair<'a>> {
             matched.insert(&d.key, l);
         }
     }
+    for (d, l) in rotations(desired, live, &matched, &taken) {
+        taken.insert(&l.key);
+        matched.insert(&d.key, l);
+    }
     let mut out: Vec<Pair<'a>> = desired
         .entities
         .values()
@@ -57,7 +75,123 @@ pub(crate) fn pair<'a>(desired: &'a State, live: &'a State) -> Vec<Pair<'a>> {
         })
         .collect();
     out.extend(live.entities.values().filter(|l| !taken.contains(&l.key)).map(Pair::LiveOnly));
+    replace_blocked(&mut out);
     out
+}
+
+/// Certificates rotated in place: a file certificate without an id, paired with nothing (its content
+/// is new), and the unpaired live certificate that holds the SNIs the file puts on it. Kong's
+/// `PUT /certificates/{id}` replaces the certificate and key under the same id and keeps the SNIs its
+/// `snis` list names (kong/db/dao/certificates.lua:127-159, 3.5.0), where a delete takes the SNIs
+/// with it (certificates.lua:210-224) and a new certificate would need each SNI moved to it.
+fn rotations<'a>(
+    desired: &'a State,
+    live: &'a State,
+    matched: &HashMap<&Key, &'a Entity>,
+    taken: &HashSet<&Key>,
+) -> Vec<(&'a Entity, &'a Entity)> {
+    let mut holders: HashMap<&Key, Vec<&Key>> = HashMap::new();
+    for sni in desired.of_kind(Kind::Sni) {
+        let held_by = live.get(&sni.key).and_then(|l| l.refs.get("certificate"));
+        if let (Some(cert), Some(held_by)) = (sni.refs.get("certificate"), held_by) {
+            holders.entry(cert).or_default().push(held_by);
+        }
+    }
+    let mut claimed: HashSet<&Key> = HashSet::new();
+    let mut out = Vec::new();
+    for d in desired.of_kind(Kind::Certificate).filter(|d| d.id.is_none() && !matched.contains_key(&d.key)) {
+        // SNIs come in key order, so the first free holder is the same on every run.
+        let free = holders
+            .get(&d.key)
+            .into_iter()
+            .flatten()
+            .filter(|k| !taken.contains(*k) && !claimed.contains(*k))
+            .find_map(|k| live.get(k));
+        if let Some(l) = free {
+            claimed.insert(&l.key);
+            out.push((d, l));
+        }
+    }
+    out
+}
+
+/// The unique values an entity holds: its natural key, and the other unique fields of its kind. Two
+/// entities holding one of the same value cannot exist at once.
+pub(crate) fn claims(e: &Entity) -> Vec<String> {
+    let mut out = Vec::new();
+    if !matches!(e.key.ident, Ident::Id(_)) {
+        out.push(format!("{:?}", e.key));
+    }
+    for f in e.kind().def().unique {
+        if let Some(v) = e.str_field(f) {
+            out.push(format!("{}|{f}|{v}", e.kind()));
+        }
+    }
+    out
+}
+
+/// Turns into replacements the pairs that cannot be updated in place. A child must leave a parent
+/// that is deleted before that delete, since Kong deletes it with the parent or refuses the delete
+/// (every reference is a cascade or a restriction). It cannot when its new parent is written only
+/// after the delete: a parent that takes a unique value the old one frees (the same username under a
+/// new id), or its id. Such a child is deleted with (or before) its old parent and created under the
+/// new one, which makes it a deleted parent in turn for its own children (a route of a service that
+/// got a new id, and the route's plugins). Repeated until nothing changes: each round replaces at
+/// least one pair, and a pair is replaced at most once.
+fn replace_blocked(pairs: &mut [Pair<'_>]) {
+    loop {
+        let deleted: HashMap<&Key, &Entity> = pairs
+            .iter()
+            .filter_map(|p| match *p {
+                Pair::LiveOnly(l) | Pair::Replaced { live: l, .. } => Some((&l.key, l)),
+                Pair::Both { .. } | Pair::DesiredOnly(_) => None,
+            })
+            .collect();
+        if deleted.is_empty() {
+            return;
+        }
+        // Each desired entity, and the live one it is updated from (none when it is created).
+        let written: HashMap<&Key, (&Entity, Option<&Entity>)> = pairs
+            .iter()
+            .filter_map(|p| match *p {
+                Pair::Both { desired, live } => Some((&desired.key, (desired, Some(live)))),
+                Pair::Replaced { desired, .. } | Pair::DesiredOnly(desired) => Some((&desired.key, (desired, None))),
+                Pair::LiveOnly(_) => None,
+            })
+            .collect();
+        // Whether the write of the new parent must wait for the delete of the old one: it takes a
+        // unique value the old one frees (its name, which is also its key), or its id.
+        let waits_for_delete = |new_parent: &Key, old: &Entity| -> bool {
+            let Some(&(d, kept)) = written.get(new_parent) else { return false };
+            if kept.is_none() && d.kind() == old.kind() && d.id.is_some_and(|id| Some(id) == old.id) {
+                return true;
+            }
+            let had = kept.map(claims).unwrap_or_default();
+            let freed = claims(old);
+            claims(d).iter().any(|c| !had.contains(c) && freed.contains(c))
+        };
+        let blocked: Vec<usize> = pairs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| match *p {
+                Pair::Both { desired, live } => live
+                    .refs
+                    .iter()
+                    .filter_map(|(field, old)| Some((desired.refs.get(field)?, deleted.get(old)?)))
+                    .any(|(new, old)| waits_for_delete(new, old))
+                    .then_some(i),
+                _ => None,
+            })
+            .collect();
+        if blocked.is_empty() {
+            return;
+        }
+        for i in blocked {
+            if let Pair::Both { desired, live } = pairs[i] {
+                pairs[i] = Pair::Replaced { desired, live };
+            }
+        }
+    }
 }
 
 /// The ids of both sides after the sync, for turning references into ids.
@@ -81,6 +215,12 @@ impl<'a> Ids<'a> {
                     let id = live.id.unwrap_or_else(|| desired.effective_id());
                     ids.desired.insert(&desired.key, id);
                     ids.live.insert(&live.key, id);
+                }
+                // Created again with the id it had, unless its file gives another.
+                Pair::Replaced { desired, live } => {
+                    let id = desired.id.or(live.id).unwrap_or_else(|| desired.effective_id());
+                    ids.desired.insert(&desired.key, id);
+                    ids.live.insert(&live.key, live.effective_id());
                 }
                 Pair::DesiredOnly(d) => {
                     ids.desired.insert(&d.key, d.effective_id());
@@ -155,6 +295,7 @@ mod tests {
             .iter()
             .map(|p| match p {
                 Pair::Both { desired, live } => format!("both {} {}", desired.key, live.key),
+                Pair::Replaced { desired, live } => format!("replace {} {}", live.key, desired.key),
                 Pair::DesiredOnly(d) => format!("create {}", d.key),
                 Pair::LiveOnly(l) => format!("delete {}", l.key),
             })

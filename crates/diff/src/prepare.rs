@@ -13,9 +13,21 @@ use serde_json::{Map, Value};
 /// Fields compared by their own rules, not as plain values (see `compare`).
 const SPECIAL: &[(Kind, &str)] = &[(Kind::BasicAuth, "password")];
 
+/// Which side of a pair an entity is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// The file's: Kong will rewrite it on write, as `SchemaSet::with_defaults` does.
+    Desired,
+    /// The gateway's: already as Kong holds it.
+    Live,
+}
+
 /// The form compared: defaults filled, canonical, computed and ignored fields removed.
-pub(crate) fn comparable(e: &Entity, schemas: &SchemaSet, ignore: &[IgnoreField]) -> Map<String, Value> {
-    let mut fields = schemas.with_defaults(e);
+pub(crate) fn comparable(e: &Entity, side: Side, schemas: &SchemaSet, ignore: &[IgnoreField]) -> Map<String, Value> {
+    let mut fields = match side {
+        Side::Desired => schemas.with_defaults(e),
+        Side::Live => schemas.held_with_defaults(e),
+    };
     for schema in schemas.of_entity(e) {
         schema.canonicalize(&mut fields);
     }
@@ -121,7 +133,7 @@ mod tests {
         kong.insert("tags".into(), Value::Null);
         kong.insert("client_certificate".into(), Value::Null);
         let live = Entity { fields: kong, ..file.clone() };
-        assert_eq!(comparable(&file, &schemas, &[]), comparable(&live, &schemas, &[]));
+        assert_eq!(comparable(&file, Side::Desired, &schemas, &[]), comparable(&live, Side::Live, &schemas, &[]));
     }
 
     #[test]
@@ -130,8 +142,8 @@ mod tests {
         let a = entity(Kind::Route, "r", json!({"name": "r", "protocols": ["https", "http"], "paths": ["/a", "/b"]}));
         let b = entity(Kind::Route, "r", json!({"name": "r", "protocols": ["http", "https"], "paths": ["/a", "/b"]}));
         let c = entity(Kind::Route, "r", json!({"name": "r", "protocols": ["http", "https"], "paths": ["/b", "/a"]}));
-        assert_eq!(comparable(&a, &schemas, &[]), comparable(&b, &schemas, &[]));
-        assert_ne!(comparable(&a, &schemas, &[]), comparable(&c, &schemas, &[]));
+        assert_eq!(comparable(&a, Side::Desired, &schemas, &[]), comparable(&b, Side::Desired, &schemas, &[]));
+        assert_ne!(comparable(&a, Side::Desired, &schemas, &[]), comparable(&c, Side::Desired, &schemas, &[]));
     }
 
     #[test]
@@ -150,20 +162,24 @@ mod tests {
         let ignore = [IgnoreField::parse("service.retries").unwrap()];
         let a = entity(Kind::Service, "s", json!({"name": "s", "host": "h", "retries": 1}));
         let b = entity(Kind::Service, "s", json!({"name": "s", "host": "h", "retries": 9}));
-        assert_eq!(comparable(&a, &schemas, &ignore), comparable(&b, &schemas, &ignore));
+        assert_eq!(comparable(&a, Side::Desired, &schemas, &ignore), comparable(&b, Side::Desired, &schemas, &ignore));
         let ca = Entity {
             key: Key::id(Kind::CaCertificate, uuid::Uuid::nil()),
             id: None,
             fields: json!({"cert": "PEM", "cert_digest": "abc"}).as_object().unwrap().clone(),
             refs: Default::default(),
         };
-        assert_eq!(comparable(&ca, &schemas, &[]).get("cert_digest"), None);
+        assert_eq!(comparable(&ca, Side::Desired, &schemas, &[]).get("cert_digest"), None);
         let key = |ttl: u64| Entity {
             key: Key::name(Kind::KeyAuth, "k"),
             id: None,
             fields: json!({"key": "k", "ttl": ttl}).as_object().unwrap().clone(),
             refs: Default::default(),
         };
-        assert_eq!(comparable(&key(3600), &schemas, &[]), comparable(&key(1234), &schemas, &[]), "ttl counts down");
+        assert_eq!(
+            comparable(&key(3600), Side::Desired, &schemas, &[]),
+            comparable(&key(1234), Side::Live, &schemas, &[]),
+            "ttl counts down"
+        );
     }
 }

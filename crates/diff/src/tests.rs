@@ -179,3 +179,77 @@ fn plans_carry_their_masker_and_show_without_it() {
     let text = serde_json::to_string(&shown).unwrap();
     assert!(!text.contains("secret-host") && text.contains("<redacted>.internal"), "{text}");
 }
+
+#[test]
+fn a_consumer_with_a_new_id_under_its_name_is_replaced_and_its_children_follow() {
+    let children =
+        "  keyauth_credentials:\n  - key: k123456\n  plugins:\n  - name: rate-limiting\n    config:\n      minute: 1\n";
+    let live = format!("consumers:\n- username: c1\n  id: {S1}\n{children}");
+    let desired = format!("consumers:\n- username: c1\n  id: {S2}\n{children}");
+    let p = make(&desired, &live).unwrap();
+    assert_eq!(
+        lines(&p),
+        [
+            "#0 delete consumer c1 [DELETE] after []",
+            "#1 create consumer c1 [PUT] after [0]",
+            "#2 delete key-auth <redacted> for consumer c1 [with #0] after [0]",
+            "#3 create key-auth <redacted> for consumer c1 [PUT] after [1, 2]",
+            "#4 delete plugin rate-limiting for consumer c1 [with #0] after [0]",
+            "#5 create plugin rate-limiting for consumer c1 [PUT] after [1, 4]",
+        ]
+    );
+    // Created again with the id it had, under the new consumer.
+    let Execution::Request(r) = &p.steps[5].execution else { panic!("no request") };
+    assert_eq!(r.path, format!("/plugins/{}", p.steps[4].id));
+    assert_eq!(r.body.as_ref().and_then(|b| b.pointer("/consumer/id")), Some(&serde_json::json!(S2)));
+    assert!(p.steps[5].notes.iter().any(|n| n.contains("created again")), "{:?}", p.steps[5].notes);
+}
+
+#[test]
+fn a_service_with_a_new_id_under_its_name_takes_its_routes_along() {
+    let routes = "  routes:\n  - name: r\n    paths: [/a]\n    plugins:\n    - name: cors\n";
+    let live = format!("services:\n- name: s\n  id: {S1}\n  host: h\n{routes}");
+    let desired = format!("services:\n- name: s\n  id: {S2}\n  host: h\n{routes}");
+    let p = make(&desired, &live).unwrap();
+    assert_eq!(
+        lines(&p),
+        [
+            "#0 delete route r [DELETE] after []",
+            "#1 delete service s [DELETE] after [0]",
+            "#2 create service s [PUT] after [1]",
+            "#3 create route r [PUT] after [0, 2]",
+            "#4 delete plugin cors for route r [with #0] after [0]",
+            "#5 create plugin cors for route r [PUT] after [3, 4]",
+        ]
+    );
+}
+
+#[test]
+fn a_certificate_known_by_its_content_is_rotated_in_place_with_its_snis() {
+    let cert = |pem: &str| format!("certificates:\n- cert: {pem}\n  key: k\n  snis:\n  - name: a.example\n");
+    let mut live = state(&cert("old"));
+    // As the gateway holds it: with an id.
+    let old = live.of_kind(kongsync_model::Kind::Certificate).next().unwrap().clone();
+    live.insert(kongsync_model::Entity { id: Some(uuid::Uuid::parse_str(S1).unwrap()), ..old });
+    let p = plan(&state(&cert("new")), &Observed::read_only(Scope::default(), live), &PlanOptions::default()).unwrap();
+    assert_eq!(lines(&p), ["#0 update certificate sha256:11507a0e2f5e [PUT] after []"]);
+    let Execution::Request(r) = &p.steps[0].execution else { panic!("no request") };
+    assert_eq!(r.path, format!("/certificates/{S1}"));
+    assert_eq!(r.body.as_ref().and_then(|b| b.get("snis")), Some(&serde_json::json!(["a.example"])));
+}
+
+#[test]
+fn an_update_sends_back_the_gateways_created_at() {
+    let mut live = state(&format!("services:\n- name: s\n  id: {S1}\n  host: h\n"));
+    let id = uuid::Uuid::parse_str(S1).unwrap();
+    live.meta.created_at.entry(kongsync_model::Kind::Service).or_default().insert(id, serde_json::json!(1_600_000_000));
+    let p = plan(
+        &state("services:\n- name: s\n  host: h2\n"),
+        &Observed::read_only(Scope::default(), live),
+        &PlanOptions::default(),
+    )
+    .unwrap();
+    let Execution::Request(r) = &p.steps[0].execution else { panic!("no request") };
+    assert_eq!(r.body.as_ref().and_then(|b| b.get("created_at")), Some(&serde_json::json!(1_600_000_000)));
+    assert!(p.steps[0].changes.iter().all(|c| c.path != "created_at"), "never a change of its own");
+}

@@ -36,12 +36,25 @@ impl SchemaSet {
         self.plugins.get(name).or_else(|| builtin::plugin_schema(name))
     }
 
-    /// The entity's fields with every default filled, as Kong would store them.
+    /// The entity's fields with every default filled, as Kong would store them were they written:
+    /// the rewrites Kong applies to a body on every write first.
     pub fn with_defaults(&self, e: &Entity) -> Map<String, Value> {
+        self.defaults(e, true)
+    }
+
+    /// The fields of an entity as the gateway holds it, with the defaults of fields it does not
+    /// know yet. No write-time rewrite: what Kong holds was rewritten when it was written, and
+    /// rewriting it again can change it (Kong holds `consistent-hashing` with `hash_on: none` when
+    /// the body that wrote it had no `hash_on`, which the shorthand would turn into round-robin).
+    pub fn held_with_defaults(&self, e: &Entity) -> Map<String, Value> {
+        self.defaults(e, false)
+    }
+
+    fn defaults(&self, e: &Entity, written: bool) -> Map<String, Value> {
         let mut fields = e.fields.clone();
         match e.kind() {
             Kind::Route => grpc_strip_path(&mut fields),
-            Kind::Upstream => upstream_shorthands(&mut fields),
+            Kind::Upstream if written => upstream_shorthands(&mut fields),
             _ => {}
         }
         for schema in self.of_entity(e) {
@@ -85,7 +98,8 @@ impl SchemaSet {
 /// kong/db/schema/init.lua's shorthand processing, 3.5.0): least-connections and latency null
 /// `hash_on`; then a `hash_on` present (possibly just nulled) becomes `none` if null, forces
 /// round-robin if `none`, and consistent-hashing otherwise. Applied to the file's side, it gives what
-/// Kong will hold; on what Kong returns it changes nothing, its stored pairs being fixed points.
+/// Kong will hold. Not to what Kong returns: a body without `hash_on` leaves pairs the rules would
+/// rewrite (`consistent-hashing` with the default `hash_on: none`).
 fn upstream_shorthands(fields: &mut Map<String, Value>) {
     if matches!(fields.get("algorithm").and_then(Value::as_str), Some("least-connections" | "latency")) {
         fields.insert("hash_on".into(), Value::Null);
@@ -145,5 +159,14 @@ mod tests {
         assert_eq!(stored(json!({"hash_on": null})), pair("round-robin", "none"));
         // Without hash_on in the body no rule runs: consistent-hashing stays, hash_on gets its default.
         assert_eq!(stored(json!({"algorithm": "consistent-hashing"})), pair("consistent-hashing", "none"));
+        // And what Kong then holds is read as it is, not rewritten again.
+        let held = Entity {
+            key: Key::name(Kind::Upstream, "u"),
+            id: None,
+            fields: json!({"algorithm": "consistent-hashing", "hash_on": "none"}).as_object().unwrap().clone(),
+            refs: Default::default(),
+        };
+        let f = SchemaSet::builtin().held_with_defaults(&held);
+        assert_eq!((f["algorithm"].clone(), f["hash_on"].clone()), pair("consistent-hashing", "none"));
     }
 }

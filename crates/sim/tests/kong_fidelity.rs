@@ -624,3 +624,22 @@ async fn a_key_auth_key_is_optional_and_generated() {
     assert_ne!(key["required"], true, "{key}");
     s.stop().await;
 }
+
+// kong/db/schema/init.lua:1719-1720 (3.5.0): on insert and upsert, `created_at` is the body's value,
+// or now when the body has none; kong/db/strategies/postgres/init.lua:938-941: the upsert of a PUT
+// then sets every column, `created_at` included, so a PUT without it moves it. An update (PATCH,
+// kong/db/dao/init.lua:484-500, "update" context) never sets it: it keeps the stored one.
+#[tokio::test]
+async fn created_at_is_the_bodys_on_put_and_kept_on_patch() {
+    let s = sim().await;
+    let old = 1_600_000_000;
+    let (st, svc) = s.put("/services/s1", json!({"host": "a.internal", "created_at": old})).await;
+    assert_eq!((st, svc["created_at"].clone()), (200, json!(old)), "{svc}");
+    let (_, svc) = s.patch("/services/s1", json!({"host": "b.internal"})).await;
+    assert_eq!(svc["created_at"], json!(old), "PATCH keeps it: {svc}");
+    let (_, svc) = s.put("/services/s1", json!({"host": "c.internal", "created_at": old})).await;
+    assert_eq!(svc["created_at"], json!(old), "a PUT that sends it keeps it: {svc}");
+    let (_, svc) = s.put("/services/s1", json!({"host": "d.internal"})).await;
+    assert!(svc["created_at"].as_i64().unwrap() > old, "a PUT without it stamps now: {svc}");
+    s.stop().await;
+}

@@ -37,6 +37,11 @@ pub struct Meta {
     /// team manages that the files may reference.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub lookup_tags: BTreeMap<String, Vec<String>>,
+    /// Of a live read: each entity's `created_at` as the gateway holds it, by kind and id. Never
+    /// compared (it is not a field of the entity), but sent back with an update, which would
+    /// otherwise stamp the entity as created now.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub created_at: BTreeMap<Kind, BTreeMap<Uuid, Value>>,
 }
 
 impl State {

@@ -47,6 +47,18 @@ pub(super) fn label(raw: &Raw, id: Option<Uuid>) -> String {
     }
 }
 
+/// A UUID as Kong reads one: 36 characters, 8-4-4-4-12 hexadecimal digits in either case
+/// (kong/db/schema/init.lua:146 and :325-330, 3.5.0; Postgres then holds it as a `uuid`, which it
+/// answers in lower case, as [`Uuid`] prints). Braced, URN and unhyphenated forms, which the `uuid`
+/// crate reads too, Kong refuses.
+pub(super) fn kong_uuid(text: &str) -> Option<Uuid> {
+    if text.len() == 36 {
+        Uuid::try_parse(text).ok()
+    } else {
+        None
+    }
+}
+
 /// The fields that identify an entity: a problem with one of them already says that the entity
 /// cannot be identified, so resolution does not say it again.
 const IDENTITY_FIELDS: [&str; 10] =
@@ -57,9 +69,9 @@ pub(super) fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut V
     let mut local = Vec::new();
     let id = match raw.obj.remove("id") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => match Uuid::parse_str(&s) {
-            Ok(u) => Some(u),
-            Err(_) => {
+        Some(Value::String(s)) => match kong_uuid(&s) {
+            Some(u) => Some(u),
+            None => {
                 local.push(("id".to_string(), "expected a valid UUID".to_string()));
                 None
             }
@@ -90,6 +102,15 @@ pub(super) fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut V
     if raw.kind == Kind::Service {
         if let Some(url) = raw.obj.remove("url") {
             expand_url(&url, &mut raw.obj).unwrap_or_else(|m| local.push(("url".into(), m)));
+        }
+        // A list of uuids (kong/db/schema/entities/services.lua, `ca_certificates`), which the
+        // gateway answers in lower case: an upper-case id in the file is the same id.
+        if let Some(Value::Array(items)) = raw.obj.get_mut("ca_certificates") {
+            for item in items.iter_mut() {
+                if let Some(id) = item.as_str().and_then(kong_uuid) {
+                    *item = Value::String(id.to_string());
+                }
+            }
         }
     }
     if raw.kind == Kind::Plugin {

@@ -1,7 +1,8 @@
 //! Turning what the gateway returned into the same [`State`] the files produce. Pure.
 //!
 //! Per entity: the id goes to [`Entity::id`]; `created_at`, `updated_at`, `ws_id` and null fields are
-//! dropped (the server manages them, and Kong shows every unset field as null); references
+//! dropped (the server manages them, and Kong shows every unset field as null), `created_at` kept
+//! aside in the state's meta, for updates to send back; references
 //! (`"service": {"id": U}`) become the parent's natural key, or `Key::id(U)` when the parent was not
 //! read (out of scope); a certificate's `snis` pseudo-field is dropped, its SNIs being entities of
 //! their own. Entities tagged `konnect-managed` are never read, nor those missing a select tag.
@@ -67,7 +68,11 @@ pub fn build(mut fetched: Fetched, scope: &Scope) -> State {
         let mut objs = fetched.lists.remove(&kind).unwrap_or_default();
         objs.sort_by_cached_key(raw_id);
         for obj in objs {
+            let created_at = obj.get("created_at").filter(|v| !v.is_null()).cloned();
             let Some(mut e) = entity(kind, obj, &keys, scope) else { continue };
+            if let (Some(id), Some(at)) = (e.id, created_at) {
+                state.meta.created_at.entry(kind).or_default().insert(id, at);
+            }
             if state.get(&e.key).is_some() {
                 // Two live entities with one natural key (two certificates with the same PEM): the
                 // later one is known by its id, so that neither is lost.
