@@ -57,9 +57,9 @@ pub(super) fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut V
     let mut local = Vec::new();
     let id = match raw.obj.remove("id") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => match Uuid::parse_str(&s) {
-            Ok(u) => Some(u),
-            Err(_) => {
+        Some(Value::String(s)) => match kongsync_model::kong_uuid(&s) {
+            Some(u) => Some(u),
+            None => {
                 local.push(("id".to_string(), "expected a valid UUID".to_string()));
                 None
             }
@@ -107,7 +107,10 @@ pub(super) fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut V
             raw.obj.entry(k.clone()).or_insert_with(|| v.clone());
         }
     }
-    if raw.kind == Kind::Target {
+    // Kong's field validators read the text as given: a target before it is normalized (and an
+    // invalid one is left as given, so that messages show it so).
+    let checked = kongsync_model::field_checks(raw.kind, &raw.obj);
+    if raw.kind == Kind::Target && !checked.iter().any(|e| e.path == "target") {
         if let Some(Value::String(t)) = raw.obj.get_mut("target") {
             *t = kongsync_model::normalize_target(t);
         }
@@ -117,6 +120,12 @@ pub(super) fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut V
     }
     // Checks across fields would only repeat, about what is left, that a feature is missing.
     validate(raw, id, !unsupported, &mut local);
+    // Kong stops at a field's first failing validator: one problem per field.
+    for e in checked {
+        if !local.iter().any(|(field, _)| *field == e.path) {
+            local.push((e.path, e.message));
+        }
+    }
     raw.identity_reported = local.iter().any(|(field, _)| IDENTITY_FIELDS.contains(&field.as_str()));
     let entity = label(raw, id);
     errors.extend(
