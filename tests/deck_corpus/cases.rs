@@ -670,9 +670,4 @@ pub const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
         "the planner finds a cycle when a name keeps its entity but the id changes (lead)",
     ),
     ("sync/027-created-at", "Test_Sync_DoNotUpdateCreatedAt", "updates move created_at (lead)"),
-    (
-        "sync/025-consumer-groups-scoped-plugins",
-        "Test_Sync_ConsumerGroupsScopedPlugins (Enterprise: rate-limiting-advanced)",
-        "an Enterprise-only plugin is refused by the gateway after 13 other writes; nothing is checked online first",
-    ),
 ];
