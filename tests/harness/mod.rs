@@ -174,7 +174,7 @@ impl Drop for TestEnv {
 }
 
 /// Whether a request asks the gateway to validate an entity without storing it.
-fn is_validation(method: &str, path: &str) -> bool {
+pub fn is_validation(method: &str, path: &str) -> bool {
     method == "POST" && path.contains("/schemas/") && path.ends_with("/validate")
 }
 
