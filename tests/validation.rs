@@ -170,3 +170,19 @@ fn konnect_validates_through_its_core_entities_schemas() {
     assert!(validations.iter().all(|v| v.contains("/core-entities/schemas/")), "{validations:?}");
     assert_eq!(validations.len(), 2, "the service and the plugin: {validations:?}");
 }
+
+#[test]
+fn a_saved_plan_is_validated_before_it_runs() {
+    let env = protected();
+    let before = holdings(&env);
+    let url = env.url();
+    env.write("kong.yaml", &format!("{BASE}  plugins:\n  - name: rate-limiting\n    config:\n      minute: 0\n"));
+    env.run(&["--kong-addr", &url, "diff", "kong.yaml", "--out", "plan.json"], &[], None).success();
+    env.clear_requests();
+    let out = env.run(&["--kong-addr", &url, "sync", "--plan", "plan.json"], &[], None);
+    out.expect_code(1);
+    assert!(out.stderr.contains("field `config.minute`: value must be greater than 0"), "{}", out.stderr);
+    assert_eq!(env.writes(), Vec::<String>::new());
+    assert!(!env.validations().is_empty());
+    assert_eq!(holdings(&env), before);
+}
