@@ -85,12 +85,12 @@ fn a_plugin_the_gateway_lacks_is_refused_before_any_write_and_nothing_is_deleted
 fn every_refusal_of_the_gateway_is_reported_together_and_nothing_is_written() {
     let env = protected();
     let before = holdings(&env);
-    // Valid offline; the gateway refuses a PEM that is none and a rate of zero (`gt = 0`), and
-    // accepts the rest: one refusal is enough to write nothing.
+    // Valid offline; the gateway refuses a PEM that is none and a rate limit without any limit (an
+    // entity check of the plugin's schema), and accepts the rest: one refusal is enough to write nothing.
     env.write(
         "kong.yaml",
         &format!(
-            "{BASE}  plugins:\n  - name: rate-limiting\n    config:\n      minute: 0\n\
+            "{BASE}  plugins:\n  - name: rate-limiting\n    config:\n      policy: local\n\
              - name: payments\n  host: payments.internal\n\
              certificates:\n- id: 5e9c8d4e-0000-4000-8000-000000000002\n  cert: not a certificate\n  key: not a key\n"
         ),
@@ -102,7 +102,7 @@ fn every_refusal_of_the_gateway_is_reported_together_and_nothing_is_written() {
     assert!(refused.iter().any(|l| l.contains("field `key`")), "{refused:#?}");
     assert!(
         refused.iter().any(|l| l.starts_with(
-            "error: plugin rate-limiting for service orders: field `config.minute`: value must be greater than 0"
+            "error: plugin rate-limiting for service orders: at least one of these fields must be non-empty: 'config.second'"
         )),
         "{refused:#?}"
     );
@@ -136,12 +136,16 @@ fn validate_online_asks_the_gateway_and_writes_nothing() {
     let env = protected();
     let before = holdings(&env);
     let url = env.url();
-    env.write("bad.yaml", &format!("{BASE}  plugins:\n  - name: rate-limiting\n    config:\n      minute: 0\n"));
+    env.write("bad.yaml", &format!("{BASE}  plugins:\n  - name: rate-limiting\n    config:\n      policy: local\n"));
     let offline = env.kongsync(&["validate", "bad.yaml"]);
     offline.success();
     let online = env.run(&["--kong-addr", &url, "validate", "--online", "bad.yaml"], &[], None);
     online.expect_code(1);
-    assert!(online.stderr.contains("field `config.minute`"), "{}", online.stderr);
+    assert!(
+        online.stderr.contains("at least one of these fields must be non-empty: 'config.second'"),
+        "{}",
+        online.stderr
+    );
     env.write("good.yaml", &format!("{BASE}- name: payments\n  host: payments.internal\n"));
     let good = env.run(&["--kong-addr", &url, "validate", "--online", "good.yaml"], &[], None);
     good.success();
@@ -160,11 +164,11 @@ fn konnect_validates_through_its_core_entities_schemas() {
         args.extend_from_slice(rest);
         env.run(&args, &[], None)
     };
-    env.write("kong.yaml", &format!("{BASE}  plugins:\n  - name: rate-limiting\n    config:\n      minute: 0\n"));
+    env.write("kong.yaml", &format!("{BASE}  plugins:\n  - name: rate-limiting\n    config:\n      policy: local\n"));
     env.clear_requests();
     let out = konnect(&["sync", "kong.yaml"]);
     out.expect_code(1);
-    assert!(out.stderr.contains("field `config.minute`"), "{}", out.stderr);
+    assert!(out.stderr.contains("at least one of these fields must be non-empty: 'config.second'"), "{}", out.stderr);
     assert_eq!(env.writes(), Vec::<String>::new());
     let validations = env.validations();
     assert!(validations.iter().all(|v| v.contains("/core-entities/schemas/")), "{validations:?}");
@@ -176,12 +180,12 @@ fn a_saved_plan_is_validated_before_it_runs() {
     let env = protected();
     let before = holdings(&env);
     let url = env.url();
-    env.write("kong.yaml", &format!("{BASE}  plugins:\n  - name: rate-limiting\n    config:\n      minute: 0\n"));
+    env.write("kong.yaml", &format!("{BASE}  plugins:\n  - name: rate-limiting\n    config:\n      policy: local\n"));
     env.run(&["--kong-addr", &url, "diff", "kong.yaml", "--out", "plan.json"], &[], None).success();
     env.clear_requests();
     let out = env.run(&["--kong-addr", &url, "sync", "--plan", "plan.json"], &[], None);
     out.expect_code(1);
-    assert!(out.stderr.contains("field `config.minute`: value must be greater than 0"), "{}", out.stderr);
+    assert!(out.stderr.contains("at least one of these fields must be non-empty: 'config.second'"), "{}", out.stderr);
     assert_eq!(env.writes(), Vec::<String>::new());
     assert!(!env.validations().is_empty());
     assert_eq!(holdings(&env), before);

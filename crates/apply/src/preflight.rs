@@ -152,10 +152,7 @@ fn problems(e: ApiError) -> Result<Vec<Problem>, ApiError> {
             let fields: Vec<Problem> = s
                 .fields
                 .iter()
-                .map(|p| Problem {
-                    field: p.field.trim_start_matches("@entity").to_string(),
-                    message: p.message.clone(),
-                })
+                .map(|p| Problem { field: entity_check_field(&p.field), message: p.message.clone() })
                 .collect();
             Ok(if fields.is_empty() {
                 vec![Problem { field: String::new(), message: s.message.clone() }]
@@ -164,6 +161,15 @@ fn problems(e: ApiError) -> Result<Vec<Problem>, ApiError> {
             })
         }
         _ => Err(e),
+    }
+}
+
+/// Kong files the problems of an entity check under `@entity` (of the entity, or of a record such
+/// as a plugin's `config`): they are the record's own.
+fn entity_check_field(field: &str) -> String {
+    match field {
+        "@entity" => String::new(),
+        f => f.strip_suffix(".@entity").unwrap_or(f).to_string(),
     }
 }
 
