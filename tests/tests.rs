@@ -9,6 +9,8 @@ mod harness;
 
 // `validate`: valid and invalid fixtures, every problem reported, exit codes.
 mod validate;
+// Nothing written before all is accepted: offline validators, then the gateway validates every write.
+mod validation;
 // `dump`: decK layout, YAML/JSON, files 0600, select tags, determinism, paging, round trip through validate.
 mod dump;
 // `ping`: Kong version, Konnect control plane by name and id, embedded, unreachable and 401 errors.

@@ -96,8 +96,8 @@ pub enum Region {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Validate state files offline and print what they hold.
-    Validate(StateArgs),
+    /// Validate state files offline (and with --online, by the gateway) and print what they hold.
+    Validate(ValidateArgs),
     /// Print the plan that would make the gateway match the files.
     Diff(DiffArgs),
     /// Make the gateway match the files (or execute a saved plan).
@@ -129,6 +129,20 @@ pub struct StateArgs {
     /// State file or directory (decK's flag); repeatable.
     #[arg(long = "state", short = 's', value_name = "STATE")]
     pub state: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    #[command(flatten)]
+    pub state: StateArgs,
+    /// Also have the gateway validate every entity a sync would create or update (its
+    /// `/schemas/.../validate` endpoints and list of plugins), writing nothing (decK's
+    /// `gateway validate --online`).
+    #[arg(long)]
+    pub online: bool,
+    /// Validations in flight at once, with --online.
+    #[arg(long, env = "KONGSYNC_PARALLELISM", default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub parallelism: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

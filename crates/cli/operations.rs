@@ -1,8 +1,8 @@
 //! The few library calls the commands are made of, shared between them so that no command imports
 //! another: read the files (every problem printed before anything is sent), plan against the
 //! gateway, carry out a plan, read a saved plan, show a plan; and the whole flow of `sync` and
-//! `apply`: plan (or read a saved plan), guard the deletes, execute, verify, and wait for the data
-//! planes (`--wait`).
+//! `apply`: plan (or read a saved plan), guard the deletes, have the target validate the writes,
+//! execute, verify, and wait for the data planes (`--wait`).
 
 use crate::args::{GlobalArgs, PlanFormat, ReportFormat, RunArgs, StateArgs};
 use crate::connection::{explain, Connection};
@@ -12,8 +12,11 @@ use crate::render;
 use crate::reporters::{StepBar, WaitLines};
 use crate::settings::{duration, env_lookup, state_files};
 use anyhow::{anyhow, bail, Context};
-use kongsync_apply::{check, execute, guard, without_deletes, DeleteGuard, ExecuteOptions, GuardError, Report};
-use kongsync_diff::{live_fingerprint, Dialect, IgnoreField, Plan, PlanOptions};
+use kongsync_apply::{
+    check, execute, guard, preflight, without_deletes, Checked, DeleteGuard, ExecuteOptions, GuardError,
+    PreflightError, PreflightOptions, Report,
+};
+use kongsync_diff::{live_fingerprint, message_masker, Dialect, IgnoreField, Plan, PlanOptions};
 use kongsync_gateway::{before_writes, wait_for_data_planes, Reference, WaitOptions, WaitOutcome};
 use kongsync_state::file::{self, FileError};
 use kongsync_state::{Meta, Scope, State};
@@ -211,6 +214,10 @@ pub async fn sync(
         conn.close().await?;
         return waited.map(|()| exit::OK);
     }
+    if let Err(e) = check_with_target(&conn, &plan, parallelism, printer).await {
+        conn.close().await?;
+        return Err(e.context("refusing to sync, nothing was written"));
+    }
     // What the data planes run before the writes, which the configuration they are waited for must differ from.
     let reference = match &wait {
         Some(_) => match before_writes(conn.client(), conn.gateway()).await {
@@ -298,6 +305,34 @@ fn humantime(d: std::time::Duration) -> String {
         format!("{}ms", d.as_millis())
     } else {
         format!("{}s", d.as_secs_f64())
+    }
+}
+
+/// Asks the target to validate every create and update of the plan before the first write; prints
+/// each refusal (entity, field, the target's words, masked) and fails if there is any.
+pub async fn check_with_target(
+    conn: &Connection,
+    plan: &Plan,
+    parallelism: usize,
+    printer: &Printer,
+) -> anyhow::Result<Checked> {
+    let options = PreflightOptions { parallelism };
+    match preflight(plan, conn.client(), conn.gateway(), options).await {
+        Ok(checked) => Ok(checked),
+        Err(PreflightError::Refused(refusals)) => {
+            let masker = message_masker(plan);
+            for r in &refusals {
+                for p in &r.problems {
+                    let text = match p.field.as_str() {
+                        "" => format!("{} {}: {}", r.kind, r.key, p.message),
+                        field => format!("{} {}: field `{field}`: {}", r.kind, r.key, p.message),
+                    };
+                    printer.error(&masker.scrub(&text));
+                }
+            }
+            Err(PreflightError::Refused(refusals).into())
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

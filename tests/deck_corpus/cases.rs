@@ -683,8 +683,4 @@ pub const SKIPPED: &[Skipped] = &[
 
 /// Cases that fail today because of a known open bug; each is asserted to still fail, so fixing one
 /// forces this table to be updated.
-pub const KNOWN_FAILURES: &[(&str, &str, &str)] = &[(
-    "sync/025-consumer-groups-scoped-plugins",
-    "Test_Sync_ConsumerGroupsScopedPlugins (Enterprise: rate-limiting-advanced)",
-    "an Enterprise-only plugin is refused by the gateway after 13 other writes; nothing is checked online first",
-)];
+pub const KNOWN_FAILURES: &[(&str, &str, &str)] = &[];

@@ -143,9 +143,24 @@ impl TestEnv {
         self.sim().clear_requests();
     }
 
-    /// The writes the simulator served since the last clear, as `METHOD path`, in order.
+    /// The writes the simulator served since the last clear, as `METHOD path`, in order. The
+    /// validations a sync asks for before its first write (`POST .../schemas/.../validate`) store
+    /// nothing and are not writes.
     pub fn writes(&self) -> Vec<String> {
-        self.requests().iter().filter(|r| r.method != "GET").map(|r| format!("{} {}", r.method, r.path)).collect()
+        self.requests()
+            .iter()
+            .filter(|r| r.method != "GET" && !is_validation(&r.method, &r.path))
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
+    }
+
+    /// The validations the simulator served since the last clear, as `POST path`, in order.
+    pub fn validations(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .filter(|r| is_validation(&r.method, &r.path))
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect()
     }
 }
 
@@ -156,6 +171,11 @@ impl Drop for TestEnv {
                 self.runtime.block_on(async { tokio::time::timeout(Duration::from_secs(10), sim.shutdown()).await });
         }
     }
+}
+
+/// Whether a request asks the gateway to validate an entity without storing it.
+pub fn is_validation(method: &str, path: &str) -> bool {
+    method == "POST" && path.contains("/schemas/") && path.ends_with("/validate")
 }
 
 /// Runs the built binary in `dir` with a clean environment.

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<ExitCode> {
     let Cli { global, command } = cli;
     match command {
-        Command::Validate(args) => validate::run(&args, printer),
+        Command::Validate(args) => validate::run(&global, &args, printer).await,
         Command::Dump(args) => dump::run(&global, &args, printer).await,
         Command::Ping => ping::run(&global, printer).await,
         Command::Hash(args) => hash::run(&global, &args, printer).await,

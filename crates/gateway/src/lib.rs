@@ -30,11 +30,11 @@ pub use client::{Client, ClientOptions, Observer, RequestEvent, Response, TlsOpt
 pub use error::{ApiError, FieldProblem, Setting, StatusError};
 pub use gateway::{encode_segment, redacted_url, Gateway, KonnectAddr, KonnectPaths};
 pub use konnect::{control_plane_by_id, control_plane_by_name, ControlPlane};
-pub use nodes::{data_planes, node_version, DataPlane, DataPlanes};
+pub use nodes::{available_plugins, data_planes, node_version, DataPlane, DataPlanes};
 pub use paging::{list_all, parse_page, Page};
 pub use request::{
     control_plane, control_planes_named, entity_schema, group_members, list, list_children, next_page, node_info,
-    plugin_schema, Method, Request, Retry, MAX_TAG_FILTER, PAGE_SIZE,
+    plugin_schema, validate_entity, Method, Request, Retry, MAX_TAG_FILTER, PAGE_SIZE,
 };
 pub use retry::RetryPolicy;
 pub use wait::{

@@ -9,6 +9,7 @@ use crate::error::ApiError;
 use crate::gateway::Gateway;
 use crate::request::{node_info, Request};
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// Node pages read at most: a listing that does not end is an error, not a hang.
 const MAX_NODE_PAGES: usize = 10_000;
@@ -39,6 +40,22 @@ pub struct DataPlanes {
 pub async fn node_version(client: &Client) -> Result<Option<String>, ApiError> {
     let info = client.get_json(&node_info()).await?;
     Ok(info.get("version").and_then(Value::as_str).map(str::to_string))
+}
+
+/// The plugins the target can run, when it says: the names in `plugins.available_on_server` of
+/// Kong's `GET /` (kong/api/routes/kong.lua:117-123, 3.5.0: its `loaded_plugins`). `None` on Konnect,
+/// which has no such list (its validate endpoint refuses an unknown plugin instead), and when the
+/// answer has no list.
+pub async fn available_plugins(client: &Client, gateway: &Gateway) -> Result<Option<BTreeSet<String>>, ApiError> {
+    if gateway.is_konnect() {
+        return Ok(None);
+    }
+    Ok(plugins_on_server(&client.get_json(&node_info()).await?))
+}
+
+/// The plugin names of a `GET /` answer's `plugins.available_on_server`.
+fn plugins_on_server(info: &Value) -> Option<BTreeSet<String>> {
+    info.pointer("/plugins/available_on_server").and_then(Value::as_object).map(|m| m.keys().cloned().collect())
 }
 
 /// Reads the data planes of `gateway`.
@@ -104,6 +121,16 @@ fn cursor(next: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn available_plugins_are_the_keys_kong_reports() {
+        // kong/api/routes/kong.lua:117-123, 136-139 (3.5.0)
+        let info = json!({"plugins": {"available_on_server": {"acl": {"version": "3.5.0"}, "cors": {}},
+                                      "enabled_in_cluster": ["acl"]}});
+        let names = plugins_on_server(&info).map(|s| s.into_iter().collect::<Vec<_>>());
+        assert_eq!(names, Some(vec!["acl".to_string(), "cors".to_string()]));
+        assert_eq!(plugins_on_server(&json!({"version": "3.5.0"})), None);
+    }
 
     #[test]
     fn cursors_come_bare_or_inside_a_uri() {

@@ -228,6 +228,14 @@ pub fn plugin_schema(target: &Gateway, name: &str) -> Request {
     Request::get(target.entities(&["schemas", "plugins", name]))
 }
 
+/// Asks the target whether it would accept `body` as an entity of this kind, without writing it:
+/// `POST /schemas/{dao name}/validate` (for plugins `/schemas/plugins/validate`), on Kong
+/// (kong/api/routes/kong.lua:204-216, 3.5.0) and on Konnect's core entities. Nothing is stored, so
+/// it is retried like a read.
+pub fn validate_entity(target: &Gateway, kind: Kind, body: Value) -> Request {
+    Request::post(target.entities(&["schemas", kind.dao_name(), "validate"]), body).with_retry(Retry::Idempotent)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -305,6 +313,20 @@ mod tests {
         assert_eq!(
             plugin_schema(&konnect(), "key-auth").path,
             "/v2/control-planes/cp/core-entities/schemas/plugins/key-auth"
+        );
+    }
+
+    #[test]
+    fn validation_posts_the_body_to_the_schema_and_retries_like_a_read() {
+        // kong/api/routes/kong.lua:204-216 (3.5.0): `/schemas/plugins/validate` and `/schemas/:name/validate`.
+        let body = serde_json::json!({"name": "key-auth"});
+        let req = validate_entity(&kong(), Kind::Plugin, body.clone());
+        assert_eq!((req.method, req.path.as_str()), (Method::Post, "/schemas/plugins/validate"));
+        assert_eq!(req.body, Some(body));
+        assert_eq!(req.retry, Retry::Idempotent);
+        assert_eq!(
+            validate_entity(&konnect(), Kind::KeyAuth, Value::Null).path,
+            "/v2/control-planes/cp/core-entities/schemas/keyauth_credentials/validate"
         );
     }
 

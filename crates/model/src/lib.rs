@@ -15,6 +15,7 @@ mod rules;
 mod schema;
 mod schema_set;
 pub mod secret;
+mod validators;
 
 pub use builtin::{entity_schema, known_plugins, plugin_schema};
 pub use entity::Entity;
@@ -24,6 +25,7 @@ pub use rules::{content_digest, entity_checks, file_required, is_secret, natural
 pub use schema::{sort_dedup, Field, FieldError, FieldSpec, FieldType, Schema, SchemaError, SERVER_FIELDS};
 pub use schema_set::SchemaSet;
 pub use secret::Secret;
+pub use validators::{field_checks, kong_uuid};
 
 /// Kong's configuration hash, re-exported so that the model offers it beside the entities it hashes.
 pub use kongsync_hash as config_hash;

@@ -130,6 +130,14 @@ pub fn entity_checks(e: &Entity) -> Vec<FieldError> {
             if matches!(proto, "tcp" | "tls" | "udp" | "grpc" | "grpcs") && has("path") {
                 push("path", format!("value must be null when 'protocol' is '{proto}'"));
             }
+            // kong/db/schema/entities/services.lua:56-71 (3.5.0): verifying the upstream's TLS needs TLS.
+            if !matches!(proto, "https" | "tls") {
+                for field in ["tls_verify", "tls_verify_depth", "ca_certificates"] {
+                    if has(field) {
+                        push(field, format!("value must be null when 'protocol' is '{proto}'"));
+                    }
+                }
+            }
         }
         Kind::Plugin if e.fields.get("name").and_then(Value::as_str) == Some("acl") => {
             let cfg = e.fields.get("config");

@@ -46,6 +46,8 @@ pub struct FieldSpec {
     pub default: Option<Value>,
     pub one_of: Option<Vec<Value>>,
     pub between: Option<(f64, f64)>,
+    /// `gt`: the value must be greater than this.
+    pub gt: Option<f64>,
     pub len_min: Option<usize>,
     pub starts_with: Option<String>,
     pub elements: Option<Box<FieldSpec>>,
@@ -201,6 +203,7 @@ fn parse_spec(attrs: &Value, path: &str) -> Result<FieldSpec, SchemaError> {
         default: a.get("default").cloned(),
         one_of: a.get("one_of").and_then(Value::as_array).cloned(),
         between,
+        gt: a.get("gt").and_then(Value::as_f64),
         len_min: a.get("len_min").and_then(Value::as_u64).map(|n| n as usize),
         starts_with: a.get("starts_with").and_then(Value::as_str).map(str::to_string),
         elements: sub("elements")?,
@@ -382,6 +385,13 @@ fn check_range(spec: &FieldSpec, v: &Value, path: &str, errors: &mut Vec<FieldEr
                 .push(FieldError { path: path.to_string(), message: format!("expected one of: {}", list.join(", ")) });
         }
     }
+    // kong/db/schema/init.lua:66, validators `gt` (3.5.0): "value must be greater than %s".
+    if let (Some(gt), Some(n)) = (spec.gt, v.as_f64()) {
+        if n <= gt {
+            let shown = if gt.fract() == 0.0 { format!("{}", gt as i64) } else { gt.to_string() };
+            errors.push(FieldError { path: path.to_string(), message: format!("value must be greater than {shown}") });
+        }
+    }
     if let (Some((lo, hi)), Some(n)) = (spec.between, v.as_f64()) {
         if n < lo || n > hi {
             errors
@@ -483,6 +493,16 @@ mod tests {
                 "field `hc.t`: expected a number",
             ]
         );
+    }
+
+    #[test]
+    fn greater_than_is_checked() {
+        // kong/db/schema/init.lua:66 and the `gt` validator (3.5.0); rate-limiting's periods are `gt = 0`.
+        let s = Schema::from_kong_json(&json!({"fields": [{"minute": {"type": "number", "gt": 0}}]})).unwrap();
+        let texts =
+            |v: Value| -> Vec<String> { s.validate(v.as_object().unwrap()).iter().map(ToString::to_string).collect() };
+        assert_eq!(texts(json!({"minute": 0})), ["field `minute`: value must be greater than 0"]);
+        assert!(texts(json!({"minute": 0.5})).is_empty());
     }
 
     #[test]

@@ -643,3 +643,67 @@ async fn created_at_is_the_bodys_on_put_and_kept_on_patch() {
     assert!(svc["created_at"].as_i64().unwrap() > old, "a PUT without it stamps now: {svc}");
     s.stop().await;
 }
+
+// kong/api/routes/kong.lua:33-46, 197-208 (3.5.0): `/schemas/plugins/validate` and
+// `/schemas/:db_entity_name/validate` run `process_auto_fields(params, "insert")` then `validate`:
+// 200 `{"message": "schema validation successful"}`, a 400 schema violation in kong/db/errors.lua's
+// shape (code 2, `fields` by path; kong/db/errors.lua:214-259), a 404 for an unknown entity; and
+// nothing is stored.
+#[tokio::test]
+async fn validate_endpoints_check_without_storing() {
+    let s = sim().await;
+    let (st, body) =
+        s.post("/schemas/plugins/validate", json!({"name": "rate-limiting", "config": {"minute": 5}})).await;
+    assert_eq!((st, body), (200, json!({"message": "schema validation successful"})));
+    let (st, body) =
+        s.post("/schemas/plugins/validate", json!({"name": "rate-limiting", "config": {"minute": 0}})).await;
+    assert_eq!((st, body["code"].clone(), body["name"].clone()), (400, json!(2), json!("schema violation")), "{body}");
+    assert_eq!(body["fields"]["config"]["minute"], "value must be greater than 0", "{body}");
+    let (st, body) = s.post("/schemas/plugins/validate", json!({"name": "no-such-plugin"})).await;
+    assert_eq!(st, 400, "{body}");
+    assert_eq!(
+        body["fields"]["name"], "plugin 'no-such-plugin' not enabled; add it to the 'plugins' configuration property",
+        "{body}"
+    );
+    let (st, body) = s
+        .post(
+            "/schemas/targets/validate",
+            json!({"target": ":::", "upstream": {"id": "6f1c5b7e-2d4a-4c1e-9a53-0c9a1d2b3e4f"}}),
+        )
+        .await;
+    assert_eq!(st, 400, "{body}");
+    assert!(body["fields"]["target"].as_str().is_some_and(|m| m.starts_with("Invalid target")), "{body}");
+    let (st, body) = s.post("/schemas/nothing/validate", json!({})).await;
+    assert_eq!((st, body), (404, json!({"message": "No entity named 'nothing'"})));
+    // No database checks: a reference to nothing validates; and nothing was written.
+    let (st, _) = s
+        .post(
+            "/schemas/routes/validate",
+            json!({"paths": ["/x"], "service": {"id": "6f1c5b7e-2d4a-4c1e-9a53-0c9a1d2b3e4f"}}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    for list in ["/plugins", "/routes", "/upstreams"] {
+        let (_, body) = s.get(list).await;
+        assert_eq!(body["data"], json!([]), "{list}");
+    }
+    s.stop().await;
+}
+
+// kong/api/routes/kong.lua:117-123, 136-142 (3.5.0): `GET /` lists every loaded plugin with its
+// version and priority under `plugins.available_on_server`, and the distinct names configured in
+// `enabled_in_cluster`.
+#[tokio::test]
+async fn node_info_lists_loaded_and_configured_plugins() {
+    let s = sim().await;
+    s.post("/plugins", json!({"name": "cors"})).await;
+    s.post("/plugins", json!({"name": "key-auth"})).await;
+    let (_, info) = s.get("/").await;
+    let available = info["plugins"]["available_on_server"].as_object().unwrap();
+    assert_eq!(available.len(), 37, "Kong 3.5.0 bundles 37 plugins (kong/constants.lua)");
+    assert_eq!(available["key-auth"]["priority"], 1250);
+    assert!(!available.contains_key("rate-limiting-advanced"), "an Enterprise plugin the simulator does not have");
+    // Kong lists them in the database's order; the simulator sorts them.
+    assert_eq!(info["plugins"]["enabled_in_cluster"], json!(["cors", "key-auth"]));
+    s.stop().await;
+}

@@ -291,7 +291,9 @@ fn targets() -> EntityDef {
             ("created_at", ts()),
             ("updated_at", ts()),
             ("upstream", foreign("upstreams").req().cascade()),
-            ("target", string().req()),
+            // kong/db/schema/entities/targets.lua:5-16, 30 (3.5.0): a schema validator, so the
+            // validate endpoint refuses what a write would.
+            ("target", string().req().check(v::target)),
             ("weight", integer().def(json!(100)).between(0.0, 65535.0)),
             ("failover", boolean().def(json!(false)).only(Surfaces::KONNECT)),
             ("tags", tags_field()),

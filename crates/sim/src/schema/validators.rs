@@ -388,6 +388,12 @@ pub fn vault_prefix(v: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// A target's `custom_validator` (kong/db/schema/entities/targets.lua:5-16, 3.5.0): any address
+/// Kong can read, with or without a port.
+pub fn target(v: &Value) -> Result<(), String> {
+    normalize_target(as_str(v)).map(|_| ())
+}
+
 /// Normalises a target the way Kong's targets DAO does: default port 8000, IPv4 without leading
 /// zeros, IPv6 fully expanded in brackets; hostnames keep their case.
 pub fn normalize_target(s: &str) -> Result<String, String> {

@@ -47,18 +47,6 @@ pub(super) fn label(raw: &Raw, id: Option<Uuid>) -> String {
     }
 }
 
-/// A UUID as Kong reads one: 36 characters, 8-4-4-4-12 hexadecimal digits in either case
-/// (kong/db/schema/init.lua:146 and :325-330, 3.5.0; Postgres then holds it as a `uuid`, which it
-/// answers in lower case, as [`Uuid`] prints). Braced, URN and unhyphenated forms, which the `uuid`
-/// crate reads too, Kong refuses.
-pub(super) fn kong_uuid(text: &str) -> Option<Uuid> {
-    if text.len() == 36 {
-        Uuid::try_parse(text).ok()
-    } else {
-        None
-    }
-}
-
 /// The fields that identify an entity: a problem with one of them already says that the entity
 /// cannot be identified, so resolution does not say it again.
 const IDENTITY_FIELDS: [&str; 10] =
@@ -69,7 +57,7 @@ pub(super) fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut V
     let mut local = Vec::new();
     let id = match raw.obj.remove("id") {
         None | Some(Value::Null) => None,
-        Some(Value::String(s)) => match kong_uuid(&s) {
+        Some(Value::String(s)) => match kongsync_model::kong_uuid(&s) {
             Some(u) => Some(u),
             None => {
                 local.push(("id".to_string(), "expected a valid UUID".to_string()));
@@ -107,7 +95,7 @@ pub(super) fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut V
         // gateway answers in lower case: an upper-case id in the file is the same id.
         if let Some(Value::Array(items)) = raw.obj.get_mut("ca_certificates") {
             for item in items.iter_mut() {
-                if let Some(id) = item.as_str().and_then(kong_uuid) {
+                if let Some(id) = item.as_str().and_then(kongsync_model::kong_uuid) {
                     *item = Value::String(id.to_string());
                 }
             }
@@ -128,7 +116,10 @@ pub(super) fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut V
             raw.obj.entry(k.clone()).or_insert_with(|| v.clone());
         }
     }
-    if raw.kind == Kind::Target {
+    // Kong's field validators read the text as given: a target before it is normalized (and an
+    // invalid one is left as given, so that messages show it so).
+    let checked = kongsync_model::field_checks(raw.kind, &raw.obj);
+    if raw.kind == Kind::Target && !checked.iter().any(|e| e.path == "target") {
         if let Some(Value::String(t)) = raw.obj.get_mut("target") {
             *t = kongsync_model::normalize_target(t);
         }
@@ -138,6 +129,12 @@ pub(super) fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut V
     }
     // Checks across fields would only repeat, about what is left, that a feature is missing.
     validate(raw, id, !unsupported, &mut local);
+    // Kong stops at a field's first failing validator: one problem per field.
+    for e in checked {
+        if !local.iter().any(|(field, _)| *field == e.path) {
+            local.push((e.path, e.message));
+        }
+    }
     raw.identity_reported = local.iter().any(|(field, _)| IDENTITY_FIELDS.contains(&field.as_str()));
     let entity = label(raw, id);
     errors.extend(

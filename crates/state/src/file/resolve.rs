@@ -56,7 +56,7 @@ pub(super) fn resolve(
         }
     }
     let lookup = |kind: Kind, text: &str| -> Result<Key, String> {
-        if let Some(id) = super::normalize::kong_uuid(text) {
+        if let Some(id) = kongsync_model::kong_uuid(text) {
             // An id that no file defines points at an entity outside the files, as decK allows.
             return Ok(by_id.get(&(kind, id)).and_then(|i| own[*i].clone()).unwrap_or_else(|| Key::id(kind, id)));
         }

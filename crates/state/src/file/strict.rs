@@ -91,9 +91,13 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
         Ok(Value::from(v))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        // As serde_json's own Value does: NaN and the infinities have no JSON form.
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        // NaN and the infinities have no JSON form: read as null (serde_json's way) they would take
+        // the field's default silently. Kong refuses them in every integer field and in every number
+        // field with a range (kong/db/schema/init.lua:953-958, `between`, 3.5.0).
+        serde_json::Number::from_f64(v).map(Value::Number).ok_or_else(|| {
+            de::Error::custom(format_args!("{v} is not a number Kong can store (NaN and infinity have no JSON form)"))
+        })
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_string()))
