@@ -10,8 +10,9 @@ const WITH_KEY_AUTH: &str = "_format_version: \"3.0\"\nservices:\n- name: orders
 const WITH_BASIC_AUTH: &str = "_format_version: \"3.0\"\nservices:\n- name: orders\n  host: orders.internal\n  \
                                plugins:\n  - name: basic-auth\n";
 
-fn plugin_names(env: &TestEnv) -> Vec<String> {
-    let (status, body) = env.request("GET", "/plugins", None);
+/// The sorted names of the entities a listing holds (`/plugins`, `/services`).
+fn names(env: &TestEnv, listing: &str) -> Vec<String> {
+    let (status, body) = env.request("GET", listing, None);
     assert_eq!(status, 200, "{body}");
     let mut names: Vec<String> =
         body["data"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect();
@@ -56,11 +57,11 @@ fn a_failed_create_holds_back_the_delete_of_what_it_replaces() {
     assert!(!env.writes().iter().any(|w| w.starts_with("DELETE")), "{:?}", env.writes());
     // The service keeps its authentication.
     env.sim().clear_faults();
-    assert_eq!(plugin_names(&env), vec!["key-auth"]);
+    assert_eq!(names(&env, "/plugins"), vec!["key-auth"]);
     // Once the create goes through, the delete follows it in the same run.
     env.clear_requests();
     env.kongsync(&["sync", "kong.yaml"]).success();
-    assert_eq!(plugin_names(&env), vec!["basic-auth"]);
+    assert_eq!(names(&env, "/plugins"), vec!["basic-auth"]);
     let writes = env.writes();
     assert_eq!(writes.len(), 2, "{writes:?}");
     assert!(writes[0].starts_with("PUT") && writes[1].starts_with("DELETE"), "{writes:?}");
@@ -68,15 +69,6 @@ fn a_failed_create_holds_back_the_delete_of_what_it_replaces() {
 
 const THREE: &str = "_format_version: \"3.0\"\nservices:\n- name: a\n  host: a.internal\n\
                      - name: b\n  host: b.internal\n- name: c\n  host: c.internal\n";
-
-fn service_names(env: &TestEnv) -> Vec<String> {
-    let (status, body) = env.request("GET", "/services", None);
-    assert_eq!(status, 200, "{body}");
-    let mut names: Vec<String> =
-        body["data"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_string()).collect();
-    names.sort();
-    names
-}
 
 #[test]
 fn a_file_that_would_empty_a_non_empty_gateway_is_refused_before_any_write() {
@@ -90,7 +82,7 @@ fn a_file_that_would_empty_a_non_empty_gateway_is_refused_before_any_write() {
     assert!(out.stderr.contains("deletes all 3 entities in scope"), "{}", out.stderr);
     assert!(out.stderr.contains("kongsync reset"), "{}", out.stderr);
     assert_eq!(env.writes(), Vec::<String>::new());
-    assert_eq!(service_names(&env), vec!["a", "b", "c"]);
+    assert_eq!(names(&env, "/services"), vec!["a", "b", "c"]);
     // A saved plan that does the same is refused as well.
     env.kongsync(&["diff", "empty.yaml", "--out", "plan.json"]).success();
     let out = env.kongsync(&["sync", "--plan", "plan.json"]);
@@ -110,9 +102,9 @@ fn max_deletes_refuses_a_plan_with_more_deletes_before_any_write() {
     out.expect_code(1);
     assert!(out.stderr.contains("deletes 2 entities, more than the 1 allowed"), "{}", out.stderr);
     assert_eq!(env.writes(), Vec::<String>::new());
-    assert_eq!(service_names(&env), vec!["a", "b", "c"]);
+    assert_eq!(names(&env, "/services"), vec!["a", "b", "c"]);
     env.kongsync(&["sync", "one.yaml", "--max-deletes", "2"]).success();
-    assert_eq!(service_names(&env), vec!["a"]);
+    assert_eq!(names(&env, "/services"), vec!["a"]);
 }
 
 #[test]
@@ -131,7 +123,7 @@ fn apply_creates_and_updates_but_never_deletes() {
     let writes = env.writes();
     assert_eq!(writes.len(), 2, "{writes:?}");
     assert!(writes.iter().all(|w| w.starts_with("PUT /services/")), "{writes:?}");
-    assert_eq!(service_names(&env), vec!["a", "b", "c", "d"]);
+    assert_eq!(names(&env, "/services"), vec!["a", "b", "c", "d"]);
     let (_, a) = env.request("GET", "/services/a", None);
     assert_eq!(a["host"], "moved.internal");
 }
@@ -193,8 +185,8 @@ fn a_saved_plan_with_a_changed_request_or_a_removed_step_is_refused() {
         assert!(out.stderr.contains("changed after it was computed"), "{file}: {}", out.stderr);
         assert_eq!(env.writes(), Vec::<String>::new(), "{file}");
     }
-    assert_eq!(service_names(&env), Vec::<String>::new());
+    assert_eq!(names(&env, "/services"), Vec::<String>::new());
     // The plan as written runs.
     env.kongsync(&["sync", "--plan", "plan.json"]).success();
-    assert_eq!(service_names(&env), vec!["a", "b", "c"]);
+    assert_eq!(names(&env, "/services"), vec!["a", "b", "c"]);
 }
