@@ -37,7 +37,7 @@ const TARGET_MIB: f64 = 300.0;
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let gateway = rt.block_on(Simulated::start(Faults::default(), DEFAULT_MAX_IN_FLIGHT, None));
+    let gateway = rt.block_on(Simulated::start(Faults::default(), DEFAULT_MAX_IN_FLIGHT));
     let (entities, longest) = {
         let (desired, _, _) = generate::read_generated(10_000, 35_000);
         let empty = Observed::read_only(Scope::default(), State::default());

@@ -36,7 +36,7 @@ fn main() {
 
     // The gateway: the simulator in-process, loaded with the desired state by a sync.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let gateway = runtime.block_on(Simulated::start(Faults::default(), 32, None));
+    let gateway = runtime.block_on(Simulated::start(Faults::default(), 32));
     let empty = Observed::read_only(Scope::default(), State::default());
     let load = runtime.block_on(gateway.apply(&desired, &empty, 32));
     println!(

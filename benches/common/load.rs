@@ -7,7 +7,7 @@
 
 use kongsync_apply::{execute, ExecuteOptions, NoStepProgress};
 use kongsync_diff::{plan, Plan, PlanOptions};
-use kongsync_gateway::{Client, ClientOptions, Gateway, Pacing, Url};
+use kongsync_gateway::{Client, ClientOptions, Gateway, Url};
 use kongsync_sim::Faults;
 use kongsync_state::live::{observe, read_state, NoReadProgress, Observed};
 use kongsync_state::{Scope, State};
@@ -33,14 +33,13 @@ pub struct Applied {
 
 impl Simulated {
     /// Starts a simulator process with `faults`; the client keeps up to `max_in_flight` requests in
-    /// flight, under `rate_limit` requests per second if given.
-    pub async fn start(faults: Faults, max_in_flight: usize, rate_limit: Option<f64>) -> Simulated {
+    /// flight, paced as kongsync paces a gateway given no `--rate-limit`.
+    pub async fn start(faults: Faults, max_in_flight: usize) -> Simulated {
         let sim = SimProcess::start(&[]);
         sim.set_faults(&faults).await;
         let base = Url::parse(&sim.base_url()).expect("simulator URL");
         let mut options = ClientOptions::new(base.clone());
         options.max_in_flight = max_in_flight;
-        options.pacing = rate_limit.map_or(Pacing::default(), Pacing::Fixed);
         let client = Client::new(options).expect("client");
         Simulated { sim, client, gateway: Gateway::Kong { base, workspace: None } }
     }
