@@ -12,7 +12,9 @@ fn a_sync_through_503s_429s_and_dropped_connections_converges_in_one_run() {
         rules: vec![FaultRule {
             error_rate: 0.10,
             status: Some(503),
-            rate_429: 0.05,
+            // A 429's Retry-After holds every request (the budget is the gateway's, not the
+            // request's), so each one pauses the whole sync for a second: a few are enough.
+            rate_429: 0.005,
             retry_after_s: Some(1),
             drop_rate: 0.02,
             ..FaultRule::default()

@@ -122,6 +122,8 @@ struct Inner {
     governor: Governor,
     timeout: Duration,
     sent: AtomicU64,
+    /// Attempts the gateway answered (any status), across every request of the client.
+    answered: AtomicU64,
     observer: Option<Observer>,
 }
 
@@ -164,6 +166,7 @@ impl Client {
                 governor: Governor::new(pacing, max_in_flight),
                 timeout,
                 sent: AtomicU64::new(0),
+                answered: AtomicU64::new(0),
                 observer,
             }),
         })
@@ -238,7 +241,10 @@ impl Client {
         let url = req.url(&self.inner.base);
         let described = req.describe();
         let mut attempts = 0;
+        // Attempts in a row that got no answer while the gateway answered nobody else either: a
+        // dropped connection while other requests get answers is no unreachable gateway.
         let mut unanswered = 0;
+        let mut answers_seen = self.inner.answered.load(Ordering::Relaxed);
         loop {
             attempts += 1;
             let admission = self.inner.governor.admit().await;
@@ -246,6 +252,7 @@ impl Client {
             self.inner.sent.fetch_add(1, Ordering::Relaxed);
             let outcome = self.attempt(req, url.clone()).await;
             if let Ok(answer) = &outcome {
+                self.inner.answered.fetch_add(1, Ordering::Relaxed);
                 admission.answered(answer.status, answer.announced, answer.retry_after);
             }
             drop(admission);
@@ -270,6 +277,11 @@ impl Client {
             };
             let idempotent = req.is_idempotent();
             if error.status().is_none() {
+                let answers = self.inner.answered.load(Ordering::Relaxed);
+                if answers != answers_seen {
+                    answers_seen = answers;
+                    unanswered = 0;
+                }
                 unanswered += 1;
             }
             let wait = failure.filter(|f| !self.inner.retry.unreachable(*f, unanswered)).and_then(|f| {
@@ -550,6 +562,60 @@ mod tests {
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len(), 1, "{seen:?}");
         assert!(!seen[0].contains("/elsewhere"), "{seen:?}");
+    }
+
+    /// A loopback server that closes the connection without an answer on `/drop` and answers 200 `{}`
+    /// to everything else.
+    async fn dropping_server() -> Url {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let n = socket.read(&mut buf).await.unwrap_or(0);
+                    if !String::from_utf8_lossy(&buf[..n]).contains("/drop") {
+                        let ok = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+                        let _ = socket.write_all(ok.as_bytes()).await;
+                    }
+                });
+            }
+        });
+        Url::parse(&format!("http://127.0.0.1:{}/", addr.port())).unwrap()
+    }
+
+    fn quick_retries(base: Url) -> Client {
+        let mut opts = ClientOptions::new(base);
+        let quick = Duration::from_millis(20);
+        opts.retry = RetryPolicy { initial: quick, max_backoff: quick, ..RetryPolicy::default() };
+        Client::new(opts).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_gateway_that_answers_nobody_is_given_up_after_the_connection_attempts() {
+        let client = quick_retries(dropping_server().await);
+        let err = client.send(&Request::get("/drop")).await.unwrap_err();
+        let limit = RetryPolicy::default().max_connection_attempts;
+        assert!(matches!(err, ApiError::GaveUp { attempts, .. } if attempts == limit), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn dropped_connections_while_others_are_answered_are_retried_to_the_attempt_limit() {
+        // A proxy or a busy gateway drops one connection while it answers the others: the gateway
+        // is reachable, so the request gets all its attempts, not the few an unreachable one gets.
+        let client = quick_retries(dropping_server().await);
+        let others = client.clone();
+        let traffic = tokio::spawn(async move {
+            loop {
+                let _ = others.send(&Request::get("/ok")).await;
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        });
+        let err = client.send(&Request::get("/drop")).await.unwrap_err();
+        traffic.abort();
+        let limit = RetryPolicy::default().max_attempts;
+        assert!(matches!(err, ApiError::GaveUp { attempts, .. } if attempts == limit), "{err:?}");
     }
 
     #[test]
