@@ -12,10 +12,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod generate;
 #[path = "common/load.rs"]
 mod load;
+#[path = "common/measure.rs"]
+mod measure;
+#[path = "common/sim.rs"]
+mod sim;
 
 use kongsync_diff::{plan, PlanOptions};
 use kongsync_model::Kind;
-use kongsync_sim::SimConfig;
+use kongsync_sim::Faults;
 use kongsync_state::live::Observed;
 use kongsync_state::{Scope, State};
 use load::Simulated;
@@ -27,12 +31,12 @@ fn main() {
     println!(
         "read+validate: {} entities ({size_mib:.1} MiB of YAML) in {read_s:.2} s; peak memory {:.0} MiB",
         desired.len(),
-        generate::peak_rss_mib()
+        measure::peak_rss_mib("self")
     );
 
     // The gateway: the simulator in-process, loaded with the desired state by a sync.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-    let gateway = runtime.block_on(Simulated::start(SimConfig::default(), 32, None));
+    let gateway = runtime.block_on(Simulated::start(Faults::default(), 32));
     let empty = Observed::read_only(Scope::default(), State::default());
     let load = runtime.block_on(gateway.apply(&desired, &empty, 32));
     println!(
@@ -77,6 +81,6 @@ fn main() {
         100.0 * read_s / total,
         100.0 * gateway_s / total,
         100.0 * plan_s / total,
-        generate::peak_rss_mib()
+        measure::peak_rss_mib("self")
     );
 }

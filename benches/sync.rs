@@ -1,8 +1,11 @@
-//! Benchmark: 10,000 creates, then 10,000 updates, executed against the simulator with 10 ms of
-//! latency per request, at parallelism 10 and 32. Prints wall time, requests, and the lower bound
-//! max(ceil(steps / parallelism), longest dependency chain) × latency. Then the same creates with the
-//! simulator limiting the request rate as Konnect does, with the client's own rate limit set just
-//! under it, printing the share of requests answered 429. Run with `cargo bench --bench sync`.
+//! Benchmark: 10,000 creates, then 10,000 updates, executed against the simulator (its own process)
+//! with 10 ms of latency per request, at parallelism 10 and 32. Prints the client's wall time, CPU
+//! time and peak memory for each, the requests sent, and the lower bound
+//! max(ceil(steps / parallelism), longest dependency chain) × latency, also computed with the
+//! latency the simulator actually took. Then `kongsync sync` (the binary) of about 2,000 creates
+//! through the Konnect API of a simulator announcing a budget of 6,000 requests a minute, given no
+//! `--rate-limit`: its wall time against requests / budget, and the share answered 429.
+//! Run with `cargo bench --bench sync`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -13,11 +16,17 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod generate;
 #[path = "common/load.rs"]
 mod load;
+#[path = "common/measure.rs"]
+mod measure;
+#[path = "common/sim.rs"]
+mod sim;
 
 use kongsync_diff::Plan;
-use kongsync_sim::{FaultRule, Faults, SimConfig};
+use kongsync_sim::Faults;
 use kongsync_state::State;
 use load::Simulated;
+use measure::{measure, Figures, Usage};
+use tokio::runtime::Runtime;
 
 const LATENCY_MS: u64 = 10;
 
@@ -32,18 +41,20 @@ fn longest_chain(plan: &Plan) -> usize {
 }
 
 struct Run {
-    wall: f64,
+    usage: Usage,
     requests: u64,
     bound: f64,
-    /// The bound with the latency the simulator actually took per request (its timer rounds up).
+    rounds: usize,
+    /// The bound with the latency the simulator actually took per write.
     observed_bound: f64,
 }
 
-async fn run(desired: &State, parallelism: usize, faults: Faults, client_rate: Option<f64>) -> (Run, Run, Vec<u16>) {
-    let gateway = Simulated::start(SimConfig { faults, ..SimConfig::default() }, parallelism, client_rate).await;
-    let mut results = Vec::new();
-    let mut statuses: Vec<u16> = Vec::new();
+/// A create run, then an update run of every entity, against one simulator process with `faults`.
+/// Only the plan and its execution are measured (what `kongsync sync` does after reading).
+fn run(rt: &Runtime, desired: &State, parallelism: usize, faults: Faults) -> [Run; 2] {
+    let gateway = rt.block_on(Simulated::start(faults, parallelism));
     let mut desired = desired.clone();
+    let mut runs = Vec::new();
     for round in 0..2 {
         if round == 1 {
             // Every entity changes: a tag added everywhere.
@@ -51,62 +62,81 @@ async fn run(desired: &State, parallelism: usize, faults: Faults, client_rate: O
                 e.fields.insert("tags".into(), serde_json::json!(["bench", "v2"]));
             }
         }
-        let observed = gateway.observe(&desired).await;
-        gateway.sim.clear_requests();
-        let applied = gateway.apply(&desired, &observed, parallelism).await;
+        let observed = rt.block_on(gateway.observe(&desired));
+        rt.block_on(gateway.sim.clear_requests());
+        let (applied, usage) = measure(|| rt.block_on(gateway.apply(&desired, &observed, parallelism)));
         let steps = applied.plan.requests().count();
-        let rounds = (steps.div_ceil(parallelism)).max(longest_chain(&applied.plan)) as f64;
-        let log = gateway.sim.requests();
-        statuses.extend(log.iter().map(|r| r.status));
-        let writes: Vec<f64> = log.iter().filter(|r| r.method != "GET").map(|r| r.ended_ms - r.started_ms).collect();
-        let mean_ms = writes.iter().sum::<f64>() / writes.len().max(1) as f64;
-        results.push(Run {
-            wall: applied.execute_seconds,
+        let rounds = steps.div_ceil(parallelism).max(longest_chain(&applied.plan));
+        let log = rt.block_on(gateway.sim.requests());
+        let mean = sim::mean_ms(&log, |r| r.method != "GET");
+        runs.push(Run {
+            usage,
             requests: applied.requests,
-            bound: rounds * LATENCY_MS as f64 / 1000.0,
-            observed_bound: rounds * mean_ms / 1000.0,
+            bound: rounds as f64 * LATENCY_MS as f64 / 1000.0,
+            rounds,
+            observed_bound: rounds as f64 * mean / 1000.0,
         });
     }
-    gateway.sim.shutdown().await.unwrap();
-    let second = results.pop().unwrap();
-    let first = results.pop().unwrap();
-    (first, second, statuses)
+    let update = runs.pop().unwrap();
+    let create = runs.pop().unwrap();
+    [create, update]
 }
 
-fn latency() -> FaultRule {
-    FaultRule { latency_ms: Some((LATENCY_MS, LATENCY_MS)), ..FaultRule::default() }
+fn with_latency() -> Faults {
+    Faults { rules: vec![sim::latency(LATENCY_MS, None)], ..Faults::default() }
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let (desired, _, _) = generate::read_generated(3_334, 0);
     println!("{} entities (services, routes, route plugins); {LATENCY_MS} ms latency per request", desired.len());
     for parallelism in [10, 32] {
-        let faults = Faults { rules: vec![latency()], ..Faults::default() };
-        let (create, update, _) = runtime.block_on(run(&desired, parallelism, faults, None));
+        let [create, update] = run(&rt, &desired, parallelism, with_latency());
         for (what, r) in [("create", create), ("update", update)] {
-            println!(
-                "parallelism {parallelism:>2}: {what}: {:.2} s, {} requests, bound {:.2} s (ratio {:.2}); with the latency the simulator took, bound {:.2} s (ratio {:.2})",
-                r.wall,
-                r.requests,
-                r.bound,
-                r.wall / r.bound,
-                r.observed_bound,
-                r.wall / r.observed_bound
-            );
+            let label = format!("parallelism {parallelism}: {what}");
+            Figures::new(&label, r.usage)
+                .wall_bound(r.bound, format!("{} rounds of {LATENCY_MS} ms", r.rounds), Some(1.10))
+                .note(format!("{} requests", r.requests))
+                .note(format!(
+                    "with the latency the simulator took, bound {:.2} s, ratio {:.2}",
+                    r.observed_bound,
+                    r.usage.wall_s / r.observed_bound
+                ))
+                .print();
         }
     }
-    let limit = 500.0;
-    let faults = Faults { rules: vec![latency()], rate_limit: Some(limit), ..Faults::default() };
-    let (create, update, statuses) = runtime.block_on(run(&desired, 32, faults, Some(limit * 0.95)));
-    let throttled = statuses.iter().filter(|s| **s == 429).count();
-    println!(
-        "rate-limited simulator ({limit} req/s, client limit {:.0} req/s): create {:.2} s, update {:.2} s ({} requests); 429s: {throttled} of {} ({:.2}%)",
-        limit * 0.95,
-        create.wall,
-        update.wall,
-        update.requests,
-        statuses.len(),
-        100.0 * throttled as f64 / statuses.len().max(1) as f64
-    );
+    rt.block_on(budgeted(&generate::state_file(667, 0)));
+}
+
+/// Konnect's per-minute budget in the benchmark: 100 requests a second sustained.
+const BUDGET_PER_MINUTE: u64 = 6_000;
+
+/// `kongsync sync` (the binary, given no `--rate-limit`) of about 2,000 creates through the Konnect
+/// API of a simulator announcing a per-minute budget, with 10 ms of latency. Without the governor
+/// kongsync would hold to its Konnect fallback of 10 requests a second; with it, it should take
+/// about requests / budget and be refused almost never.
+async fn budgeted(file: &str) {
+    let gateway = sim::SimProcess::start(&[]);
+    gateway.set_faults(&Faults { rate_limit_per_minute: Some(BUDGET_PER_MINUTE), ..with_latency() }).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kong.yaml");
+    std::fs::write(&path, file).unwrap();
+    let url = gateway.base_url();
+    let mut command = std::process::Command::new(sim::KONGSYNC);
+    command.arg("sync").arg(&path).args(["-q", "--parallelism", "32", "--konnect-addr", &url]);
+    command.args(["--konnect-token", "kpat_sim", "--konnect-control-plane-name", "default"]);
+    let (output, usage) = measure::measure_command(&mut command).unwrap();
+    assert!(output.status.success(), "the sync failed: {}", String::from_utf8_lossy(&output.stderr));
+    let log = gateway.requests().await;
+    let writes = log.iter().filter(|r| r.method != "GET").count();
+    let throttled = log.iter().filter(|r| r.status == 429).count();
+    let bound = writes as f64 * 60.0 / BUDGET_PER_MINUTE as f64;
+    Figures::new("kongsync sync (the binary) under a Konnect budget, no --rate-limit", usage)
+        .wall_bound(bound, format!("{writes} writes at {BUDGET_PER_MINUTE} a minute"), Some(1.15))
+        .note(format!(
+            "{} requests in all; 429s: {throttled} ({:.2}%, target < 1%)",
+            log.len(),
+            100.0 * throttled as f64 / log.len().max(1) as f64
+        ))
+        .print();
 }

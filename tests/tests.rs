@@ -25,6 +25,8 @@ mod plan_file;
 mod reset;
 // Faults: 503s, 429s and dropped connections converge in one run; a failure skips only its dependents.
 mod faults;
+// The rate governor: a sync paces itself to the budget Kong or Konnect announces; few 429s, converged.
+mod rate;
 // `drift`: Konnect nodes and Kong hybrid data planes in sync, lagging and stale; exit codes.
 mod drift;
 // No phantom diffs: each case decK users report converges to an empty diff and a read-only sync.

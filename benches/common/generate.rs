@@ -42,14 +42,3 @@ pub fn read_generated(services: usize, consumers: usize) -> (kongsync_state::Sta
         kongsync_state::file::read(std::slice::from_ref(&path), &|_| None).expect("the generated state is valid");
     (state, started.elapsed().as_secs_f64(), size_mib)
 }
-
-/// Peak resident memory of this process so far, in MiB (Linux; 0 elsewhere).
-pub fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}

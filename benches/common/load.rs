@@ -1,6 +1,6 @@
-//! The gateway side of the benchmarks: a simulator in-process with a client for it, read and planned
-//! against through the same library calls as `kongsync sync` (`state::live::observe`, then
-//! `diff::plan`), and a plan executed against it.
+//! The client side of the benchmarks: a simulator in its own process (`common/sim.rs`) with a
+//! client for it in this one, read and planned against through the same library calls as
+//! `kongsync sync` (`state::live::observe`, then `diff::plan`), and a plan executed against it.
 
 // Each benchmark includes this module and uses part of it.
 #![allow(dead_code)]
@@ -8,14 +8,16 @@
 use kongsync_apply::{execute, ExecuteOptions, NoStepProgress};
 use kongsync_diff::{plan, Plan, PlanOptions};
 use kongsync_gateway::{Client, ClientOptions, Gateway, Url};
-use kongsync_sim::{SimConfig, SimHandle};
+use kongsync_sim::Faults;
 use kongsync_state::live::{observe, read_state, NoReadProgress, Observed};
 use kongsync_state::{Scope, State};
 use std::time::Instant;
 
+use crate::sim::SimProcess;
+
 /// A running simulator, and a client for it.
 pub struct Simulated {
-    pub sim: SimHandle,
+    pub sim: SimProcess,
     pub client: Client,
     pub gateway: Gateway,
 }
@@ -30,14 +32,14 @@ pub struct Applied {
 }
 
 impl Simulated {
-    /// Starts a simulator; the client keeps up to `max_in_flight` requests in flight, under
-    /// `rate_limit` requests per second if given.
-    pub async fn start(config: SimConfig, max_in_flight: usize, rate_limit: Option<f64>) -> Simulated {
-        let sim = kongsync_sim::start(config).await.expect("simulator starts");
+    /// Starts a simulator process with `faults`; the client keeps up to `max_in_flight` requests in
+    /// flight, paced as kongsync paces a gateway given no `--rate-limit`.
+    pub async fn start(faults: Faults, max_in_flight: usize) -> Simulated {
+        let sim = SimProcess::start(&[]);
+        sim.set_faults(&faults).await;
         let base = Url::parse(&sim.base_url()).expect("simulator URL");
         let mut options = ClientOptions::new(base.clone());
         options.max_in_flight = max_in_flight;
-        options.rate_limit = rate_limit;
         let client = Client::new(options).expect("client");
         Simulated { sim, client, gateway: Gateway::Kong { base, workspace: None } }
     }

@@ -69,7 +69,9 @@ pub struct GlobalArgs {
     /// Leave CA certificates alone: neither read, written nor deleted (decK's flag of the same name).
     #[arg(long, global = true, env = "KONGSYNC_SKIP_CA_CERTIFICATES")]
     pub skip_ca_certificates: bool,
-    /// Client-side request-rate limit in requests per second (default for Konnect: 10).
+    /// Client-side request-rate limit in requests per second. Without it, kongsync paces to the
+    /// budget the gateway announces (`RateLimit-*`, `X-RateLimit-*` headers); Konnect gets 10 per
+    /// second until it announces one.
     #[arg(long, global = true, env = "KONGSYNC_RATE_LIMIT")]
     pub rate_limit: Option<f64>,
     /// Print only errors.

@@ -58,7 +58,7 @@ impl Connection {
 
     /// Opens a connection from resolved settings.
     pub async fn from_settings(settings: ConnectionSettings, printer: &Printer) -> anyhow::Result<Connection> {
-        let ConnectionSettings { endpoint, api, headers, timeout, tls, rate_limit, workspace, scope, max_in_flight } =
+        let ConnectionSettings { endpoint, api, headers, timeout, tls, pacing, workspace, scope, max_in_flight } =
             settings;
         let (embedded, base) = match endpoint {
             Endpoint::Url(url) => (None, url),
@@ -91,7 +91,7 @@ impl Connection {
         options.headers = headers;
         options.timeout = timeout;
         options.tls = read_tls(&tls)?;
-        options.rate_limit = rate_limit;
+        options.pacing = pacing;
         options.max_in_flight = max_in_flight;
         let observer = (printer.verbose > 0 && !printer.quiet).then(verbose_observer);
         let client = Client::with_observer(options, observer).map_err(|e| explain(e, false))?;

@@ -2,7 +2,7 @@
 
 use crate::args::{GlobalArgs, Region, StateArgs};
 use anyhow::{anyhow, bail};
-use kongsync_gateway::{KonnectAddr, KonnectPaths, Url, DEFAULT_MAX_IN_FLIGHT};
+use kongsync_gateway::{KonnectAddr, KonnectPaths, Pacing, Url, DEFAULT_MAX_IN_FLIGHT};
 use kongsync_model::Secret;
 use kongsync_state::{Meta, Scope};
 use std::path::PathBuf;
@@ -35,8 +35,9 @@ pub struct ConnectionSettings {
     pub headers: Vec<(String, Secret)>,
     pub timeout: Duration,
     pub tls: TlsSettings,
-    /// Client-side requests per second; Konnect gets [`KONNECT_RATE_LIMIT`] unless told otherwise.
-    pub rate_limit: Option<f64>,
+    /// The user's `--rate-limit`, or the budget the gateway announces; Konnect falls back to
+    /// [`KONNECT_RATE_LIMIT`] until it announces one.
+    pub pacing: Pacing,
     pub workspace: Option<String>,
     pub scope: Scope,
     /// Requests in flight at most (a sync's `--parallelism` raises it).
@@ -101,8 +102,9 @@ pub const DEFAULT_KONG_ADDR: &str = "http://localhost:8001";
 pub const EMBEDDED: &str = "embedded";
 /// Konnect's API when neither `--konnect-addr` nor `--konnect-region` is given (decK's default too).
 pub const DEFAULT_KONNECT_REGION: Region = Region::Us;
-/// Requests per second against Konnect unless `--rate-limit` says otherwise: Konnect's limits are
-/// not published, and this stays clear of the 429s large reads have met (konnect.md section 7).
+/// Requests per second against Konnect until its answers announce a budget (they do, in
+/// `X-RateLimit-*` headers), unless `--rate-limit` says otherwise: it stays clear of the 429s large
+/// reads have met (konnect.md section 7).
 pub const KONNECT_RATE_LIMIT: f64 = 10.0;
 /// The control plane decK and kongsync use when none is named.
 pub const DEFAULT_CONTROL_PLANE: &str = "default";
@@ -182,10 +184,10 @@ pub fn connection(global: &GlobalArgs, file: &Meta) -> anyhow::Result<Connection
     } else {
         (endpoint, Api::Kong)
     };
-    let rate_limit = match (rate_limit, &api) {
-        (Some(r), _) => Some(*r),
-        (None, Api::Konnect(_)) if !embedded => Some(KONNECT_RATE_LIMIT),
-        (None, _) => None,
+    let pacing = match (rate_limit, &api) {
+        (Some(r), _) => Pacing::Fixed(*r),
+        (None, Api::Konnect(_)) if !embedded => Pacing::Announced { fallback: Some(KONNECT_RATE_LIMIT) },
+        (None, _) => Pacing::Announced { fallback: None },
     };
     Ok(ConnectionSettings {
         endpoint,
@@ -199,7 +201,7 @@ pub fn connection(global: &GlobalArgs, file: &Meta) -> anyhow::Result<Connection
             server_name: tls_server_name.clone(),
             skip_verify: *tls_skip_verify,
         },
-        rate_limit,
+        pacing,
         workspace: one_workspace(workspace.as_deref(), file.workspace.as_deref())?,
         scope: Scope {
             skip_ca_certificates: *skip_ca_certificates,
@@ -378,7 +380,7 @@ mod tests {
         let s = settings(&[], &Meta::default()).unwrap();
         assert_eq!(s.endpoint, Endpoint::Url(Url::parse(DEFAULT_KONG_ADDR).unwrap()));
         assert_eq!(s.api, Api::Kong);
-        assert_eq!(s.rate_limit, None);
+        assert_eq!(s.pacing, Pacing::Announced { fallback: None });
         assert_eq!(s.timeout, Duration::from_secs(30));
     }
 
@@ -389,7 +391,7 @@ mod tests {
         let Api::Konnect(k) = s.api else { panic!("not konnect") };
         assert_eq!(k.token, Some(TokenSource::Value(Secret::new("kpat_x"))));
         assert_eq!(k.control_plane, ControlPlaneChoice::Name("default".into()));
-        assert_eq!(s.rate_limit, Some(KONNECT_RATE_LIMIT));
+        assert_eq!(s.pacing, Pacing::Announced { fallback: Some(KONNECT_RATE_LIMIT) });
     }
 
     #[test]
@@ -423,7 +425,7 @@ mod tests {
         let s = settings(&["--kong-addr", "embedded"], &konnect_file("default")).unwrap();
         assert_eq!(s.endpoint, Endpoint::Embedded);
         assert!(matches!(s.api, Api::Konnect(_)));
-        assert_eq!(s.rate_limit, None);
+        assert_eq!(s.pacing, Pacing::Announced { fallback: None });
     }
 
     #[test]

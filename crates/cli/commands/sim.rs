@@ -54,7 +54,7 @@ fn faults(latency_ms: u64, error_rate: f64, rate_limit: Option<f64>) -> Faults {
     if latency.is_some() {
         rules.push(FaultRule { latency_ms: latency, ..FaultRule::default() });
     }
-    Faults { rules, rate_limit, rate_limit_per_minute: None }
+    Faults { rules, rate_limit, ..Faults::default() }
 }
 
 #[cfg(test)]

@@ -1,15 +1,17 @@
 //! The one HTTP client that sends [`Request`]s to a gateway: connection reuse (keep-alive pool),
-//! TLS options, the `Authorization` header, a bound on requests in flight, an optional request-rate
-//! limit, and retries with backoff and jitter (see [`retry`](crate::retry)) as each request's
+//! TLS options, the `Authorization` header, the rate governor (see [`governor`](crate::governor):
+//! pacing to the user's rate or to the budget the gateway announces, fewer requests in flight after
+//! a 429, `Retry-After` honoured by every request), and retries with backoff and jitter (see [`retry`](crate::retry)) as each request's
 //! [`Retry`] class allows. Every answer comes back as JSON or as one typed [`ApiError`].
 //!
 //! Secrets stay inside: the token and extra header values are marked sensitive (hidden from
 //! `Debug`), errors carry no URL credentials and no body of the request, and the observer that the
 //! CLI uses for `-v` sees only method, path, query, status and timings.
 
+use crate::budget::{announced, Announced};
 use crate::error::{ApiError, Setting, StatusError};
 use crate::gateway::redacted_url;
-use crate::rate::RateLimiter;
+use crate::governor::{Governor, Pacing};
 use crate::request::{Method, Request, Retry};
 use crate::retry::{parse_retry_after, should_retry, Failure, RetryPolicy};
 use kongsync_model::Secret;
@@ -20,7 +22,6 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
-use tokio::sync::Semaphore;
 
 /// How to reach and talk to a gateway.
 #[derive(Clone, Debug)]
@@ -35,9 +36,9 @@ pub struct ClientOptions {
     pub timeout: Duration,
     pub tls: TlsOptions,
     pub retry: RetryPolicy,
-    /// Requests per second at most, if set.
-    pub rate_limit: Option<f64>,
-    /// Requests in flight at most.
+    /// How the request rate is chosen: the user's, or the budget the gateway announces.
+    pub pacing: Pacing,
+    /// Requests in flight at most (fewer after 429s, for a while).
     pub max_in_flight: usize,
 }
 
@@ -51,7 +52,7 @@ impl ClientOptions {
             timeout: Duration::from_secs(30),
             tls: TlsOptions::default(),
             retry: RetryPolicy::default(),
-            rate_limit: None,
+            pacing: Pacing::default(),
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
     }
@@ -118,8 +119,7 @@ struct Inner {
     /// The base as the user gave it, without credentials, for messages.
     shown: String,
     retry: RetryPolicy,
-    limiter: Option<RateLimiter>,
-    permits: Semaphore,
+    governor: Governor,
     timeout: Duration,
     sent: AtomicU64,
     observer: Option<Observer>,
@@ -139,7 +139,7 @@ impl Client {
 
     /// Builds a client whose attempts are reported to `observer`.
     pub fn with_observer(options: ClientOptions, observer: Option<Observer>) -> Result<Client, ApiError> {
-        let ClientOptions { base, token, headers, timeout, tls, retry, rate_limit, max_in_flight } = options;
+        let ClientOptions { base, token, headers, timeout, tls, retry, pacing, max_in_flight } = options;
         let shown = redacted_url(&base);
         let mut builder = reqwest::Client::builder()
             .default_headers(default_headers(token.as_ref(), &headers)?)
@@ -161,8 +161,7 @@ impl Client {
                 base,
                 shown,
                 retry,
-                limiter: rate_limit.and_then(RateLimiter::new),
-                permits: Semaphore::new(max_in_flight.max(1)),
+                governor: Governor::new(pacing, max_in_flight),
                 timeout,
                 sent: AtomicU64::new(0),
                 observer,
@@ -242,16 +241,14 @@ impl Client {
         let mut unanswered = 0;
         loop {
             attempts += 1;
-            if let Some(limiter) = &self.inner.limiter {
-                limiter.acquire().await;
-            }
+            let admission = self.inner.governor.admit().await;
             let t0 = Instant::now();
-            let outcome = {
-                // The semaphore is never closed, so acquiring cannot fail; without a permit we send anyway.
-                let _permit = self.inner.permits.acquire().await.ok();
-                self.inner.sent.fetch_add(1, Ordering::Relaxed);
-                self.attempt(req, url.clone()).await
-            };
+            self.inner.sent.fetch_add(1, Ordering::Relaxed);
+            let outcome = self.attempt(req, url.clone()).await;
+            if let Ok(answer) = &outcome {
+                admission.answered(answer.status, answer.announced, answer.retry_after);
+            }
+            drop(admission);
             let (failure, retry_after, error) = match outcome {
                 Ok(Answer { status, location, .. }) if (300..400).contains(&status) => {
                     self.observe(&described, attempts, Some(status), t0, None);
@@ -314,8 +311,9 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
         let location = resp.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let announced = announced(|name| resp.headers().get(name).and_then(|v| v.to_str().ok()));
         let body = resp.bytes().await?.to_vec();
-        Ok(Answer { status, retry_after, location, body })
+        Ok(Answer { status, retry_after, location, announced, body })
     }
 
     /// Classifies a failure without an answer; `None` when asking again cannot help.
@@ -346,6 +344,8 @@ struct Answer {
     retry_after: Option<Duration>,
     /// Where a redirect points.
     location: Option<String>,
+    /// The budget the gateway announced, if it did.
+    announced: Option<Announced>,
     body: Vec<u8>,
 }
 

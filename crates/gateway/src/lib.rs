@@ -6,7 +6,8 @@
 //!   workspace, path forms), and [`KonnectAddr`], a Konnect address as the user gave it;
 //! - [`Request`]: every request as a plain value (serializable: a plan carries them), with its
 //!   [`Method`] and [`Retry`] class, built by the pure functions re-exported below;
-//! - [`Client`]: TLS, auth, keep-alive, bounded concurrency, a rate governor and retries;
+//! - [`Client`]: TLS, auth, keep-alive, a rate governor ([`Pacing`]: the user's rate or the budget
+//!   the gateway announces; fewer requests in flight after a 429) and retries;
 //! - [`ApiError`]: every failure and every error-body shape;
 //! - [`list_all`]: paging; [`control_plane_by_name`] / [`control_plane_by_id`]: Konnect look-ups;
 //!   [`data_planes`]: what data planes report, and the hash their control plane expects.
@@ -14,9 +15,11 @@
 // Only what the crate root re-exports is its interface; everything else says `pub(crate)`.
 #![warn(unreachable_pub)]
 
+mod budget;
 mod client;
 mod error;
 mod gateway;
+mod governor;
 mod konnect;
 mod nodes;
 mod paging;
@@ -27,6 +30,7 @@ mod retry;
 pub use client::{Client, ClientOptions, Observer, RequestEvent, Response, TlsOptions, DEFAULT_MAX_IN_FLIGHT};
 pub use error::{ApiError, FieldProblem, Setting, StatusError};
 pub use gateway::{encode_segment, redacted_url, Gateway, KonnectAddr, KonnectPaths};
+pub use governor::Pacing;
 pub use konnect::{control_plane_by_id, control_plane_by_name, ControlPlane};
 pub use nodes::{data_planes, node_version, DataPlane, DataPlanes};
 pub use paging::{list_all, parse_page, Page};

@@ -1,8 +1,8 @@
 //! Fault injection: per method and path pattern, fixed or random latency, a share of 5xx answers, 429
 //! with `Retry-After`, dropped connections and "fail the Nth matching request", plus two global
-//! limits: a requests-per-second bucket, and a per-minute budget that announces itself the way Kong's
-//! rate-limiting plugin (which fronts Konnect's API) does, in `RateLimit-*` and `X-RateLimit-*-Minute`
-//! headers with `Retry-After` on 429. Every random draw comes from one generator seeded by
+//! limits: a requests-per-second bucket, and per-second and per-minute budgets that announce
+//! themselves the way Kong's rate-limiting plugin (which fronts Konnect's API) does, in `RateLimit-*`
+//! and `X-RateLimit-*-Second` / `-Minute` headers with `Retry-After` on 429. Every random draw comes from one generator seeded by
 //! `SimConfig::seed`, so a sequential run is reproducible.
 
 use rand::rngs::StdRng;
@@ -20,6 +20,8 @@ pub struct Faults {
     pub rate_limit: Option<f64>,
     /// Requests per wall-clock minute, announced on every answer; requests beyond it get 429.
     pub rate_limit_per_minute: Option<u64>,
+    /// Requests per wall-clock second, the same way (the plugin's `second` limit).
+    pub rate_limit_per_second: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -89,9 +91,19 @@ fn glob(p: &[u8], s: &[u8]) -> bool {
     p[pi..].iter().all(|c| *c == b'*')
 }
 
-/// What the per-minute budget says about one request: the values of Kong's rate-limiting headers
-/// (kong/plugins/rate-limiting/handler.lua:147-195, 3.5.0).
+/// One window of a budget as announced: its header suffix, limit and what is left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowUsage {
+    /// `Second` or `Minute`, as in `X-RateLimit-Limit-Minute`.
+    pub name: &'static str,
+    pub limit: u64,
+    pub remaining: u64,
+}
+
+/// What the budgets say about one request: the values of Kong's rate-limiting headers
+/// (kong/plugins/rate-limiting/handler.lua:147-195, 3.5.0). `limit`, `remaining` and `reset` are
+/// those of the most restrictive window, the one with the least left (the longer on a tie).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Budget {
     pub limit: u64,
     /// What is left after this request (0 when it is refused).
@@ -99,6 +111,8 @@ pub struct Budget {
     /// Seconds until the window ends, at least 1 (handler.lua:178).
     pub reset: u64,
     pub exceeded: bool,
+    /// Every window, shortest first.
+    pub windows: Vec<WindowUsage>,
 }
 
 impl Budget {
@@ -108,9 +122,15 @@ impl Budget {
             ("RateLimit-Limit", self.limit.to_string()),
             ("RateLimit-Remaining", self.remaining.to_string()),
             ("RateLimit-Reset", self.reset.to_string()),
-            ("X-RateLimit-Limit-Minute", self.limit.to_string()),
-            ("X-RateLimit-Remaining-Minute", self.remaining.to_string()),
         ];
+        for w in &self.windows {
+            let (limit, remaining) = match w.name {
+                "Second" => ("X-RateLimit-Limit-Second", "X-RateLimit-Remaining-Second"),
+                _ => ("X-RateLimit-Limit-Minute", "X-RateLimit-Remaining-Minute"),
+            };
+            h.push((limit, w.limit.to_string()));
+            h.push((remaining, w.remaining.to_string()));
+        }
         if self.exceeded {
             h.push(("Retry-After", self.reset.to_string()));
         }
@@ -126,8 +146,9 @@ pub struct FaultEngine {
     rng: StdRng,
     bucket: f64,
     last_refill: Instant,
-    /// The current minute (seconds since the epoch at its start) and the requests counted in it.
-    window: (u64, u64),
+    /// The current second and minute (seconds since the epoch at their start), and the requests
+    /// counted in each.
+    windows: [(u64, u64); 2],
 }
 
 impl FaultEngine {
@@ -142,7 +163,7 @@ impl FaultEngine {
             rng: StdRng::seed_from_u64(seed ^ 0x5eed_fa17),
             bucket,
             last_refill: Instant::now(),
-            window: (0, 0),
+            windows: [(0, 0); 2],
         }
     }
 
@@ -150,27 +171,46 @@ impl FaultEngine {
         self.counters = vec![0; faults.rules.len()];
         self.bucket = faults.rate_limit.unwrap_or(0.0).max(1.0);
         self.last_refill = Instant::now();
-        self.window = (0, 0);
+        self.windows = [(0, 0); 2];
         self.faults = faults;
     }
 
-    /// Counts a request against the per-minute budget at wall-clock time `now` (seconds since the
-    /// epoch). Windows are whole UTC minutes, as the plugin's timestamps are; a refused request is not
-    /// counted (the plugin increments only after letting a request through, handler.lua:191-206).
+    /// Counts a request against the budgets at wall-clock time `now` (seconds since the epoch).
+    /// Windows are whole UTC seconds and minutes, as the plugin's timestamps are; a request is refused
+    /// when any window is used up, and a refused request is counted in none (the plugin stops before
+    /// incrementing, handler.lua:60-85 and 191-206).
     pub fn budget(&mut self, now: f64) -> Option<Budget> {
-        let limit = self.faults.rate_limit_per_minute?;
+        let limits =
+            [("Second", 1u64, self.faults.rate_limit_per_second), ("Minute", 60, self.faults.rate_limit_per_minute)];
+        if limits.iter().all(|(_, _, l)| l.is_none()) {
+            return None;
+        }
         let now = now.max(0.0);
-        let start = (now as u64) / 60 * 60;
-        if self.window.0 != start {
-            self.window = (start, 0);
+        let mut usage = Vec::new();
+        for (i, (name, length, limit)) in limits.into_iter().enumerate() {
+            let Some(limit) = limit else { continue };
+            let start = (now as u64) / length * length;
+            if self.windows[i].0 != start {
+                self.windows[i] = (start, 0);
+            }
+            let reset = (length - (now - start as f64).floor() as u64).max(1);
+            usage.push((i, name, length, limit, self.windows[i].1, reset));
         }
-        let reset = (60 - (now - start as f64).floor() as u64).max(1);
-        let used = self.window.1;
-        if used >= limit {
-            return Some(Budget { limit, remaining: 0, reset, exceeded: true });
+        let exceeded = usage.iter().any(|(_, _, _, limit, used, _)| used >= limit);
+        let mut windows = Vec::new();
+        let mut tightest: Option<(u64, u64, u64, u64)> = None; // remaining, length, limit, reset
+        for (i, name, length, limit, used, reset) in usage {
+            let remaining = if exceeded { limit.saturating_sub(used) } else { limit - used - 1 };
+            if !exceeded {
+                self.windows[i].1 += 1;
+            }
+            windows.push(WindowUsage { name, limit, remaining });
+            if tightest.is_none_or(|(r, l, _, _)| remaining < r || (remaining == r && length > l)) {
+                tightest = Some((remaining, length, limit, reset));
+            }
         }
-        self.window.1 += 1;
-        Some(Budget { limit, remaining: limit - used - 1, reset, exceeded: false })
+        let (remaining, _, limit, reset) = tightest?;
+        Some(Budget { limit, remaining: if exceeded { 0 } else { remaining }, reset, exceeded, windows })
     }
 
     pub fn faults(&self) -> &Faults {
@@ -253,12 +293,52 @@ mod tests {
     fn per_minute_budget_announces_itself() {
         let mut e = FaultEngine::new(Faults { rate_limit_per_minute: Some(2), ..Default::default() }, 0);
         let t = 1_700_000_020.5; // 40.5 s into the minute that starts at 1_699_999_980
-        assert_eq!(e.budget(t), Some(Budget { limit: 2, remaining: 1, reset: 20, exceeded: false }));
-        assert_eq!(e.budget(t + 1.0), Some(Budget { limit: 2, remaining: 0, reset: 19, exceeded: false }));
+        let minute = |remaining| vec![WindowUsage { name: "Minute", limit: 2, remaining }];
+        assert_eq!(
+            e.budget(t),
+            Some(Budget { limit: 2, remaining: 1, reset: 20, exceeded: false, windows: minute(1) })
+        );
+        assert_eq!(
+            e.budget(t + 1.0),
+            Some(Budget { limit: 2, remaining: 0, reset: 19, exceeded: false, windows: minute(0) })
+        );
         let refused = e.budget(t + 19.2).unwrap();
-        assert_eq!(refused, Budget { limit: 2, remaining: 0, reset: 1, exceeded: true });
+        assert_eq!(refused, Budget { limit: 2, remaining: 0, reset: 1, exceeded: true, windows: minute(0) });
         assert!(refused.headers().contains(&("Retry-After", "1".to_string())));
         assert_eq!(e.budget(t + 19.6).map(|b| b.exceeded), Some(false), "a new minute, a new budget");
         assert_eq!(FaultEngine::new(Faults::default(), 0).budget(t), None);
+    }
+
+    // kong/plugins/rate-limiting/handler.lua:60-85 and 147-195 (3.5.0): each window is announced in
+    // its own X-RateLimit headers; RateLimit-* are the window with the least left; a request refused
+    // by one window is counted in no window.
+    #[test]
+    fn per_second_and_per_minute_budgets() {
+        let faults = Faults { rate_limit_per_second: Some(2), rate_limit_per_minute: Some(3), ..Default::default() };
+        let mut e = FaultEngine::new(faults, 0);
+        let t = 1_700_000_020.25;
+        let first = e.budget(t).unwrap();
+        assert_eq!(
+            (first.limit, first.remaining, first.reset, first.exceeded),
+            (2, 1, 1, false),
+            "the second is tighter"
+        );
+        let h = first.headers();
+        for (name, value) in [
+            ("X-RateLimit-Limit-Second", "2"),
+            ("X-RateLimit-Remaining-Second", "1"),
+            ("X-RateLimit-Limit-Minute", "3"),
+            ("X-RateLimit-Remaining-Minute", "2"),
+        ] {
+            assert!(h.contains(&(name, value.to_string())), "{name}: {h:?}");
+        }
+        let second = e.budget(t + 0.1).unwrap();
+        assert_eq!((second.limit, second.remaining), (2, 0), "the second has none left, the minute one");
+        let refused = e.budget(t + 0.2).unwrap();
+        assert!(refused.exceeded && refused.reset == 1 && refused.remaining == 0, "{refused:?}");
+        // The next second: the minute has one left, which the refused request did not take.
+        let next = e.budget(t + 1.0).unwrap();
+        assert_eq!((next.limit, next.remaining, next.reset, next.exceeded), (3, 0, 19, false), "{next:?}");
+        assert!(e.budget(t + 1.1).unwrap().exceeded, "the minute is used up");
     }
 }

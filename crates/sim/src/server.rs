@@ -72,12 +72,11 @@ pub(crate) async fn handle(
     let (decision, latency, budget) = {
         let mut faults = lock(&shared.faults);
         let budget = faults.budget(crate::state::now_secs());
-        match budget {
-            Some(b) if b.exceeded => (Decision::Status { status: 429, retry_after: None }, Duration::ZERO, budget),
-            _ => {
-                let (d, l) = faults.decide(&r.method, &path);
-                (d, l, budget)
-            }
+        if budget.as_ref().is_some_and(|b| b.exceeded) {
+            (Decision::Status { status: 429, retry_after: None }, Duration::ZERO, budget)
+        } else {
+            let (d, l) = faults.decide(&r.method, &path);
+            (d, l, budget)
         }
     };
     if !latency.is_zero() {
