@@ -20,6 +20,29 @@ const BEST_WIDTH: usize = 80;
 /// Indentation step.
 const INDENT: usize = 2;
 
+/// A unit of text the writer walks: a byte of an ASCII string (no allocation), else a `char` of a
+/// string collected into a vector.
+trait Unit: Copy + Into<char> {}
+impl Unit for u8 {}
+impl Unit for char {}
+
+/// Runs `$body` with `$chars` bound to the units of `$s`: its bytes when it is ASCII, else its
+/// chars. Almost every scalar of a configuration is ASCII, and walking its bytes spares the
+/// allocation of a `Vec<char>` per scalar (and per key comparison while sorting keys).
+macro_rules! with_units {
+    ($s:expr, |$chars:ident| $body:expr) => {{
+        let s: &str = $s;
+        if s.is_ascii() {
+            let $chars: &[u8] = s.as_bytes();
+            $body
+        } else {
+            let wide: Vec<char> = s.chars().collect();
+            let $chars: &[char] = &wide;
+            $body
+        }
+    }};
+}
+
 /// The document as decK's YAML, ending with a newline.
 pub(crate) fn to_string(document: &Value) -> String {
     let mut e = Emitter { out: String::new(), column: 0, whitespace: true, indention: true };
@@ -58,9 +81,8 @@ impl Emitter {
     }
 
     fn put_str(&mut self, s: &str) {
-        for c in s.chars() {
-            self.put(c);
-        }
+        self.out.push_str(s);
+        self.column += char_count(s);
     }
 
     fn newline(&mut self) {
@@ -162,12 +184,23 @@ impl Emitter {
         if !self.whitespace {
             self.put(' ');
         }
-        let chars: Vec<char> = s.chars().collect();
+        // Only a space can be folded: a scalar without one is written whole.
+        if !allow_breaks || !s.contains(' ') {
+            self.put_str(s);
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
+        with_units!(s, |chars| self.plain_units(chars, indent));
+    }
+
+    fn plain_units<C: Unit>(&mut self, chars: &[C], indent: usize) {
         let mut spaces = false;
         for (i, &c) in chars.iter().enumerate() {
+            let c: char = c.into();
             if c == ' ' {
-                let next_space = chars.get(i + 1) == Some(&' ');
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && !next_space {
+                let next_space = at(chars, i + 1) == Some(' ');
+                if !spaces && self.column > BEST_WIDTH && !next_space {
                     self.write_indent(indent);
                 } else {
                     self.put(c);
@@ -184,11 +217,16 @@ impl Emitter {
 
     fn single(&mut self, s: &str, indent: usize, allow_breaks: bool) {
         self.indicator("'", true, false, false);
-        let chars: Vec<char> = s.chars().collect();
+        with_units!(s, |chars| self.single_units(chars, indent, allow_breaks));
+        self.indicator("'", false, false, false);
+    }
+
+    fn single_units<C: Unit>(&mut self, chars: &[C], indent: usize, allow_breaks: bool) {
         let mut spaces = false;
         for (i, &c) in chars.iter().enumerate() {
+            let c: char = c.into();
             if c == ' ' {
-                let inner = i != 0 && i + 1 != chars.len() && chars.get(i + 1) != Some(&' ');
+                let inner = i != 0 && i + 1 != chars.len() && at(chars, i + 1) != Some(' ');
                 if allow_breaks && !spaces && self.column > BEST_WIDTH && inner {
                     self.write_indent(indent);
                 } else {
@@ -204,14 +242,18 @@ impl Emitter {
                 spaces = false;
             }
         }
-        self.indicator("'", false, false, false);
     }
 
     fn double(&mut self, s: &str, indent: usize, allow_breaks: bool) {
         self.indicator("\"", true, false, false);
-        let chars: Vec<char> = s.chars().collect();
+        with_units!(s, |chars| self.double_units(chars, indent, allow_breaks));
+        self.indicator("\"", false, false, false);
+    }
+
+    fn double_units<C: Unit>(&mut self, chars: &[C], indent: usize, allow_breaks: bool) {
         let mut spaces = false;
         for (i, &c) in chars.iter().enumerate() {
+            let c: char = c.into();
             if !printable(c) || c == '\u{feff}' || is_break(c) || c == '"' || c == '\\' {
                 self.put('\\');
                 match c {
@@ -238,7 +280,7 @@ impl Emitter {
             } else if c == ' ' {
                 if allow_breaks && !spaces && self.column > BEST_WIDTH && i != 0 && i + 1 != chars.len() {
                     self.write_indent(indent);
-                    if chars.get(i + 1) == Some(&' ') {
+                    if at(chars, i + 1) == Some(' ') {
                         self.put('\\');
                     }
                 } else {
@@ -250,7 +292,6 @@ impl Emitter {
                 spaces = false;
             }
         }
-        self.indicator("\"", false, false, false);
     }
 
     fn literal(&mut self, s: &str, indent: usize) {
@@ -268,20 +309,20 @@ impl Emitter {
         self.newline();
         self.indention = true;
         self.whitespace = true;
-        let mut breaks = true;
-        for c in s.chars() {
-            if is_break(c) {
-                self.newline();
-                self.indention = true;
-                breaks = true;
-            } else {
-                if breaks {
-                    self.write_indent(indent);
-                }
-                self.put(c);
+        // Each line break starts a new line, and the text between two breaks always opens one: it
+        // is indented, then written whole.
+        let mut rest = s;
+        while !rest.is_empty() {
+            let end = rest.find(is_break).unwrap_or(rest.len());
+            if end > 0 {
+                self.write_indent(indent);
+                self.put_str(&rest[..end]);
                 self.indention = false;
-                breaks = false;
             }
+            let Some(c) = rest[end..].chars().next() else { break };
+            self.newline();
+            self.indention = true;
+            rest = &rest[end + c.len_utf8()..];
         }
         self.whitespace = false;
     }
@@ -303,19 +344,24 @@ struct Analysis {
 }
 
 fn analyze(s: &str) -> Analysis {
-    let chars: Vec<char> = s.chars().collect();
+    with_units!(s, |chars| analyze_units(chars))
+}
+
+fn analyze_units<C: Unit>(chars: &[C]) -> Analysis {
     if chars.is_empty() {
         return Analysis { block_plain_allowed: true, single_allowed: true, block_allowed: false };
     }
-    let mut block_indicators = s.starts_with("---") || s.starts_with("...");
+    let starts = |p: &str| chars.len() >= 3 && p.chars().zip(chars).all(|(a, &b)| a == b.into());
+    let mut block_indicators = starts("---") || starts("...");
     let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) = (false, false, false, false);
     let (mut break_space, mut space_break, mut special, mut line_breaks) = (false, false, false, false);
     let (mut previous_space, mut previous_break) = (false, false);
     let mut preceded_by_whitespace = true;
-    let blank = |c: Option<&char>| c.is_none_or(|c| *c == ' ' || *c == '\t' || is_break(*c));
+    let blank = |c: Option<char>| c.is_none_or(|c| c == ' ' || c == '\t' || is_break(c));
     let last = chars.len() - 1;
     for (i, &c) in chars.iter().enumerate() {
-        let followed_by_whitespace = blank(chars.get(i + 1));
+        let c: char = c.into();
+        let followed_by_whitespace = blank(at(chars, i + 1));
         if i == 0 {
             if "#,[]{}&*!|>'\"%@`".contains(c) || (c == '-' && followed_by_whitespace) {
                 block_indicators = true;
@@ -348,7 +394,7 @@ fn analyze(s: &str) -> Analysis {
             previous_space = false;
             previous_break = false;
         }
-        preceded_by_whitespace = blank(Some(&c));
+        preceded_by_whitespace = blank(Some(c));
     }
     let mut a = Analysis { block_plain_allowed: true, single_allowed: true, block_allowed: true };
     if leading_space || leading_break || trailing_space || trailing_break {
@@ -480,26 +526,34 @@ fn go_exponent(mantissa: &str, exp: i32) -> String {
 /// yaml.v2's order of mapping keys (`keyList.Less`): letters by code point, a non-letter before a
 /// letter, and digit runs by their value.
 pub(crate) fn key_order(a: &str, b: &str) -> Ordering {
-    let (ar, br): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.is_ascii() && b.is_ascii() {
+        key_order_units(a.as_bytes(), b.as_bytes())
+    } else {
+        key_order_units(&a.chars().collect::<Vec<char>>(), &b.chars().collect::<Vec<char>>())
+    }
+}
+
+fn key_order_units<C: Unit>(a: &[C], b: &[C]) -> Ordering {
+    let (ar, br) = (|i: usize| -> char { a[i].into() }, |i: usize| -> char { b[i].into() });
     let mut i = 0;
-    while i < ar.len() && i < br.len() {
-        if ar[i] == br[i] {
+    while i < a.len() && i < b.len() {
+        if ar(i) == br(i) {
             i += 1;
             continue;
         }
-        let (al, bl) = (ar[i].is_alphabetic(), br[i].is_alphabetic());
+        let (al, bl) = (ar(i).is_alphabetic(), br(i).is_alphabetic());
         if al && bl {
-            return ar[i].cmp(&br[i]);
+            return ar(i).cmp(&br(i));
         }
         if al || bl {
             return if bl { Ordering::Less } else { Ordering::Greater };
         }
         let (mut an, mut bn): (u64, u64) = (0, 0);
-        if ar[i] == '0' || br[i] == '0' {
+        if ar(i) == '0' || br(i) == '0' {
             let mut j = i;
-            while j > 0 && ar[j - 1].is_ascii_digit() {
+            while j > 0 && ar(j - 1).is_ascii_digit() {
                 j -= 1;
-                if ar[j] != '0' {
+                if ar(j) != '0' {
                     an = 1;
                     bn = 1;
                     break;
@@ -507,13 +561,13 @@ pub(crate) fn key_order(a: &str, b: &str) -> Ordering {
             }
         }
         let mut ai = i;
-        while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an.saturating_mul(10).saturating_add(u64::from(ar[ai] as u32 - '0' as u32));
+        while ai < a.len() && ar(ai).is_ascii_digit() {
+            an = an.saturating_mul(10).saturating_add(u64::from(ar(ai) as u32 - '0' as u32));
             ai += 1;
         }
         let mut bi = i;
-        while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn.saturating_mul(10).saturating_add(u64::from(br[bi] as u32 - '0' as u32));
+        while bi < b.len() && br(bi).is_ascii_digit() {
+            bn = bn.saturating_mul(10).saturating_add(u64::from(br(bi) as u32 - '0' as u32));
             bi += 1;
         }
         if an != bn {
@@ -522,9 +576,23 @@ pub(crate) fn key_order(a: &str, b: &str) -> Ordering {
         if ai != bi {
             return ai.cmp(&bi);
         }
-        return ar[i].cmp(&br[i]);
+        return ar(i).cmp(&br(i));
     }
-    ar.len().cmp(&br.len())
+    a.len().cmp(&b.len())
+}
+
+/// The unit at `i` as a char.
+fn at<C: Unit>(units: &[C], i: usize) -> Option<char> {
+    units.get(i).map(|&u| u.into())
+}
+
+/// The number of characters in `s` (its length when it is ASCII).
+fn char_count(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
 }
 
 #[cfg(test)]

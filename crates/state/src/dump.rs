@@ -165,7 +165,7 @@ impl<'a> Writer<'a> {
         let mut rest: BTreeMap<&str, Value> = BTreeMap::new();
         for (k, v) in &e.fields {
             if k != ident && !v.is_null() {
-                rest.insert(k, sorted_value(&shown(e.kind(), k, v)));
+                rest.insert(k, sorted(shown(e.kind(), k, v)));
             }
         }
         for (field, parent) in &e.refs {
@@ -176,7 +176,7 @@ impl<'a> Writer<'a> {
         }
         let mut out = Map::new();
         if let Some(v) = e.fields.get(ident) {
-            out.insert(ident.into(), sorted_value(&shown(e.kind(), ident, v)));
+            out.insert(ident.into(), sorted(shown(e.kind(), ident, v)));
         }
         if let Some(id) = e.id.filter(|_| self.writes_id(e)) {
             out.insert("id".into(), id.to_string().into());
@@ -291,17 +291,21 @@ fn sort_key_text(k: &Key) -> String {
     }
 }
 
-/// A copy of a value with every object's keys sorted, so that output never depends on the order a
-/// server happened to send fields in.
-fn sorted_value(v: &Value) -> Value {
+/// The value with every object's keys sorted, so that output never depends on the order a server
+/// happened to send fields in. Sorted in place: the value is already the copy `shown` made.
+fn sorted(mut v: Value) -> Value {
+    sort_in_place(&mut v);
+    v
+}
+
+fn sort_in_place(v: &mut Value) {
     match v {
         Value::Object(o) => {
-            let mut keys: Vec<&String> = o.keys().collect();
-            keys.sort();
-            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted_value(&o[k]))).collect())
+            o.sort_keys();
+            o.values_mut().for_each(sort_in_place);
         }
-        Value::Array(a) => Value::Array(a.iter().map(sorted_value).collect()),
-        other => other.clone(),
+        Value::Array(a) => a.iter_mut().for_each(sort_in_place),
+        _ => {}
     }
 }
 

@@ -36,12 +36,12 @@ pub(super) enum RefSpec {
 pub(super) fn flatten(
     doc: usize,
     file: &str,
-    content: &Map<String, Value>,
+    mut content: Map<String, Value>,
     out: &mut Vec<Raw>,
     errors: &mut Vec<Diagnostic>,
 ) {
     for (collection, kind) in TOP_LEVEL {
-        if let Some(v) = content.get(collection) {
+        if let Some(v) = content.remove(collection) {
             walk(doc, file, collection, kind, v, None, out, errors);
         }
     }
@@ -53,7 +53,7 @@ fn walk(
     file: &str,
     place: &str,
     kind: Kind,
-    value: &Value,
+    value: Value,
     parent: Option<(&'static str, usize)>,
     out: &mut Vec<Raw>,
     errors: &mut Vec<Diagnostic>,
@@ -63,16 +63,16 @@ fn walk(
         Value::Null => return,
         _ => return errors.push(Diagnostic::file(file, format!("`{place}` must be a list"))),
     };
-    for (i, item) in items.iter().enumerate() {
+    for (i, item) in items.into_iter().enumerate() {
         let here = format!("{place}[{i}]");
         let mut obj = match item {
-            Value::Object(o) => o.clone(),
+            Value::Object(o) => o,
             // SNIs may be written as plain names, as Kong's API accepts them.
-            Value::String(s) if kind == Kind::Sni => Map::from_iter([("name".to_string(), Value::String(s.clone()))]),
-            _ => {
+            Value::String(s) if kind == Kind::Sni => Map::from_iter([("name".to_string(), Value::String(s))]),
+            item => {
                 let entity = format!("{kind} at {here}");
                 errors.push(
-                    Diagnostic::file(file, format!("expected an object, found {}", type_name(item))).at_entity(entity),
+                    Diagnostic::file(file, format!("expected an object, found {}", type_name(&item))).at_entity(entity),
                 );
                 continue;
             }
@@ -96,13 +96,13 @@ fn walk(
         let members = if kind == Kind::ConsumerGroup { obj.remove("consumers") } else { None };
         out.push(Raw { kind, doc, place: here.clone(), obj, refs, implicit: false, identity_reported: false });
         for (field, child, back, v) in nested {
-            walk(doc, file, &format!("{here}.{field}"), child, &v, Some((back, index)), out, errors);
+            walk(doc, file, &format!("{here}.{field}"), child, v, Some((back, index)), out, errors);
         }
         if let Some(g) = groups {
-            memberships(doc, file, &format!("{here}.groups"), &g, index, true, out, errors);
+            memberships(doc, file, &format!("{here}.groups"), g, index, true, out, errors);
         }
         if let Some(m) = members {
-            memberships(doc, file, &format!("{here}.consumers"), &m, index, false, out, errors);
+            memberships(doc, file, &format!("{here}.consumers"), m, index, false, out, errors);
         }
     }
 }
@@ -113,19 +113,19 @@ fn memberships(
     doc: usize,
     file: &str,
     place: &str,
-    value: &Value,
+    value: Value,
     owner: usize,
     from_consumer: bool,
     out: &mut Vec<Raw>,
     errors: &mut Vec<Diagnostic>,
 ) {
-    let Some(items) = value.as_array() else {
+    let Value::Array(items) = value else {
         return errors.push(Diagnostic::file(file, format!("`{place}` must be a list")));
     };
-    for (i, item) in items.iter().enumerate() {
+    for (i, item) in items.into_iter().enumerate() {
         let here = format!("{place}[{i}]");
         let other = if from_consumer {
-            reference_text(item, &["name", "id"]).map(RefSpec::Text)
+            reference_text(&item, &["name", "id"]).map(RefSpec::Text)
         } else if let Value::Object(o) = item {
             // A full consumer under a group: created unless a file defines it.
             let index = out.len();
@@ -134,14 +134,14 @@ fn memberships(
                 kind: Kind::Consumer,
                 doc,
                 place,
-                obj: o.clone(),
+                obj: o,
                 refs: Vec::new(),
                 implicit: true,
                 identity_reported: false,
             });
             Some(RefSpec::Parent(index))
         } else {
-            reference_text(item, &[]).map(RefSpec::Text)
+            reference_text(&item, &[]).map(RefSpec::Text)
         };
         let Some(other) = other else {
             let entity = format!("{} at {here}", Kind::ConsumerGroupMember);

@@ -80,22 +80,23 @@ pub fn build(docs: Vec<Document>) -> Result<State, FileError> {
     let mut ctx = Context::default();
     let mut lookup_kinds = Vec::new();
     let mut origins = Origins::default();
-    let mut contents: Vec<(usize, &Map<String, Value>)> = Vec::new();
-    for (i, doc) in docs.iter().enumerate() {
-        match &doc.content {
+    // The documents' contents are moved into the entities, not copied: a large file is held once.
+    let mut contents: Vec<(usize, Map<String, Value>)> = Vec::new();
+    for (i, doc) in docs.into_iter().enumerate() {
+        match doc.content {
             Value::Null => {}
             Value::Object(o) => {
-                check_top_level(&doc.name, o, &mut meta, &mut ctx, &mut lookup_kinds, &mut origins, &mut errors);
+                check_top_level(&doc.name, &o, &mut meta, &mut ctx, &mut lookup_kinds, &mut origins, &mut errors);
                 contents.push((i, o));
             }
             other => errors.push(Diagnostic::file(
                 &doc.name,
-                format!("expected a mapping at the top level, found {}", flatten::type_name(other)),
+                format!("expected a mapping at the top level, found {}", flatten::type_name(&other)),
             )),
         }
-        for v in &doc.env_values {
-            if !meta.env_values.contains(v) {
-                meta.env_values.push(v.clone());
+        for v in doc.env_values {
+            if !meta.env_values.contains(&v) {
+                meta.env_values.push(v);
             }
         }
     }
@@ -105,8 +106,8 @@ pub fn build(docs: Vec<Document>) -> Result<State, FileError> {
     }
     ctx.select_tags = meta.select_tags.clone();
     let mut raws: Vec<Raw> = Vec::new();
-    for (i, content) in &contents {
-        flatten::flatten(*i, &names[*i], content, &mut raws, &mut errors);
+    for (i, content) in contents {
+        flatten::flatten(i, &names[i], content, &mut raws, &mut errors);
     }
     let ids: Vec<_> = raws.iter_mut().map(|r| normalize::normalize(r, &ctx, &names[r.doc], &mut errors)).collect();
     let src = resolve::Sources { files: &names, lookup_kinds: &lookup_kinds };

@@ -136,6 +136,9 @@ pub(super) fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut V
         }
     }
     raw.identity_reported = local.iter().any(|(field, _)| IDENTITY_FIELDS.contains(&field.as_str()));
+    if local.is_empty() {
+        return id;
+    }
     let entity = label(raw, id);
     errors.extend(
         local
@@ -145,7 +148,7 @@ pub(super) fn normalize(raw: &mut Raw, ctx: &Context, file: &str, errors: &mut V
     id
 }
 
-fn validate(raw: &Raw, id: Option<Uuid>, cross_field: bool, out: &mut Vec<(String, String)>) {
+fn validate(raw: &mut Raw, id: Option<Uuid>, cross_field: bool, out: &mut Vec<(String, String)>) {
     if raw.kind.def().has_schema {
         for e in entity_schema(raw.kind).validate(&raw.obj) {
             out.push((e.path, e.message));
@@ -171,21 +174,38 @@ fn validate(raw: &Raw, id: Option<Uuid>, cross_field: bool, out: &mut Vec<(Strin
                 ));
             }
         }
-        let config_schema = plugin_schema(name).and_then(|s| s.field("config"));
-        if let (Some(spec), Some(Value::Object(config))) = (config_schema, raw.obj.get("config")) {
-            let schema = kongsync_model::Schema { fields: spec.fields.clone() };
+        if let (Some(schema), Some(Value::Object(config))) = (config_schema(name), raw.obj.get("config")) {
             for e in schema.validate(config) {
                 out.push((format!("config.{}", e.path), e.message));
             }
         }
     }
     if cross_field {
-        let probe =
-            Entity { key: Key::id(raw.kind, Uuid::nil()), id, fields: raw.obj.clone(), refs: Default::default() };
+        // The checks read an entity: the fields are lent to one and taken back, not copied.
+        let fields = std::mem::take(&mut raw.obj);
+        let probe = Entity { key: Key::id(raw.kind, Uuid::nil()), id, fields, refs: Default::default() };
         for e in entity_checks(&probe) {
             out.push((e.path, e.message));
         }
+        raw.obj = probe.fields;
     }
+}
+
+/// The schema of a bundled plugin's `config` record, as a schema of its own. Made once for every
+/// bundled plugin, since each plugin entity of a large file is validated against one.
+fn config_schema(name: &str) -> Option<&'static kongsync_model::Schema> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static SCHEMAS: OnceLock<HashMap<&'static str, kongsync_model::Schema>> = OnceLock::new();
+    let schemas = SCHEMAS.get_or_init(|| {
+        kongsync_model::known_plugins()
+            .filter_map(|n| {
+                let spec = plugin_schema(n)?.field("config")?;
+                Some((n, kongsync_model::Schema { fields: spec.fields.clone() }))
+            })
+            .collect()
+    });
+    schemas.get(name)
 }
 
 /// Deep-merges `shared` under `target`: what the plugin sets itself wins at every level.

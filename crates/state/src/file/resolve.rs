@@ -17,7 +17,7 @@ pub(super) struct Sources<'a> {
 
 /// Resolves every raw entity into keyed entities.
 pub(super) fn resolve(
-    raws: Vec<Raw>,
+    mut raws: Vec<Raw>,
     ids: Vec<Option<Uuid>>,
     src: &Sources,
     errors: &mut Vec<Diagnostic>,
@@ -68,7 +68,9 @@ pub(super) fn resolve(
         }
         Err(format!("references {kind} \"{text}\", which no state file defines"))
     };
-    let mut out: BTreeMap<Key, Entity> = BTreeMap::new();
+    // What each kept entity resolved to; its fields are moved out of the raws once the look-ups,
+    // which borrow them, are done.
+    let mut kept: Vec<(usize, Key, BTreeMap<String, Key>)> = Vec::new();
     let mut placed: HashMap<Key, usize> = HashMap::new();
     let mut seen_ids: HashMap<(Kind, Uuid), usize> = HashMap::new();
     for (i, r) in raws.iter().enumerate() {
@@ -76,7 +78,8 @@ pub(super) fn resolve(
             continue;
         }
         let file = &src.files[r.doc];
-        let label = super::normalize::label(r, ids[i]);
+        // Made only for a message: most entities have none, and a label costs a key and a format.
+        let label = || super::normalize::label(r, ids[i]);
         let mut refs = BTreeMap::new();
         let mut ok = true;
         for (field, spec) in &r.refs {
@@ -92,15 +95,14 @@ pub(super) fn resolve(
                 // An empty message: the parent itself could not be identified and was reported.
                 Err(m) if m.is_empty() => ok = false,
                 Err(m) => {
-                    errors.push(Diagnostic::file(file, m).at_entity(label.clone()).at_field(*field));
+                    errors.push(Diagnostic::file(file, m).at_entity(label()).at_field(*field));
                     ok = false;
                 }
             }
         }
         for rf in r.kind.references() {
             if ok && rf.required && !refs.contains_key(rf.field) {
-                errors
-                    .push(Diagnostic::file(file, "required field missing").at_entity(label.clone()).at_field(rf.field));
+                errors.push(Diagnostic::file(file, "required field missing").at_entity(label()).at_field(rf.field));
                 ok = false;
             }
         }
@@ -109,7 +111,7 @@ pub(super) fn resolve(
         }
         let Some(key) = natural_key(r.kind, &r.obj, &refs, ids[i]) else {
             if !r.identity_reported {
-                errors.push(Diagnostic::file(file, unidentified(r.kind)).at_entity(label));
+                errors.push(Diagnostic::file(file, unidentified(r.kind)).at_entity(label()));
             }
             continue;
         };
@@ -117,7 +119,7 @@ pub(super) fn resolve(
             if let Some(&j) = seen_ids.get(&(r.kind, id)) {
                 errors.push(
                     Diagnostic::file(file, format!("id {id} is also used at {}", place(&raws[j], src)))
-                        .at_entity(label),
+                        .at_entity(label()),
                 );
                 continue;
             }
@@ -130,14 +132,19 @@ pub(super) fn resolve(
                 continue;
             }
             errors.push(
-                Diagnostic::file(file, format!("defined twice: also at {}", place(&raws[j], src))).at_entity(label),
+                Diagnostic::file(file, format!("defined twice: also at {}", place(&raws[j], src))).at_entity(label()),
             );
             continue;
         }
         placed.insert(key.clone(), i);
-        out.insert(key.clone(), Entity { key, id: ids[i], fields: r.obj.clone(), refs });
+        kept.push((i, key, refs));
     }
-    out
+    kept.into_iter()
+        .map(|(i, key, refs)| {
+            let fields = std::mem::take(&mut raws[i].obj);
+            (key.clone(), Entity { key, id: ids[i], fields, refs })
+        })
+        .collect()
 }
 
 /// Kinds whose key does not depend on a reference, so that they can be looked up before resolution.
