@@ -144,10 +144,18 @@ fn plan_states(
     }
     let masker = Masker::new(&desired.meta.env_values);
     let paired = pair(desired, live);
+    // The generated fields of a kind (and plugin) are the same for all its entities: walk each
+    // schema once, not once per entity.
+    let mut generated: HashMap<(Kind, Option<&str>), Vec<Vec<String>>> = HashMap::new();
     let kept: Vec<Option<Entity>> = paired
         .iter()
         .map(|p| match p {
-            Pair::Both { desired, live } => with_generated_kept(desired, live, schemas),
+            Pair::Both { desired, live } => {
+                let plugin = if desired.kind() == Kind::Plugin { desired.str_field("name") } else { None };
+                let paths =
+                    generated.entry((desired.kind(), plugin)).or_insert_with(|| schemas.generated_paths(desired));
+                with_generated_kept(desired, live, paths)
+            }
             _ => None,
         })
         .collect();

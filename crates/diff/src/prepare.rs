@@ -53,15 +53,16 @@ pub(crate) fn comparable(e: &Entity, side: Side, schemas: &SchemaSet, ignore: &[
 /// credential's generated secret, the session plugin's drawn `secret`) taken from the live entity:
 /// they are no change to report, and an update must send them back, or Kong would draw new ones
 /// and log every user out. `None` when nothing is taken.
-pub(crate) fn with_generated_kept(desired: &Entity, live: &Entity, schemas: &SchemaSet) -> Option<Entity> {
+/// `generated` is [`SchemaSet::generated_paths`] of the desired entity.
+pub(crate) fn with_generated_kept(desired: &Entity, live: &Entity, generated: &[Vec<String>]) -> Option<Entity> {
     let mut kept: Option<Entity> = None;
-    for path in schemas.generated_paths(desired) {
-        if get_path(&desired.fields, &path).is_some() {
+    for path in generated {
+        if get_path(&desired.fields, path).is_some() {
             continue;
         }
-        if let Some(value) = get_path(&live.fields, &path).filter(|v| !v.is_null()) {
+        if let Some(value) = get_path(&live.fields, path).filter(|v| !v.is_null()) {
             let value = value.clone();
-            set_path(&mut kept.get_or_insert_with(|| desired.clone()).fields, &path, value);
+            set_path(&mut kept.get_or_insert_with(|| desired.clone()).fields, path, value);
         }
     }
     kept
