@@ -194,7 +194,7 @@ pub async fn sync(
     if *format == ReportFormat::Text {
         printer.human(&show(&plan, PlanFormat::Text, printer.color));
     }
-    if let Err(e) = guard(&plan, &DeleteGuard { max_deletes, live_in_scope: live_in_scope.clone() }) {
+    if let Err(e) = guard(&plan, &DeleteGuard { max_deletes, live_in_scope }) {
         conn.close().await?;
         return Err(refusal(e));
     }

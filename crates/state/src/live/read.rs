@@ -15,10 +15,10 @@ use kongsync_gateway::{list, list_all, list_children, ApiError, Client, Gateway,
 use kongsync_model::{Kind, Listing, Optional, PathShape};
 use serde_json::{Map, Value};
 
-/// Parents whose children are read at the same time, per parent kind. As many as the client lets
-/// run at once: with 12, a 100k dump at 10 ms spent 5.0 s of 7.2 s reading (thousands of one-page
-/// target lists queued behind each other); with 32, 3.6 s (`cargo bench --bench scale`).
-const FAN_OUT: usize = 32;
+/// Parents whose children are read at the same time, per parent kind: as many as the client lets
+/// run at once by default. With 12, a 100k dump at 10 ms spent 5.0 s of 7.2 s reading (thousands of
+/// one-page target lists queued behind each other); with 32, 3.6 s (`cargo bench --bench scale`).
+const FAN_OUT: usize = kongsync_gateway::DEFAULT_MAX_IN_FLIGHT;
 
 /// Hears how many entities the read has got so far (the CLI draws a progress line from it).
 pub trait ReadProgress: Send + Sync {
