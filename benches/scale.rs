@@ -189,14 +189,21 @@ fn run_phase(args: &[String]) -> Measured {
                 let t = Instant::now();
                 let desired = read_files(&args[1]);
                 timed(&mut parts, "files", t);
+                // Which part sets the peak: the high-water mark after each.
+                parts.push(("peak MiB after files".into(), measure::peak_rss_mib("self")));
                 let t = Instant::now();
                 let observed =
                     rt.block_on(observe(&client, &gateway, &Scope::default(), &desired, &NoReadProgress)).unwrap();
                 timed(&mut parts, "gateway", t);
+                parts.push(("peak MiB after gateway".into(), measure::peak_rss_mib("self")));
                 let t = Instant::now();
+                let cpu = measure::cpu_seconds("self");
                 let options = PlanOptions { target: "bench".into(), ..PlanOptions::default() };
                 let p = plan(&desired, &observed, &options).unwrap();
                 timed(&mut parts, "plan", t);
+                // The plan's own CPU (the runtime is idle by then): wall is noisy on a shared machine.
+                parts.push(("plan cpu".into(), measure::cpu_seconds("self") - cpu));
+                parts.push(("peak MiB after plan".into(), measure::peak_rss_mib("self")));
                 parts.push(("steps".into(), p.steps.len() as f64));
                 desired.len()
             })
