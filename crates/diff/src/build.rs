@@ -25,6 +25,7 @@ use crate::pair::{claims, pair, Ids, Pair};
 use crate::plan::{Action, Change, Execution, Plan, Step, Summary, PLAN_FORMAT_VERSION};
 use crate::prepare::{get_path, remove_path, set_path, with_generated_kept};
 use crate::request::{self, ById};
+use crate::FastMap;
 use kongsync_gateway::Request;
 use kongsync_model::{Create, Entity, Key, Kind, OnDelete, SchemaSet, SERVER_FIELDS};
 use kongsync_state::live::Observed;
@@ -95,16 +96,12 @@ pub fn plan(desired: &State, observed: &Observed, options: &PlanOptions) -> Resu
     }
     let read = scope.restrict(live);
     let by_id: HashMap<(Kind, Uuid), Key> = known_ids.iter().map(|(k, id)| ((k.kind, *id), k.clone())).collect();
-    let mut keyed = if by_id.is_empty() { Cow::Borrowed(&*read) } else { Cow::Owned(read.with_parents_known(&by_id)) };
+    let mut keyed = if by_id.is_empty() { Cow::Borrowed(&*read) } else { read.with_parents_known(&by_id) };
     for member in looked_up_members {
         keyed.to_mut().insert(member.clone());
     }
-    let mut plan = plan_states(&desired, &keyed, scope, schemas, known_ids, options)?;
-    // `sync --plan` compares what it reads with this: the fingerprint is of the read, before look-ups.
-    if matches!(keyed, Cow::Owned(_)) {
-        plan.live_fingerprint = fingerprint(&read);
-    }
-    Ok(plan)
+    // `sync --plan` compares what it reads with the live fingerprint: it is of the read, before look-ups.
+    plan_states(&desired, &keyed, &read, scope, schemas, known_ids, options)
 }
 
 /// The fingerprint of the part of a live state a plan with this scope manages: what `sync --plan`
@@ -113,10 +110,12 @@ pub fn live_fingerprint(live: &State, scope: &Scope) -> String {
     fingerprint(&scope.restrict(live))
 }
 
-/// The plan of two states already limited to `scope`.
+/// The plan of two states already limited to `scope`; `read` is the live state as read, whose
+/// fingerprint the plan carries.
 fn plan_states(
     desired: &State,
     live: &State,
+    read: &State,
     scope: &Scope,
     schemas: &SchemaSet,
     known_ids: &HashMap<Key, Uuid>,
@@ -146,27 +145,27 @@ fn plan_states(
     let paired = pair(desired, live);
     // The generated fields of a kind (and plugin) are the same for all its entities: walk each
     // schema once, not once per entity.
-    let mut generated: HashMap<(Kind, Option<&str>), Vec<Vec<String>>> = HashMap::new();
-    let kept: Vec<Option<Entity>> = paired
+    let mut generated: FastMap<(Kind, Option<&str>), Vec<Vec<String>>> = FastMap::default();
+    // Only the entities that took a generated value are copied, and only they are held.
+    let kept: Vec<(usize, Entity)> = paired
         .iter()
-        .map(|p| match p {
+        .enumerate()
+        .filter_map(|(i, p)| match p {
             Pair::Both { desired, live } => {
                 let plugin = if desired.kind() == Kind::Plugin { desired.str_field("name") } else { None };
                 let paths =
                     generated.entry((desired.kind(), plugin)).or_insert_with(|| schemas.generated_paths(desired));
-                with_generated_kept(desired, live, paths)
+                with_generated_kept(desired, live, paths).map(|d| (i, d))
             }
             _ => None,
         })
         .collect();
-    let pairs: Vec<Pair<'_>> = paired
-        .iter()
-        .zip(&kept)
-        .map(|(p, k)| match (p, k) {
-            (Pair::Both { live, .. }, Some(d)) => Pair::Both { desired: d, live },
-            _ => *p,
-        })
-        .collect();
+    let mut pairs: Vec<Pair<'_>> = paired;
+    for (i, d) in &kept {
+        if let Pair::Both { live, .. } = pairs[*i] {
+            pairs[*i] = Pair::Both { desired: d, live };
+        }
+    }
     let ids = Ids::new(&pairs).with_known(known_ids);
     let ctx = Context { schemas, ignore: &options.ignore, ids: &ids, masker: &masker };
     let mut snis: HashMap<&Key, Vec<&Entity>> = HashMap::new();
@@ -176,14 +175,16 @@ fn plan_states(
         }
     }
     let requests = Requests { desired, snis: &snis, created_at: &live.meta.created_at, ids: &ids, options, schemas };
-    let mut steps = Vec::with_capacity(pairs.len());
-    for (p, cmp) in pairs.iter().zip(compare_all(&pairs, &ctx)) {
-        match (*p, cmp) {
-            (Pair::Both { desired: d, live: l }, Some(cmp)) if !cmp.changes.is_empty() => {
-                steps.push((Action::Update, d, Some(l), ids.of_desired(&d.key), cmp));
+    let mut steps = Vec::new();
+    let mut changed = compare_all(&pairs, &ctx).into_iter().peekable();
+    for (i, p) in pairs.iter().enumerate() {
+        match *p {
+            Pair::Both { desired: d, live: l } => {
+                if let Some((_, cmp)) = changed.next_if(|(c, _)| *c == i) {
+                    steps.push((Action::Update, d, Some(l), ids.of_desired(&d.key), cmp));
+                }
             }
-            (Pair::Both { .. }, _) => {}
-            (Pair::Replaced { desired: d, live: l }, _) => {
+            Pair::Replaced { desired: d, live: l } => {
                 let why = |verb: &str| Comparison {
                     changes: Vec::new(),
                     notes: vec![format!(
@@ -200,12 +201,10 @@ fn plan_states(
                     why("created again under its new parent"),
                 ));
             }
-            (Pair::DesiredOnly(d), _) => {
+            Pair::DesiredOnly(d) => {
                 steps.push((Action::Create, d, None, ids.of_desired(&d.key), Comparison::default()))
             }
-            (Pair::LiveOnly(l), _) => {
-                steps.push((Action::Delete, l, Some(l), ids.of_live(&l.key), Comparison::default()))
-            }
+            Pair::LiveOnly(l) => steps.push((Action::Delete, l, Some(l), ids.of_live(&l.key), Comparison::default())),
         }
     }
     let mut drafts: Vec<Draft<'_>> = steps
@@ -222,22 +221,29 @@ fn plan_states(
     order_children_first(&drafts, &ids, &mut edges);
     order_unique_values(&drafts, &mut edges);
     order_same_id(&drafts, &mut edges);
-    finish(drafts, &edges, desired, live, masker, scope, options)
+    finish(drafts, &edges, desired, read, masker, scope, options)
 }
 
-/// Compares every paired entity, on all cores: comparing is most of a plan's work. One result per
-/// pair, in order: `None` for a pair with one side only, or replaced.
-fn compare_all(pairs: &[Pair<'_>], ctx: &Context<'_>) -> Vec<Option<Comparison>> {
+/// Compares every paired entity, on all cores: comparing is most of a plan's work. The comparisons
+/// of the pairs that changed (an update), with their pair's index, in order; an unchanged pair's
+/// notes are never shown, so it is not kept.
+fn compare_all(pairs: &[Pair<'_>], ctx: &Context<'_>) -> Vec<(usize, Comparison)> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let chunk = pairs.len().div_ceil(threads).max(1024);
-    let compare_one = |p: &Pair<'_>| match *p {
-        Pair::Both { desired, live } => Some(compare(desired, live, ctx)),
+    let compare_one = |(i, p): (usize, &Pair<'_>)| match *p {
+        Pair::Both { desired, live } => Some((i, compare(desired, live, ctx))).filter(|(_, c)| !c.changes.is_empty()),
         Pair::Replaced { .. } | Pair::DesiredOnly(_) | Pair::LiveOnly(_) => None,
     };
     std::thread::scope(|scope| {
         let handles: Vec<_> = pairs
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(compare_one).collect::<Vec<_>>()))
+            .enumerate()
+            .map(|(n, part)| {
+                let first = n * chunk;
+                scope.spawn(move || {
+                    part.iter().enumerate().filter_map(|(i, p)| compare_one((first + i, p))).collect::<Vec<_>>()
+                })
+            })
             .collect();
         // A panic in a comparison is a bug: it is raised again here, never turned into "no change".
         handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
@@ -510,7 +516,7 @@ fn finish(
     drafts: Vec<Draft<'_>>,
     edges: &[(usize, usize)],
     desired: &State,
-    live: &State,
+    read: &State,
     masker: Masker,
     scope: &Scope,
     options: &PlanOptions,
@@ -530,7 +536,7 @@ fn finish(
         }
     }
     let (live_fingerprint, desired_fingerprint) = std::thread::scope(|scope| {
-        let live = scope.spawn(|| fingerprint(live));
+        let live = scope.spawn(|| fingerprint(read));
         let desired = fingerprint(desired);
         (live.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), desired)
     });
@@ -587,25 +593,27 @@ fn display_key(e: &Entity) -> String {
 /// The SHA-256 of a state's entities in canonical form, in key order: each entity's key, id,
 /// fields (keys sorted) and references, one line per entity, streamed into the hash.
 pub fn fingerprint(state: &State) -> String {
+    use std::io::Write;
     let mut hasher = Sha256::new();
-    let mut line = String::new();
+    let mut line: Vec<u8> = Vec::new();
     for e in state.entities.values() {
         line.clear();
-        line.push_str(&serde_json::to_string(&e.key).unwrap_or_default());
-        line.push('|');
+        canonical::write_json(&e.key, &mut line);
+        line.push(b'|');
         if let Some(id) = e.id {
-            line.push_str(&id.to_string());
+            // Writing into a `Vec` cannot fail.
+            let _ = write!(line, "{id}");
         }
-        line.push('|');
+        line.push(b'|');
         canonical::sorted_map(&e.fields, &mut line);
         for (field, parent) in &e.refs {
-            line.push('|');
-            line.push_str(field);
-            line.push('=');
-            line.push_str(&serde_json::to_string(parent).unwrap_or_default());
+            line.push(b'|');
+            line.extend_from_slice(field.as_bytes());
+            line.push(b'=');
+            canonical::write_json(parent, &mut line);
         }
-        line.push('\n');
-        hasher.update(line.as_bytes());
+        line.push(b'\n');
+        hasher.update(&line);
     }
     hex::encode(hasher.finalize())
 }

@@ -52,44 +52,44 @@ fn integral(n: &Number) -> Option<Number> {
     None
 }
 
-/// Writes an object as compact JSON with keys sorted at every level.
-pub fn sorted_map(map: &Map<String, Value>, out: &mut String) {
-    out.push('{');
+/// Writes an object as compact JSON with keys sorted at every level. Strings and scalars are written
+/// by serde_json straight into `out`, so the text is serde_json's own without a string per value.
+pub fn sorted_map(map: &Map<String, Value>, out: &mut Vec<u8>) {
+    out.push(b'{');
     let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-    entries.sort_by(|a, b| a.0.cmp(b.0));
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
     for (i, (k, v)) in entries.into_iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.push(b',');
         }
-        push_string(k, out);
-        out.push(':');
+        write_json(k, out);
+        out.push(b':');
         sorted_text(v, out);
     }
-    out.push('}');
+    out.push(b'}');
 }
 
-fn push_string(s: &str, out: &mut String) {
-    match serde_json::to_string(s) {
-        Ok(quoted) => out.push_str(&quoted),
-        Err(_) => out.push_str("\"\""),
-    }
+/// Appends the compact JSON of a plain value. Writing into a `Vec` cannot fail, and a value without
+/// maps has no key that could: an error is unreachable, and would only leave the text short.
+pub fn write_json<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    let _ = serde_json::to_writer(&mut *out, value);
 }
 
 /// Writes a value as compact JSON with object keys sorted at every level.
-pub fn sorted_text(value: &Value, out: &mut String) {
+pub fn sorted_text(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => sorted_map(map, out),
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, v) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 sorted_text(v, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        other => out.push_str(&other.to_string()),
+        other => write_json(other, out),
     }
 }
 
@@ -108,11 +108,11 @@ mod tests {
 
     #[test]
     fn sorted_text_ignores_key_order() {
-        let mut a = String::new();
-        let mut b = String::new();
-        sorted_text(&json!({"b": 1, "a": {"y": 2, "x": [3]}}), &mut a);
-        sorted_text(&json!({"a": {"x": [3], "y": 2}, "b": 1}), &mut b);
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        sorted_text(&json!({"b": 1, "a": {"y": 2, "x": [3]}, "c": "q\"\u{1}"}), &mut a);
+        sorted_text(&json!({"a": {"x": [3], "y": 2}, "c": "q\"\u{1}", "b": 1}), &mut b);
         assert_eq!(a, b);
-        assert_eq!(a, r#"{"a":{"x":[3],"y":2},"b":1}"#);
+        assert_eq!(String::from_utf8(a).unwrap(), r#"{"a":{"x":[3],"y":2},"b":1,"c":"q\"\u0001"}"#);
     }
 }

@@ -111,14 +111,19 @@ pub(crate) fn diff_maps(
     masker: &Masker,
     out: &mut Vec<Change>,
 ) {
+    // Most pairs are equal: one comparison of the whole objects (in any key order, as the walk below
+    // compares them) finds that without a path or a key set made.
+    if before == after {
+        return;
+    }
     let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
     for k in keys {
-        let here = join(path, k);
         match (before.get(k), after.get(k)) {
-            (Some(Value::Object(b)), Some(Value::Object(a))) => diff_maps(kind, &here, b, a, masker, out),
+            (Some(Value::Object(b)), Some(Value::Object(a))) => diff_maps(kind, &join(path, k), b, a, masker, out),
             (b, a) if b != a => {
+                let here = join(path, k);
                 let (before, after) = masker.show_change(kind, &here, b, a);
-                out.push(Change { path: here.clone(), before, after })
+                out.push(Change { path: here, before, after })
             }
             _ => {}
         }

@@ -10,9 +10,10 @@
 //! id, a replaced one too unless its file gives one, a new one takes the id its file gives or the one
 //! derived from its key.
 
+use crate::{FastMap, FastSet};
 use kongsync_model::{Entity, Ident, Key, Kind};
 use kongsync_state::State;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// One entity's two sides.
@@ -34,10 +35,10 @@ pub(crate) enum Pair<'a> {
 
 /// Pairs every entity, in key order (desired first, then what is left of the live side).
 pub(crate) fn pair<'a>(desired: &'a State, live: &'a State) -> Vec<Pair<'a>> {
-    let live_by_id: HashMap<(Kind, Uuid), &Entity> =
+    let live_by_id: FastMap<(Kind, Uuid), &Entity> =
         live.entities.values().filter_map(|e| e.id.map(|id| ((e.kind(), id), e))).collect();
-    let mut taken: HashSet<&Key> = HashSet::new();
-    let mut matched: HashMap<&Key, &Entity> = HashMap::new();
+    let mut taken: FastSet<&Key> = FastSet::with_capacity_and_hasher(live.len(), Default::default());
+    let mut matched: FastMap<&Key, &Entity> = FastMap::with_capacity_and_hasher(desired.len(), Default::default());
     // Ids first, so that a natural-key match never takes an entity another one claims by id.
     for d in desired.entities.values() {
         if let Some(l) = d.id.and_then(|id| live_by_id.get(&(d.kind(), id))) {
@@ -87,17 +88,17 @@ pub(crate) fn pair<'a>(desired: &'a State, live: &'a State) -> Vec<Pair<'a>> {
 fn rotations<'a>(
     desired: &'a State,
     live: &'a State,
-    matched: &HashMap<&Key, &'a Entity>,
-    taken: &HashSet<&Key>,
+    matched: &FastMap<&Key, &'a Entity>,
+    taken: &FastSet<&Key>,
 ) -> Vec<(&'a Entity, &'a Entity)> {
-    let mut holders: HashMap<&Key, Vec<&Key>> = HashMap::new();
+    let mut holders: FastMap<&Key, Vec<&Key>> = FastMap::default();
     for sni in desired.of_kind(Kind::Sni) {
         let held_by = live.get(&sni.key).and_then(|l| l.refs.get("certificate"));
         if let (Some(cert), Some(held_by)) = (sni.refs.get("certificate"), held_by) {
             holders.entry(cert).or_default().push(held_by);
         }
     }
-    let mut claimed: HashSet<&Key> = HashSet::new();
+    let mut claimed: FastSet<&Key> = FastSet::default();
     let mut out = Vec::new();
     for d in desired.of_kind(Kind::Certificate).filter(|d| d.id.is_none() && !matched.contains_key(&d.key)) {
         // SNIs come in key order, so the first free holder is the same on every run.
@@ -140,7 +141,7 @@ pub(crate) fn claims(e: &Entity) -> Vec<String> {
 /// least one pair, and a pair is replaced at most once.
 fn replace_blocked(pairs: &mut [Pair<'_>]) {
     loop {
-        let deleted: HashMap<&Key, &Entity> = pairs
+        let deleted: FastMap<&Key, &Entity> = pairs
             .iter()
             .filter_map(|p| match *p {
                 Pair::LiveOnly(l) | Pair::Replaced { live: l, .. } => Some((&l.key, l)),
@@ -151,7 +152,7 @@ fn replace_blocked(pairs: &mut [Pair<'_>]) {
             return;
         }
         // Each desired entity, and the live one it is updated from (none when it is created).
-        let written: HashMap<&Key, (&Entity, Option<&Entity>)> = pairs
+        let written: FastMap<&Key, (&Entity, Option<&Entity>)> = pairs
             .iter()
             .filter_map(|p| match *p {
                 Pair::Both { desired, live } => Some((&desired.key, (desired, Some(live)))),
@@ -197,16 +198,16 @@ fn replace_blocked(pairs: &mut [Pair<'_>]) {
 /// The ids of both sides after the sync, for turning references into ids.
 #[derive(Debug, Default)]
 pub(crate) struct Ids<'a> {
-    desired: HashMap<&'a Key, Uuid>,
-    live: HashMap<&'a Key, Uuid>,
+    desired: FastMap<&'a Key, Uuid>,
+    live: FastMap<&'a Key, Uuid>,
     known: Option<&'a HashMap<Key, Uuid>>,
 }
 
 impl<'a> Ids<'a> {
     pub(crate) fn new(pairs: &[Pair<'a>]) -> Ids<'a> {
         let mut ids = Ids {
-            desired: HashMap::with_capacity(pairs.len()),
-            live: HashMap::with_capacity(pairs.len()),
+            desired: FastMap::with_capacity_and_hasher(pairs.len(), Default::default()),
+            live: FastMap::with_capacity_and_hasher(pairs.len(), Default::default()),
             known: None,
         };
         for p in pairs {

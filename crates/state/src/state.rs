@@ -4,6 +4,7 @@
 use kongsync_model::{Entity, Key, Kind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
 
@@ -75,8 +76,15 @@ impl State {
     /// The same state with references to parents it only knows by id (parents outside the read, such
     /// as another team's service) given those parents' keys, and the keys that embed a parent (plugins,
     /// targets, ACLs, memberships) made again from them. Then an entity on a parent found by lookup has
-    /// the same key on both sides.
-    pub fn with_parents_known(&self, known: &HashMap<(Kind, Uuid), Key>) -> State {
+    /// the same key on both sides. Borrowed when no reference names such a parent: no copy is made.
+    pub fn with_parents_known(&self, known: &HashMap<(Kind, Uuid), Key>) -> Cow<'_, State> {
+        let known_parent = |parent: &Key| match parent.ident {
+            kongsync_model::Ident::Id(id) => known.contains_key(&(parent.kind, id)),
+            _ => false,
+        };
+        if !self.entities.values().any(|e| e.refs.values().any(known_parent)) {
+            return Cow::Borrowed(self);
+        }
         let mut out = State { entities: BTreeMap::new(), meta: self.meta.clone() };
         for e in self.entities.values() {
             let mut e = e.clone();
@@ -98,7 +106,7 @@ impl State {
             }
             out.insert(e);
         }
-        out
+        Cow::Owned(out)
     }
 
     /// Gives every entity that has tags each of these (the select tags), as decK does, so that what a
@@ -171,8 +179,11 @@ mod tests {
         s.insert(plugin);
         let known = HashMap::from([((Kind::Service, svc_id), Key::name(Kind::Service, "orders"))]);
         let rekeyed = s.with_parents_known(&known);
+        assert!(matches!(rekeyed, Cow::Owned(_)));
         let want = Key::plugin("cors", [("service", Key::name(Kind::Service, "orders"))]);
         assert!(rekeyed.get(&want).is_some(), "{:?}", rekeyed.entities.keys().collect::<Vec<_>>());
         assert_eq!(rekeyed.len(), 1);
+        let elsewhere = HashMap::from([((Kind::Service, Uuid::from_u128(8)), Key::name(Kind::Service, "other"))]);
+        assert!(matches!(s.with_parents_known(&elsewhere), Cow::Borrowed(_)), "nothing to re-key: no copy");
     }
 }
