@@ -22,7 +22,7 @@ mod sim;
 use kongsync_gateway::DEFAULT_MAX_IN_FLIGHT;
 use kongsync_model::Kind;
 use kongsync_sim::Faults;
-use kongsync_state::dump::{to_document, to_yaml, DumpOptions};
+use kongsync_state::dump::{write_yaml, DumpOptions};
 use kongsync_state::live::Observed;
 use kongsync_state::{Scope, State};
 use load::Simulated;
@@ -60,7 +60,11 @@ fn main() {
     let sent = gateway.client.requests_sent();
     let (state, read) = measure(|| rt.block_on(gateway.read()));
     let requests = gateway.client.requests_sent() - sent;
-    let (text, write) = measure(|| to_yaml(&to_document(&state, &DumpOptions::default()).document).unwrap());
+    let (text, write) = measure(|| {
+        let mut text = Vec::new();
+        write_yaml(&state, &DumpOptions::default(), &mut text).unwrap();
+        text
+    });
     Figures::new("dump in-process: read", read)
         .wall_bound(bound, how.clone(), Some(TARGET_RATIO))
         .note(format!("{} entities, {requests} requests ({LATENCY_MS} ms each)", state.len()))

@@ -35,7 +35,7 @@ pub use gateway::{encode_segment, redacted_url, Gateway, KonnectAddr, KonnectPat
 pub use governor::Pacing;
 pub use konnect::{control_plane_by_id, control_plane_by_name, ControlPlane};
 pub use nodes::{available_plugins, data_planes, node_version, DataPlane, DataPlanes};
-pub use paging::{list_all, parse_page, Page};
+pub use paging::{list_all, list_all_with, parse_page, Page};
 pub use request::{
     control_plane, control_planes_named, entity_schema, group_members, list, list_children, next_page, node_info,
     plugin_schema, validate_entity, Method, Request, Retry, MAX_TAG_FILTER, PAGE_SIZE,

@@ -50,13 +50,25 @@ pub async fn list_all(
     first: &Request,
     on_page: &(dyn Fn(usize) + Sync),
 ) -> Result<Vec<Map<String, Value>>, ApiError> {
+    list_all_with(client, first, &Some, on_page).await
+}
+
+/// Reads every page of the list that `first` starts, keeping what `each` makes of each element as
+/// its page comes (a reader that keeps less than the whole object never holds every page whole);
+/// `on_page` is told each page's size.
+pub async fn list_all_with<T>(
+    client: &Client,
+    first: &Request,
+    each: &(dyn Fn(Map<String, Value>) -> Option<T> + Sync),
+    on_page: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<T>, ApiError> {
     let mut all = Vec::new();
     let mut request = first.clone();
     loop {
         let body = client.get_json(&request).await?;
         let page = parse_page(&request.describe(), body)?;
         on_page(page.data.len());
-        all.extend(page.data);
+        all.extend(page.data.into_iter().filter_map(each));
         match page.offset {
             // A server that returns the offset it was given would make this loop forever.
             Some(offset) if request.query.iter().any(|(k, v)| k == "offset" && *v == offset) => {

@@ -11,8 +11,12 @@
 //!   or trailing space) is single-quoted; control characters force double quotes with escapes;
 //! - plain, single- and double-quoted scalars are folded at a space once the line passes 80 columns;
 //! - empty mappings and sequences are `{}` and `[]`; floats in Go's shortest `%g` form.
+//!
+//! The writer takes a [`Node`] tree that borrows the values it shows (a dump writes each entity as
+//! it renders it, and never builds the whole document), or a plain JSON value ([`to_string`]).
 
 use serde_json::Value;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// The column after which libyaml folds a long scalar at its next space.
@@ -43,13 +47,79 @@ macro_rules! with_units {
     }};
 }
 
+/// How a JSON value borrowed from elsewhere is shown.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Shown {
+    /// Leave out the null members of objects, at every depth (array elements stay).
+    pub(crate) drop_nulls: bool,
+    /// Take object keys in byte order before yaml.v2's order sorts them (as a document whose
+    /// objects were sorted would give them), rather than in the object's own order.
+    pub(crate) sort_keys: bool,
+}
+
+impl Shown {
+    /// The value exactly as it is.
+    pub(crate) const AS_IS: Shown = Shown { drop_nulls: false, sort_keys: false };
+}
+
+/// A node of a document to write.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Node<'a> {
+    /// A JSON value, shown as `Shown` says.
+    Value(&'a Value, Shown),
+    /// A string.
+    Text(Cow<'a, str>),
+    /// A mapping, its keys in the order a JSON document of it would hold them (the writer sorts
+    /// them, stably, into yaml.v2's order).
+    Map(Vec<(&'a str, Node<'a>)>),
+    /// A sequence.
+    Seq(Vec<Node<'a>>),
+}
+
+impl Node<'_> {
+    /// Whether the node is a sequence with items (written unindented under its key).
+    fn is_full_seq(&self) -> bool {
+        match self {
+            Node::Value(Value::Array(a), _) => !a.is_empty(),
+            Node::Seq(items) => !items.is_empty(),
+            _ => false,
+        }
+    }
+
+    /// The node as a JSON value (the JSON form of a dump).
+    pub(crate) fn to_value(&self) -> Value {
+        match self {
+            Node::Value(v, shown) => shown_value(v, *shown),
+            Node::Text(s) => Value::String(s.to_string()),
+            Node::Map(entries) => {
+                Value::Object(entries.iter().map(|(k, n)| ((*k).to_string(), n.to_value())).collect())
+            }
+            Node::Seq(items) => Value::Array(items.iter().map(Node::to_value).collect()),
+        }
+    }
+}
+
+/// A copy of `v` as `shown` says it is shown: null members dropped, keys in byte order.
+fn shown_value(v: &Value, shown: Shown) -> Value {
+    match v {
+        Value::Object(o) => {
+            let mut members: Vec<(&String, &Value)> =
+                o.iter().filter(|(_, x)| !(shown.drop_nulls && x.is_null())).collect();
+            if shown.sort_keys {
+                members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            }
+            Value::Object(members.into_iter().map(|(k, x)| (k.clone(), shown_value(x, shown))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(|x| shown_value(x, shown)).collect()),
+        other => other.clone(),
+    }
+}
+
 /// The document as decK's YAML, ending with a newline.
 pub(crate) fn to_string(document: &Value) -> String {
-    let mut e = Emitter { out: String::new(), column: 0, whitespace: true, indention: true };
-    e.node(document, 0, Context::Top);
-    if !e.out.ends_with('\n') {
-        e.out.push('\n');
-    }
+    let mut e = Emitter::new();
+    e.value(document, Shown::AS_IS, 0, Context::Top);
+    e.finish();
     e.out
 }
 
@@ -64,7 +134,9 @@ enum Context {
     SeqItem,
 }
 
-struct Emitter {
+/// The writer. Its text grows in `out`, which a caller writing as it goes takes with
+/// [`Emitter::take`] between the top-level mapping's entries.
+pub(crate) struct Emitter {
     out: String,
     /// The column the next character goes to (in characters).
     column: usize,
@@ -72,9 +144,77 @@ struct Emitter {
     whitespace: bool,
     /// Whether only indentation has been written on this line (libyaml's `indention`).
     indention: bool,
+    /// Whether the text taken so far ends with a line break.
+    taken_ends_line: bool,
+}
+
+/// Something a mapping holds under a key.
+trait Child {
+    fn is_full_seq(&self) -> bool;
+    fn write(&self, e: &mut Emitter, indent: usize);
+}
+
+impl Child for Node<'_> {
+    fn is_full_seq(&self) -> bool {
+        Node::is_full_seq(self)
+    }
+    fn write(&self, e: &mut Emitter, indent: usize) {
+        e.node(self, indent, Context::MapValue);
+    }
+}
+
+impl Child for (&Value, Shown) {
+    fn is_full_seq(&self) -> bool {
+        matches!(self.0, Value::Array(a) if !a.is_empty())
+    }
+    fn write(&self, e: &mut Emitter, indent: usize) {
+        e.value(self.0, self.1, indent, Context::MapValue);
+    }
 }
 
 impl Emitter {
+    pub(crate) fn new() -> Emitter {
+        Emitter { out: String::new(), column: 0, whitespace: true, indention: true, taken_ends_line: false }
+    }
+
+    /// The text written since the last call.
+    pub(crate) fn take(&mut self) -> String {
+        if !self.out.is_empty() {
+            self.taken_ends_line = self.out.ends_with('\n');
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    /// How much text waits to be taken, in bytes.
+    pub(crate) fn pending(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Ends the document with a line break, unless it ends with one.
+    pub(crate) fn finish(&mut self) {
+        let ends_line = if self.out.is_empty() { self.taken_ends_line } else { self.out.ends_with('\n') };
+        if !ends_line {
+            self.out.push('\n');
+        }
+    }
+
+    /// A key of the document's own (top-level) mapping; its value follows with
+    /// [`Emitter::top_value`], or as items with [`Emitter::top_item`].
+    pub(crate) fn top_key(&mut self, key: &str) {
+        self.key(key, 0);
+    }
+
+    /// The value of the top-level key just written.
+    pub(crate) fn top_value(&mut self, value: &Node) {
+        let indent = if value.is_full_seq() { 0 } else { INDENT };
+        value.write(self, indent);
+    }
+
+    /// One item of the sequence under the top-level key just written.
+    pub(crate) fn top_item(&mut self, item: &Node) {
+        self.seq_item(item, 0, |e, item, indent| e.node(item, indent, Context::SeqItem));
+    }
+
     fn put(&mut self, c: char) {
         self.out.push(c);
         self.column += 1;
@@ -83,6 +223,12 @@ impl Emitter {
     fn put_str(&mut self, s: &str) {
         self.out.push_str(s);
         self.column += char_count(s);
+    }
+
+    /// Writes an ASCII string.
+    fn put_ascii(&mut self, s: &str) {
+        self.out.push_str(s);
+        self.column += s.len();
     }
 
     fn newline(&mut self) {
@@ -112,36 +258,80 @@ impl Emitter {
         self.indention = self.indention && is_indention;
     }
 
+    /// A mapping key and its `:`, at the indentation of its mapping.
+    fn key(&mut self, key: &str, indent: usize) {
+        self.write_indent(indent);
+        self.scalar(key, indent, true);
+        self.indicator(":", false, false, false);
+    }
+
+    /// A non-empty mapping at `indent`, its entries already in yaml.v2's order.
+    fn mapping<C: Child>(&mut self, entries: &[(&str, &C)], indent: usize, ctx: Context) {
+        for (i, (k, child)) in entries.iter().enumerate() {
+            // The first key of a sequence item shares the `- ` line.
+            if i == 0 && ctx == Context::SeqItem {
+                self.scalar(k, indent, true);
+                self.indicator(":", false, false, false);
+            } else {
+                self.key(k, indent);
+            }
+            // A sequence in a mapping is not indented; a mapping is, by two.
+            let child_indent = if child.is_full_seq() { indent } else { indent + INDENT };
+            child.write(self, child_indent);
+        }
+    }
+
+    /// One `- ` item of a sequence at `indent`.
+    fn seq_item<T: ?Sized>(&mut self, item: &T, indent: usize, write: impl FnOnce(&mut Emitter, &T, usize)) {
+        self.write_indent(indent);
+        self.indicator("-", true, false, true);
+        write(self, item, indent + INDENT);
+    }
+
     /// A node whose collection (if it is one) is indented at `indent`.
-    fn node(&mut self, v: &Value, indent: usize, ctx: Context) {
-        match v {
-            Value::Object(m) if !m.is_empty() => {
-                let mut keys: Vec<&String> = m.keys().collect();
-                keys.sort_by(|a, b| key_order(a, b));
-                for (i, k) in keys.into_iter().enumerate() {
-                    // The first key of a sequence item shares the `- ` line.
-                    if !(i == 0 && ctx == Context::SeqItem) {
-                        self.write_indent(indent);
-                    }
-                    self.scalar(k, indent, true);
-                    self.indicator(":", false, false, false);
-                    let child = &m[k];
-                    // A sequence in a mapping is not indented; a mapping is, by two.
-                    let child_indent = match child {
-                        Value::Array(a) if !a.is_empty() => indent,
-                        _ => indent + INDENT,
-                    };
-                    self.node(child, child_indent, Context::MapValue);
+    fn node(&mut self, n: &Node, indent: usize, ctx: Context) {
+        match n {
+            Node::Value(v, shown) => self.value(v, *shown, indent, ctx),
+            Node::Text(s) => self.scalar(s, indent, false),
+            Node::Map(entries) if !entries.is_empty() => {
+                let mut sorted: Vec<(&str, &Node)> = entries.iter().map(|(k, n)| (*k, n)).collect();
+                sorted.sort_by(|a, b| key_order(a.0, b.0));
+                self.mapping(&sorted, indent, ctx);
+            }
+            Node::Seq(items) if !items.is_empty() => {
+                for item in items {
+                    self.seq_item(item, indent, |e, item, indent| e.node(item, indent, Context::SeqItem));
                 }
+            }
+            Node::Map(_) => self.indicator("{}", true, false, false),
+            Node::Seq(_) => self.indicator("[]", true, false, false),
+        }
+    }
+
+    /// A JSON value whose collection (if it is one) is indented at `indent`.
+    fn value(&mut self, v: &Value, shown: Shown, indent: usize, ctx: Context) {
+        match v {
+            Value::Object(m) => {
+                let mut members: Vec<(&str, (&Value, Shown))> = m
+                    .iter()
+                    .filter(|(_, x)| !(shown.drop_nulls && x.is_null()))
+                    .map(|(k, x)| (k.as_str(), (x, shown)))
+                    .collect();
+                if members.is_empty() {
+                    return self.indicator("{}", true, false, false);
+                }
+                if shown.sort_keys {
+                    members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                }
+                members.sort_by(|a, b| key_order(a.0, b.0));
+                let entries: Vec<(&str, &(&Value, Shown))> = members.iter().map(|(k, c)| (*k, c)).collect();
+                self.mapping(&entries, indent, ctx);
             }
             Value::Array(a) if !a.is_empty() => {
                 for item in a {
-                    self.write_indent(indent);
-                    self.indicator("-", true, false, true);
-                    self.node(item, indent + INDENT, Context::SeqItem);
+                    self.seq_item(item, indent, |e, item, indent| e.value(item, shown, indent, Context::SeqItem));
                 }
             }
-            Value::Object(_) => self.indicator("{}", true, false, false),
             Value::Array(_) => self.indicator("[]", true, false, false),
             Value::Null => self.plain("null", indent, false),
             Value::Bool(b) => self.plain(if *b { "true" } else { "false" }, indent, false),
@@ -184,8 +374,9 @@ impl Emitter {
         if !self.whitespace {
             self.put(' ');
         }
-        // Only a space can be folded: a scalar without one is written whole.
-        if !allow_breaks || !s.contains(' ') {
+        // Only a space can be folded, and only past the best width: a scalar without one, or one
+        // that ends before it, is written whole.
+        if !allow_breaks || !s.contains(' ') || fits(self.column, s) {
             self.put_str(s);
             self.whitespace = false;
             self.indention = false;
@@ -217,7 +408,12 @@ impl Emitter {
 
     fn single(&mut self, s: &str, indent: usize, allow_breaks: bool) {
         self.indicator("'", true, false, false);
-        with_units!(s, |chars| self.single_units(chars, indent, allow_breaks));
+        if s.is_ascii() && !s.contains('\'') && (!allow_breaks || fits(self.column, s)) {
+            // Nothing to double and nowhere to fold.
+            self.put_ascii(s);
+        } else {
+            with_units!(s, |chars| self.single_units(chars, indent, allow_breaks));
+        }
         self.indicator("'", false, false, false);
     }
 
@@ -246,7 +442,13 @@ impl Emitter {
 
     fn double(&mut self, s: &str, indent: usize, allow_breaks: bool) {
         self.indicator("\"", true, false, false);
-        with_units!(s, |chars| self.double_units(chars, indent, allow_breaks));
+        let plain_ascii = s.bytes().all(|b| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\');
+        if plain_ascii && (!allow_breaks || fits(self.column, s)) {
+            // Nothing to escape and nowhere to fold.
+            self.put_ascii(s);
+        } else {
+            with_units!(s, |chars| self.double_units(chars, indent, allow_breaks));
+        }
         self.indicator("\"", false, false, false);
     }
 
@@ -584,6 +786,12 @@ fn key_order_units<C: Unit>(a: &[C], b: &[C]) -> Ordering {
 /// The unit at `i` as a char.
 fn at<C: Unit>(units: &[C], i: usize) -> Option<char> {
     units.get(i).map(|&u| u.into())
+}
+
+/// Whether `s`, written from `column` on, ends before a fold could happen: folds happen at a space
+/// written past [`BEST_WIDTH`], and the last character of `s` goes to `column + len - 1`.
+fn fits(column: usize, s: &str) -> bool {
+    column + char_count(s) <= BEST_WIDTH + 1
 }
 
 /// The number of characters in `s` (its length when it is ASCII).

@@ -93,3 +93,34 @@ fn keys_sort_as_yaml_v2_sorts_them() {
     keys.sort_by(|a, b| key_order(a, b));
     assert_eq!(keys, ["_format_version", "_info", "Z", "a", "a_b", "a2", "a10", "ab"]);
 }
+
+#[test]
+fn scalars_written_whole_are_what_the_walk_writes() {
+    // The shortcuts that write a scalar whole (nothing to fold before the best width, nothing to
+    // escape) against the character walk, from columns around the fold and with lengths around it.
+    let texts = ["a b", "word word word", "x", "it's a b", "say \"a b\"", "tab\there", "a  b c"];
+    for start in [0, 40, 70, 78, 79, 80, 81, 82] {
+        for pad in 0..12 {
+            for text in texts {
+                let s = format!("{}{text}", "y ".repeat(pad));
+                let fresh = || Emitter { column: start, whitespace: true, indention: false, ..Emitter::new() };
+                let (mut whole, mut walked) = (fresh(), fresh());
+                whole.plain(&s, 2, true);
+                walked.plain_units(s.as_bytes(), 2);
+                assert_eq!(whole.out, walked.out, "plain {s:?} from {start}");
+                let (mut whole, mut walked) = (fresh(), fresh());
+                whole.single(&s, 2, true);
+                walked.indicator("'", true, false, false);
+                walked.single_units(s.as_bytes(), 2, true);
+                walked.indicator("'", false, false, false);
+                assert_eq!(whole.out, walked.out, "single {s:?} from {start}");
+                let (mut whole, mut walked) = (fresh(), fresh());
+                whole.double(&s, 2, true);
+                walked.indicator("\"", true, false, false);
+                walked.double_units(s.as_bytes(), 2, true);
+                walked.indicator("\"", false, false, false);
+                assert_eq!(whole.out, walked.out, "double {s:?} from {start}");
+            }
+        }
+    }
+}

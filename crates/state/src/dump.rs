@@ -11,10 +11,12 @@
 //! identifies (certificates, CA certificates, mTLS credentials, unnamed routes), for entities
 //! referenced by id, or for all with `with_id` (references then carry the id beside the name).
 
+use crate::deck_yaml::{key_order, Emitter, Node, Shown};
 use crate::layout::{self, TOP_LEVEL};
 use crate::State;
 use kongsync_model::{Entity, Ident, Key, Kind};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -64,33 +66,56 @@ fn identity_field(kind: Kind) -> &'static str {
     kind.def().identity.first().copied().unwrap_or("name")
 }
 
-/// Builds the decK document of a state.
+/// Builds the decK document of a state (its JSON form).
 pub fn to_document(state: &State, options: &DumpOptions) -> Dump {
     let w = Writer::new(state, options);
     let mut doc = Map::new();
-    doc.insert("_format_version".into(), "3.0".into());
-    if let Some(ws) = &state.meta.workspace {
-        doc.insert("_workspace".into(), ws.clone().into());
+    for (key, top) in w.top_level() {
+        let value = match top {
+            Top::Header(node) => node.to_value(),
+            Top::Items(items) => Value::Array(items.into_iter().map(|e| w.render(e, None).to_value()).collect()),
+        };
+        doc.insert(key.into(), value);
     }
-    if let Some(cp) = &state.meta.konnect_control_plane {
-        doc.insert(
-            "_konnect".into(),
-            Value::Object(Map::from_iter([("control_plane_name".to_string(), cp.clone().into())])),
-        );
-    }
-    if !state.meta.select_tags.is_empty() {
-        // decK's `Info.Defaults` is a struct, so its writer always shows it, empty.
-        doc.insert("_info".into(), serde_json::json!({ "defaults": {}, "select_tags": state.meta.select_tags }));
-    }
-    for (collection, kind) in TOP_LEVEL {
-        let items: Vec<Value> =
-            w.sorted(state.of_kind(kind).filter(|e| w.placed_at_top(e))).map(|e| w.render(e, None)).collect();
-        if !items.is_empty() {
-            doc.insert(collection.into(), Value::Array(items));
+    Dump { document: Value::Object(doc), unplaced: w.unplaced() }
+}
+
+/// Writes the decK YAML of a state to `out` as it renders it, one top-level entity at a time, so
+/// that neither the document nor the whole text is ever held: the same bytes as
+/// [`to_yaml`] of [`to_document`]. Returns the entities left out (see [`Dump::unplaced`]).
+pub fn write_yaml(state: &State, options: &DumpOptions, out: &mut dyn Write) -> std::io::Result<Vec<Key>> {
+    /// Text handed to `out` once this much has gathered.
+    const CHUNK: usize = 1 << 16;
+    let w = Writer::new(state, options);
+    let mut e = Emitter::new();
+    let mut top = w.top_level();
+    // The document's own keys in yaml.v2's order, as the writer sorts any mapping's.
+    top.sort_by(|a, b| key_order(a.0, b.0));
+    for (key, value) in top {
+        e.top_key(key);
+        match value {
+            Top::Header(node) => e.top_value(&node),
+            Top::Items(items) => {
+                for item in items {
+                    e.top_item(&w.render(item, None));
+                    if e.pending() >= CHUNK {
+                        out.write_all(e.take().as_bytes())?;
+                    }
+                }
+            }
         }
     }
-    let unplaced = state.entities.values().filter(|e| w.unplaceable(e)).map(|e| e.key.clone()).collect();
-    Dump { document: Value::Object(doc), unplaced }
+    e.finish();
+    out.write_all(e.take().as_bytes())?;
+    Ok(w.unplaced())
+}
+
+/// A top-level entry of the document.
+enum Top<'a> {
+    /// `_format_version`, `_workspace`, `_konnect`, `_info`.
+    Header(Node<'a>),
+    /// A collection, never empty, its entities in the order they are written.
+    Items(Vec<&'a Entity>),
 }
 
 struct Writer<'a> {
@@ -120,6 +145,39 @@ impl<'a> Writer<'a> {
             }
         }
         w
+    }
+
+    /// The document's top-level entries, in the order its JSON form holds them.
+    fn top_level(&self) -> Vec<(&'static str, Top<'a>)> {
+        let text = |s: &'a str| Node::Text(Cow::Borrowed(s));
+        let meta = &self.state.meta;
+        let mut top = vec![("_format_version", Top::Header(text("3.0")))];
+        if let Some(ws) = &meta.workspace {
+            top.push(("_workspace", Top::Header(text(ws))));
+        }
+        if let Some(cp) = &meta.konnect_control_plane {
+            top.push(("_konnect", Top::Header(Node::Map(vec![("control_plane_name", text(cp))]))));
+        }
+        if !meta.select_tags.is_empty() {
+            // decK's `Info.Defaults` is a struct, so its writer always shows it, empty.
+            let tags = Node::Seq(meta.select_tags.iter().map(|t| text(t)).collect());
+            top.push((
+                "_info",
+                Top::Header(Node::Map(vec![("defaults", Node::Map(Vec::new())), ("select_tags", tags)])),
+            ));
+        }
+        for (collection, kind) in TOP_LEVEL {
+            let items: Vec<&Entity> = self.sorted(self.state.of_kind(kind).filter(|e| self.placed_at_top(e))).collect();
+            if !items.is_empty() {
+                top.push((collection, Top::Items(items)));
+            }
+        }
+        top
+    }
+
+    /// The entities a decK file has no place for.
+    fn unplaced(&self) -> Vec<Key> {
+        self.state.entities.values().filter(|e| self.unplaceable(e)).map(|e| e.key.clone()).collect()
     }
 
     /// The reference an entity is nested under, when its parent is in the state.
@@ -160,46 +218,46 @@ impl<'a> Writer<'a> {
         self.children.get(&(parent, kind, field)).cloned().unwrap_or_default().into_iter()
     }
 
-    fn render(&self, e: &'a Entity, nested_under: Option<&str>) -> Value {
-        let ident = identity_field(e.kind());
-        let mut rest: BTreeMap<&str, Value> = BTreeMap::new();
+    fn render(&self, e: &'a Entity, nested_under: Option<&str>) -> Node<'a> {
+        let kind = e.kind();
+        let ident = identity_field(kind);
+        let mut rest: BTreeMap<&'a str, Node<'a>> = BTreeMap::new();
         for (k, v) in &e.fields {
             if k != ident && !v.is_null() {
-                rest.insert(k, sorted(shown(e.kind(), k, v)));
+                rest.insert(k, Node::Value(v, shown(kind, k)));
             }
         }
         for (field, parent) in &e.refs {
             if Some(field.as_str()) != nested_under {
-                let plain = e.kind() == Kind::Plugin;
-                rest.insert(field, self.reference(parent, plain));
+                rest.insert(field, self.reference(parent, kind == Kind::Plugin));
             }
         }
-        let mut out = Map::new();
+        let mut out: Vec<(&'a str, Node<'a>)> = Vec::with_capacity(rest.len() + 4);
         if let Some(v) = e.fields.get(ident) {
-            out.insert(ident.into(), sorted(shown(e.kind(), ident, v)));
+            out.push((ident, Node::Value(v, shown(kind, ident))));
         }
         if let Some(id) = e.id.filter(|_| self.writes_id(e)) {
-            out.insert("id".into(), id.to_string().into());
+            out.push(("id", Node::Text(Cow::Owned(id.to_string()))));
         }
-        out.extend(rest.into_iter().map(|(k, v)| (k.to_string(), v)));
-        for (collection, kind, field) in nested(e.kind()) {
-            let items: Vec<Value> =
+        out.extend(rest);
+        for (collection, kind, field) in nested(kind) {
+            let items: Vec<Node<'a>> =
                 self.sorted(self.children(&e.key, *kind, field)).map(|c| self.render(c, Some(field))).collect();
             if !items.is_empty() {
-                out.insert(collection.to_string(), Value::Array(items));
+                set(&mut out, collection, Node::Seq(items));
             }
         }
-        if e.kind() == Kind::Consumer {
-            let groups: Vec<Value> = self
+        if kind == Kind::Consumer {
+            let groups: Vec<Node<'a>> = self
                 .sorted(self.children(&e.key, Kind::ConsumerGroupMember, "consumer"))
                 .filter_map(|m| m.refs.get("consumer_group"))
                 .map(|g| self.reference(g, false))
                 .collect();
             if !groups.is_empty() {
-                out.insert("groups".into(), Value::Array(groups));
+                set(&mut out, "groups", Node::Seq(groups));
             }
         }
-        Value::Object(out)
+        Node::Map(out)
     }
 
     fn writes_id(&self, e: &Entity) -> bool {
@@ -212,28 +270,37 @@ impl<'a> Writer<'a> {
     /// A reference as the file reader resolves it: the parent's name when it has one, else its id.
     /// Plugins' scopes are plain strings, as decK writes them; other references `{name: ...}` or
     /// `{id: ...}`, and with `with_id` both, as decK writes `keys[].set` and `consumers[].groups[]`.
-    fn reference(&self, parent: &Key, plain: bool) -> Value {
+    fn reference(&self, parent: &'a Key, plain: bool) -> Node<'a> {
         let id = self.state.get(parent).and_then(|p| p.id).or(match parent.ident {
             Ident::Id(id) => Some(id),
             _ => None,
         });
-        let name = match &parent.ident {
-            Ident::Name(n) | Ident::CustomId(n) if nameable(parent) => Some(n.clone()),
+        let name: Option<Cow<'a, str>> = match &parent.ident {
+            Ident::Name(n) | Ident::CustomId(n) if nameable(parent) => Some(Cow::Borrowed(n)),
             _ => None,
         };
         // A parent neither named nor with an id cannot come from a gateway; name it as best we can.
-        let name = if name.is_none() && id.is_none() { Some(parent.ident_text()) } else { name };
+        let name = if name.is_none() && id.is_none() { Some(Cow::Owned(parent.ident_text())) } else { name };
         if plain {
-            return Value::String(name.or(id.map(|i| i.to_string())).unwrap_or_default());
+            return Node::Text(name.or(id.map(|i| Cow::Owned(i.to_string()))).unwrap_or_default());
         }
-        let mut out = Map::new();
+        let mut out = Vec::with_capacity(2);
         if let Some(id) = id.filter(|_| self.with_id || name.is_none()) {
-            out.insert("id".into(), id.to_string().into());
+            out.push(("id", Node::Text(Cow::Owned(id.to_string()))));
         }
         if let Some(n) = name {
-            out.insert("name".into(), n.into());
+            out.push(("name", Node::Text(n)));
         }
-        Value::Object(out)
+        Node::Map(out)
+    }
+}
+
+/// Sets `key` in a mapping under construction: in place when it is there already (as a JSON
+/// object's insert does), else at the end.
+fn set<'a>(map: &mut Vec<(&'a str, Node<'a>)>, key: &'a str, node: Node<'a>) {
+    match map.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = node,
+        None => map.push((key, node)),
     }
 }
 
@@ -263,24 +330,13 @@ fn sort_key(e: &Entity) -> (String, String) {
     (name, id)
 }
 
-/// A field's value as decK writes it: decK's entities are Go structs whose unset (null) fields are
-/// left out at every depth (an upstream's `healthchecks.active.https_sni`), except inside the free-form
-/// `config` of a plugin or vault, which it writes as Kong gives it, nulls included.
-fn shown(kind: Kind, field: &str, v: &Value) -> Value {
-    if field == "config" && matches!(kind, Kind::Plugin | Kind::Vault) {
-        return v.clone();
-    }
-    without_nulls(v)
-}
-
-fn without_nulls(v: &Value) -> Value {
-    match v {
-        Value::Object(o) => {
-            Value::Object(o.iter().filter(|(_, x)| !x.is_null()).map(|(k, x)| (k.clone(), without_nulls(x))).collect())
-        }
-        Value::Array(a) => Value::Array(a.iter().map(without_nulls).collect()),
-        other => other.clone(),
-    }
+/// How a field's value is shown as decK writes it: decK's entities are Go structs whose unset (null)
+/// fields are left out at every depth (an upstream's `healthchecks.active.https_sni`), except inside
+/// the free-form `config` of a plugin or vault, which it writes as Kong gives it, nulls included.
+/// Keys are taken sorted, so that output never depends on the order a server sent fields in.
+fn shown(kind: Kind, field: &str) -> Shown {
+    let free_form = field == "config" && matches!(kind, Kind::Plugin | Kind::Vault);
+    Shown { drop_nulls: !free_form, sort_keys: true }
 }
 
 fn sort_key_text(k: &Key) -> String {
@@ -288,24 +344,6 @@ fn sort_key_text(k: &Key) -> String {
         Ident::Name(n) | Ident::CustomId(n) => n.clone(),
         Ident::Id(id) => id.to_string(),
         other => format!("{other:?}"),
-    }
-}
-
-/// The value with every object's keys sorted, so that output never depends on the order a server
-/// happened to send fields in. Sorted in place: the value is already the copy `shown` made.
-fn sorted(mut v: Value) -> Value {
-    sort_in_place(&mut v);
-    v
-}
-
-fn sort_in_place(v: &mut Value) {
-    match v {
-        Value::Object(o) => {
-            o.sort_keys();
-            o.values_mut().for_each(sort_in_place);
-        }
-        Value::Array(a) => a.iter_mut().for_each(sort_in_place),
-        _ => {}
     }
 }
 
@@ -323,6 +361,14 @@ pub fn to_json(document: &Value) -> Result<String, DumpError> {
 /// Writes a file atomically (a temporary file in the same directory, renamed over the target) and
 /// readable by its owner only (mode 0600), since dumps and plans hold credentials and private keys.
 pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), DumpError> {
+    write_private_with(path, |file| file.write_all(contents))
+}
+
+/// [`write_private`] of what `write` writes, as it writes it.
+pub fn write_private_with<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<T>,
+) -> Result<T, DumpError> {
     let fail = |source: std::io::Error| DumpError::Write { path: path.to_path_buf(), source };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -330,10 +376,10 @@ pub fn write_private(path: &Path, contents: &[u8]) -> Result<(), DumpError> {
     };
     // tempfile creates the file with mode 0600 on Unix.
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    tmp.write_all(contents).map_err(fail)?;
+    let written = write(tmp.as_file_mut()).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    Ok(written)
 }
 
 #[cfg(test)]

@@ -258,3 +258,20 @@ fn files_are_written_privately_and_whole() {
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left behind");
 }
+
+#[test]
+fn yaml_written_as_it_goes_is_the_documents() {
+    let mut scoped = gateway();
+    scoped.meta.workspace = Some("team".into());
+    scoped.meta.konnect_control_plane = Some("prod".into());
+    scoped.meta.select_tags = vec!["a".into()];
+    for state in [gateway(), scoped] {
+        for options in [DumpOptions::default(), DumpOptions { with_id: true }] {
+            let dump = to_document(&state, &options);
+            let mut written = Vec::new();
+            let unplaced = write_yaml(&state, &options, &mut written).unwrap();
+            assert_eq!(String::from_utf8(written).unwrap(), to_yaml(&dump.document).unwrap());
+            assert_eq!(unplaced, dump.unplaced);
+        }
+    }
+}

@@ -48,8 +48,65 @@ pub fn raw_id(obj: &Map<String, Value>) -> Option<Uuid> {
     obj.get("id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok())
 }
 
+/// One raw entity in scope, stripped as it arrives of what the state never holds: its id and
+/// `created_at` set aside, the server-managed and null fields dropped, its references reduced to
+/// the parents' ids (their keys are known only once every parent is read). A page's objects are
+/// stripped while the next page is awaited, so the read never holds Kong's nulls.
+#[derive(Debug)]
+pub(crate) struct Stripped {
+    pub(crate) id: Option<Uuid>,
+    created_at: Option<Value>,
+    fields: Map<String, Value>,
+    /// (reference field, the parent's kind, the parent's id).
+    refs: Vec<(&'static str, Kind, Uuid)>,
+}
+
+/// Strips one raw entity (see [`Stripped`]); `None` when it is out of scope.
+pub(crate) fn strip(kind: Kind, mut obj: Map<String, Value>, scope: &Scope) -> Option<Stripped> {
+    if !in_scope(kind, &obj, scope) {
+        return None;
+    }
+    let created_at = obj.get("created_at").filter(|v| !v.is_null()).cloned();
+    let id = raw_id(&obj);
+    // The same removals, in the same order, as ever: `remove` moves the last field into the
+    // removed one's place, so the order of what is left depends on it.
+    for f in SERVER_MANAGED {
+        obj.remove(f);
+    }
+    if kind == Kind::Certificate {
+        obj.remove("snis");
+    }
+    let mut refs = Vec::new();
+    for r in kind.references() {
+        let parent = obj
+            .remove(r.field)
+            .as_ref()
+            .and_then(|v| v.get("id"))
+            .and_then(Value::as_str)
+            .and_then(|s| Uuid::parse_str(s).ok());
+        if let Some(pid) = parent {
+            refs.push((r.field, r.target, pid));
+        }
+    }
+    obj.retain(|_, v| !v.is_null());
+    Some(Stripped { id, created_at, fields: obj, refs })
+}
+
 /// Builds the live state.
 pub fn build(mut fetched: Fetched, scope: &Scope) -> State {
+    let lists = std::mem::take(&mut fetched.lists)
+        .into_iter()
+        .map(|(kind, objs)| (kind, objs.into_iter().filter_map(|o| strip(kind, o, scope)).collect()))
+        .collect();
+    build_stripped(lists, fetched.members, scope)
+}
+
+/// Builds the live state of entities stripped as they were read, and the memberships.
+pub(crate) fn build_stripped(
+    mut lists: BTreeMap<Kind, Vec<Stripped>>,
+    mut members: Vec<(Uuid, Map<String, Value>)>,
+    scope: &Scope,
+) -> State {
     let mut state = State::default();
     state.meta.select_tags = scope.select_tags.clone();
     let mut keys: HashMap<(Kind, Uuid), Key> = HashMap::new();
@@ -58,17 +115,17 @@ pub fn build(mut fetched: Fetched, scope: &Scope) -> State {
             continue;
         }
         if let PathShape::Relation { parent, member, .. } = kind.def().path {
-            for (group, consumer) in std::mem::take(&mut fetched.members) {
+            for (group, consumer) in std::mem::take(&mut members) {
                 if let Some(e) = relation(kind, (parent, group), (member, &consumer), &keys) {
                     state.insert(e);
                 }
             }
             continue;
         }
-        let mut objs = fetched.lists.remove(&kind).unwrap_or_default();
-        objs.sort_by_cached_key(raw_id);
-        for obj in objs {
-            let created_at = obj.get("created_at").filter(|v| !v.is_null()).cloned();
+        let mut objs = lists.remove(&kind).unwrap_or_default();
+        objs.sort_by_key(|o| o.id);
+        for mut obj in objs {
+            let created_at = obj.created_at.take();
             let Some(mut e) = entity(kind, obj, &keys, scope) else { continue };
             if let (Some(id), Some(at)) = (e.id, created_at) {
                 state.meta.created_at.entry(kind).or_default().insert(id, at);
@@ -88,34 +145,16 @@ pub fn build(mut fetched: Fetched, scope: &Scope) -> State {
     state
 }
 
-/// Converts one raw entity; `None` when it is out of scope.
-fn entity(kind: Kind, mut obj: Map<String, Value>, keys: &HashMap<(Kind, Uuid), Key>, scope: &Scope) -> Option<Entity> {
-    if !in_scope(kind, &obj, scope) {
-        return None;
-    }
-    let id = raw_id(&obj);
-    for f in SERVER_MANAGED {
-        obj.remove(f);
-    }
-    if kind == Kind::Certificate {
-        obj.remove("snis");
-    }
+/// Converts one stripped entity, its references now parents' keys; `None` when it is out of scope.
+fn entity(kind: Kind, obj: Stripped, keys: &HashMap<(Kind, Uuid), Key>, scope: &Scope) -> Option<Entity> {
+    let Stripped { id, fields, refs: parents, .. } = obj;
     let mut refs = BTreeMap::new();
-    for r in kind.references() {
-        let parent = obj
-            .remove(r.field)
-            .as_ref()
-            .and_then(|v| v.get("id"))
-            .and_then(Value::as_str)
-            .and_then(|s| Uuid::parse_str(s).ok());
-        if let Some(pid) = parent {
-            let key = keys.get(&(r.target, pid)).cloned().unwrap_or_else(|| Key::id(r.target, pid));
-            refs.insert(r.field.to_string(), key);
-        }
+    for (field, target, pid) in parents {
+        let key = keys.get(&(target, pid)).cloned().unwrap_or_else(|| Key::id(target, pid));
+        refs.insert(field.to_string(), key);
     }
-    obj.retain(|_, v| !v.is_null());
-    let key = natural_key(kind, &obj, &refs, id).or_else(|| id.map(|i| Key::id(kind, i)))?;
-    let e = Entity { key, id, fields: obj, refs };
+    let key = natural_key(kind, &fields, &refs, id).or_else(|| id.map(|i| Key::id(kind, i)))?;
+    let e = Entity { key, id, fields, refs };
     scope.covers(&e).then_some(e)
 }
 

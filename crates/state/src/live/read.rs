@@ -8,12 +8,13 @@
 //! close to its longest chain of sequential pages. Kinds the gateway may not have (consumer groups
 //! and mTLS credentials on Kong OSS) are tolerated when they answer 404.
 
-use super::convert::{self, in_scope, raw_id, Fetched};
+use super::convert::{self, Stripped};
 use crate::{Scope, State};
 use futures::stream::{self, StreamExt, TryStreamExt};
-use kongsync_gateway::{list, list_all, list_children, ApiError, Client, Gateway, Request};
+use kongsync_gateway::{list, list_all, list_all_with, list_children, ApiError, Client, Gateway, Request};
 use kongsync_model::{Kind, Listing, Optional, PathShape};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// Parents whose children are read at the same time, per parent kind: as many as the client lets
 /// run at once by default. With 12, a 100k dump at 10 ms spent 5.0 s of 7.2 s reading (thousands of
@@ -91,18 +92,19 @@ pub async fn read_state(
     let jobs = jobs(gateway, scope);
     let results =
         futures::future::try_join_all(jobs.iter().map(|job| run(client, gateway, scope, job, progress))).await?;
-    let mut fetched = Fetched::default();
+    let mut lists: BTreeMap<Kind, Vec<Stripped>> = BTreeMap::new();
+    let mut members = Vec::new();
     let mut absent = Vec::new();
     for ((kind, items, children), job) in results.into_iter().zip(&jobs) {
-        fetched.lists.entry(kind).or_default().extend(items);
+        lists.entry(kind).or_default().extend(items);
         match children {
             Children::None => {}
             Children::Absent => absent.extend(std::iter::once(kind).chain(job.children)),
-            Children::Entities(k, items) => fetched.lists.entry(k).or_default().extend(items),
-            Children::Members(m) => fetched.members.extend(m),
+            Children::Entities(k, items) => lists.entry(k).or_default().extend(items),
+            Children::Members(m) => members.extend(m),
         }
     }
-    let mut state = convert::build(fetched, scope);
+    let mut state = convert::build_stripped(lists, members, scope);
     state.meta.workspace = gateway.workspace().map(str::to_string);
     state.meta.absent_kinds = absent;
     Ok(state)
@@ -113,11 +115,11 @@ enum Children {
     None,
     /// The gateway has no such kind: its listing answered 404.
     Absent,
-    Entities(Kind, Vec<Map<String, Value>>),
+    Entities(Kind, Vec<Stripped>),
     Members(Vec<(uuid::Uuid, Map<String, Value>)>),
 }
 
-type JobResult = (Kind, Vec<Map<String, Value>>, Children);
+type JobResult = (Kind, Vec<Stripped>, Children);
 
 async fn run(
     client: &Client,
@@ -127,14 +129,17 @@ async fn run(
     progress: &dyn ReadProgress,
 ) -> Result<JobResult, ApiError> {
     let kind = job.kind;
-    let items = match list_all(client, &job.request, &|n| progress.read(kind, n)).await {
+    // Out-of-scope entities are dropped, and the others stripped, as each page comes.
+    let strip = |k: Kind| move |obj| convert::strip(k, obj, scope);
+    let items = match list_all_with(client, &job.request, &strip(kind), &|n| progress.read(kind, n)).await {
         Ok(items) => items,
         Err(e) if job.optional && e.status() == Some(404) => return Ok((kind, Vec::new(), Children::Absent)),
         Err(e) => return Err(e),
     };
     let Some(child) = job.children else { return Ok((kind, items, Children::None)) };
     // Children of parents that are out of scope would be dropped anyway: do not ask for them.
-    let parents: Vec<uuid::Uuid> = items.iter().filter(|o| in_scope(kind, o, scope)).filter_map(raw_id).collect();
+    let parents: Vec<uuid::Uuid> = items.iter().filter_map(|o| o.id).collect();
+    let relation = matches!(child.def().path, PathShape::Relation { .. });
     let per_parent = stream::iter(parents)
         .map(|id| async move {
             let segment = match child.def().path {
@@ -142,18 +147,33 @@ async fn run(
                 PathShape::TopLevel => child.collection(),
             };
             let request = list_children(gateway, kind.collection(), &id.to_string(), segment);
-            let found = list_all(client, &request, &|n| progress.read(child, n)).await?;
+            let on_page = |n| progress.read(child, n);
+            let found = if relation {
+                // A member is the consumer as the group's list shows it: only its id is used.
+                let members = list_all(client, &request, &on_page).await?;
+                Found::Members(members)
+            } else {
+                Found::Entities(list_all_with(client, &request, &strip(child), &on_page).await?)
+            };
             Ok::<_, ApiError>((id, found))
         })
         .buffer_unordered(FAN_OUT);
-    let lists: Vec<(uuid::Uuid, Vec<Map<String, Value>>)> = per_parent.try_collect().await?;
-    let children = match child.def().path {
-        PathShape::Relation { .. } => {
-            Children::Members(lists.into_iter().flat_map(|(g, cs)| cs.into_iter().map(move |c| (g, c))).collect())
+    let lists: Vec<(uuid::Uuid, Found)> = per_parent.try_collect().await?;
+    let (mut members, mut entities) = (Vec::new(), Vec::new());
+    for (parent, found) in lists {
+        match found {
+            Found::Members(cs) => members.extend(cs.into_iter().map(|c| (parent, c))),
+            Found::Entities(items) => entities.extend(items),
         }
-        _ => Children::Entities(child, lists.into_iter().flat_map(|(_, items)| items).collect()),
-    };
+    }
+    let children = if relation { Children::Members(members) } else { Children::Entities(child, entities) };
     Ok((kind, items, children))
+}
+
+/// The children read under one parent.
+enum Found {
+    Members(Vec<Map<String, Value>>),
+    Entities(Vec<Stripped>),
 }
 
 #[cfg(test)]
