@@ -4,7 +4,9 @@
 //! max(ceil(steps / parallelism), longest dependency chain) × latency, also computed with the
 //! latency the simulator actually took. Then `kongsync sync` (the binary) of about 2,000 creates
 //! through the Konnect API of a simulator announcing a budget of 6,000 requests a minute, given no
-//! `--rate-limit`: its wall time against requests / budget, and the share answered 429.
+//! `--rate-limit`: its wall time against requests / budget, and the share answered 429. Each sync
+//! run also prints the simulator's own CPU time and the spread of the time it took per write, and
+//! the time per round spent outside it (the client, the loopback, the scheduler).
 //! Run with `cargo bench --bench sync`.
 
 #![allow(clippy::unwrap_used)]
@@ -47,6 +49,11 @@ struct Run {
     rounds: usize,
     /// The bound with the latency the simulator actually took per write.
     observed_bound: f64,
+    /// The simulator's CPU seconds during the run (its process, not the client's).
+    sim_cpu_s: f64,
+    /// The median and 99th percentile of the time the simulator took per write, in milliseconds.
+    sim_p50_ms: f64,
+    sim_p99_ms: f64,
 }
 
 /// A create run, then an update run of every entity, against one simulator process with `faults`.
@@ -64,17 +71,26 @@ fn run(rt: &Runtime, desired: &State, parallelism: usize, faults: Faults) -> [Ru
         }
         let observed = rt.block_on(gateway.observe(&desired));
         rt.block_on(gateway.sim.clear_requests());
+        let sim_pid = gateway.sim.pid().to_string();
+        let sim_cpu = measure::cpu_seconds(&sim_pid);
         let (applied, usage) = measure(|| rt.block_on(gateway.apply(&desired, &observed, parallelism)));
+        let sim_cpu_s = measure::cpu_seconds(&sim_pid) - sim_cpu;
         let steps = applied.plan.requests().count();
         let rounds = steps.div_ceil(parallelism).max(longest_chain(&applied.plan));
         let log = rt.block_on(gateway.sim.requests());
         let mean = sim::mean_ms(&log, |r| r.method != "GET");
+        let mut took: Vec<f64> = log.iter().filter(|r| r.method != "GET").map(|r| r.ended_ms - r.started_ms).collect();
+        took.sort_by(f64::total_cmp);
+        let at = |q: f64| took.get(((took.len().max(1) - 1) as f64 * q) as usize).copied().unwrap_or(0.0);
         runs.push(Run {
             usage,
             requests: applied.requests,
             bound: rounds as f64 * LATENCY_MS as f64 / 1000.0,
             rounds,
             observed_bound: rounds as f64 * mean / 1000.0,
+            sim_cpu_s,
+            sim_p50_ms: at(0.5),
+            sim_p99_ms: at(0.99),
         });
     }
     let update = runs.pop().unwrap();
@@ -101,6 +117,14 @@ fn main() {
                     "with the latency the simulator took, bound {:.2} s, ratio {:.2}",
                     r.observed_bound,
                     r.usage.wall_s / r.observed_bound
+                ))
+                .note(format!(
+                    "simulator: {:.2} ms per write at the median, {:.2} ms p99; its CPU {:.2} s",
+                    r.sim_p50_ms, r.sim_p99_ms, r.sim_cpu_s
+                ))
+                .note(format!(
+                    "outside the simulator: {:.2} ms per round (wall - bound with its latency, / rounds)",
+                    (r.usage.wall_s - r.observed_bound) * 1000.0 / r.rounds as f64
                 ))
                 .print();
         }

@@ -5,9 +5,14 @@
 
 use crate::walk::{walk, Outcome, WalkOptions};
 use kongsync_diff::{Action, Execution, Plan, Step};
-use kongsync_gateway::{ApiError, Client, Gateway};
+use kongsync_gateway::{ApiError, Client, Gateway, Request};
 use serde::Serialize;
-use tokio::sync::watch;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 
 /// How to execute.
 #[derive(Clone, Copy, Debug)]
@@ -90,6 +95,13 @@ impl StepProgress for NoStepProgress {
 
 /// Executes the plan against `gateway` through `client`. `stop` turning true stops new steps from
 /// starting; those in flight finish.
+///
+/// The walk runs as a task of its own on the runtime, each step's request as another, so that the
+/// bookkeeping that refills a freed slot, and the encoding and decoding of every request, run on the
+/// runtime's worker threads next to the connections' tasks, rather than all on whichever thread
+/// awaits this future (`block_on`'s, for the CLI): on a busy machine each hop to that one thread
+/// waited for it to be scheduled, and its single core's share bounded the request rate. Progress
+/// comes back over a channel, off the path from one request to the next.
 pub async fn execute(
     plan: &Plan,
     client: &Client,
@@ -103,19 +115,42 @@ pub async fn execute(
     // Deletes are the writes that cannot be undone: they run last, and not at all after a failure.
     let gated: Vec<bool> = plan.steps.iter().map(|s| s.action == Action::Delete).collect();
     let walk_options = WalkOptions { parallelism: options.parallelism, fail_fast: options.fail_fast };
-    let outcomes = walk(
-        &deps,
-        &gated,
-        walk_options,
-        stop,
-        |i| run_step(client, gateway, &plan.steps[i]),
-        |i, outcome: &Outcome<StepFailure>| {
-            if let Some(step) = plan.steps.get(i) {
-                progress.finished(step, &status(outcome));
-            }
-        },
-    )
-    .await;
+    // Each step's request, placed under the gateway's root; `None` for a step Kong does with the one
+    // it depends on (done by the time it is ready).
+    let requests: Arc<Vec<Option<Request>>> = Arc::new(
+        plan.steps
+            .iter()
+            .map(|s| match &s.execution {
+                Execution::Request(planned) => Some(gateway.place(planned)),
+                Execution::WithStep { .. } => None,
+            })
+            .collect(),
+    );
+    let (finished, mut heard) = mpsc::unbounded_channel::<(usize, StepStatus)>();
+    let sender = client.clone();
+    let walking = Spawned(tokio::spawn(async move {
+        walk(
+            &deps,
+            &gated,
+            walk_options,
+            stop,
+            |i| {
+                let (client, requests) = (sender.clone(), requests.clone());
+                Spawned(tokio::spawn(async move { run_step(&client, requests.get(i).and_then(Option::as_ref)).await }))
+            },
+            // The receiver lives until the walk is over; a send cannot fail before.
+            |i, outcome: &Outcome<StepFailure>| {
+                let _ = finished.send((i, status(outcome)));
+            },
+        )
+        .await
+    }));
+    while let Some((i, status)) = heard.recv().await {
+        if let Some(step) = plan.steps.get(i) {
+            progress.finished(step, &status);
+        }
+    }
+    let outcomes = walking.await;
     let steps: Vec<StepStatus> = outcomes.iter().map(status).collect();
     let count = |f: fn(&StepStatus) -> bool| steps.iter().filter(|s| f(s)).count();
     Report {
@@ -129,6 +164,33 @@ pub async fn execute(
     }
 }
 
+/// A spawned task, awaited like the future it runs: its panic is resumed in the awaiting task, and
+/// dropping it aborts the task, so that dropping `execute` (or the walk) stops what it started, as
+/// it did when they ran inside it.
+struct Spawned<T>(JoinHandle<T>);
+
+impl<T> Future for Spawned<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        match Pin::new(&mut self.0).poll(cx) {
+            Poll::Ready(Ok(value)) => Poll::Ready(value),
+            Poll::Ready(Err(e)) => match e.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                // Only an abort cancels it, and only `drop` aborts, after which it is never polled.
+                Err(_) => Poll::Pending,
+            },
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for Spawned<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 fn status(o: &Outcome<StepFailure>) -> StepStatus {
     match o {
         Outcome::Done => StepStatus::Done,
@@ -139,12 +201,10 @@ fn status(o: &Outcome<StepFailure>) -> StepStatus {
     }
 }
 
-async fn run_step(client: &Client, gateway: &Gateway, step: &Step) -> Result<(), StepFailure> {
-    match &step.execution {
-        Execution::Request(planned) => {
-            client.send(&gateway.place(planned)).await.map(drop).map_err(|e| StepFailure::from(&e))
-        }
+async fn run_step(client: &Client, request: Option<&Request>) -> Result<(), StepFailure> {
+    match request {
+        Some(request) => client.send(request).await.map(drop).map_err(|e| StepFailure::from(&e)),
         // Kong does it with the step this one depends on, which is done by now.
-        Execution::WithStep { .. } => Ok(()),
+        None => Ok(()),
     }
 }
