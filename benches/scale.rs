@@ -251,7 +251,12 @@ fn print_table(rows: &[Row]) {
         let mut details: Vec<String> =
             r.m.parts
                 .iter()
-                .map(|(k, v)| if k == "steps" { format!("{v:.0} steps") } else { format!("{k} {v:.2} s") })
+                .map(|(k, v)| match k.as_str() {
+                    "steps" => format!("{v:.0} steps"),
+                    // A peak measured between the parts, in MiB, not a duration.
+                    k if k.starts_with("peak MiB") => format!("{k} {v:.0}"),
+                    k => format!("{k} {v:.2} s"),
+                })
                 .collect();
         if let Some((b, how)) = &r.bound {
             details.push(format!("bound {b:.2} s ({how}), ratio {:.2}", r.m.wall_s / b));
