@@ -10,13 +10,6 @@ use serde_json::{json, Value};
 const OLD: &str = "00000000-0000-4000-8000-0000000000d1";
 const NEW: &str = "00000000-0000-4000-8000-0000000000d2";
 
-/// Syncs `file` and checks the next diff is clean.
-fn sync_clean(env: &TestEnv, file: &str) {
-    env.write("kong.yaml", file);
-    env.kongsync(&["sync", "kong.yaml"]).success();
-    env.kongsync(&["diff", "kong.yaml", "--exit-code"]).success();
-}
-
 /// The `data` of a listing.
 fn list(env: &TestEnv, path: &str) -> Vec<Value> {
     let (status, body) = env.request("GET", path, None);
@@ -50,13 +43,13 @@ fn certificate_file(pair: &str) -> String {
 #[test]
 fn a_certificate_rotated_keeps_its_id_and_its_snis() {
     let env = TestEnv::new();
-    sync_clean(&env, &certificate_file("leaf"));
+    env.sync_clean(&certificate_file("leaf"));
     let certs = list(&env, "/certificates");
     assert_eq!(certs.len(), 1, "{certs:?}");
     let cert = id_of(&certs[0]);
     let snis_before = list(&env, "/snis");
     env.clear_requests();
-    sync_clean(&env, &certificate_file("rsa"));
+    env.sync_clean(&certificate_file("rsa"));
     assert_eq!(env.writes(), [format!("PUT /certificates/{cert}")], "one PUT, no delete, no SNI write");
     let (_, held) = env.request("GET", &format!("/certificates/{cert}"), None);
     assert!(held["cert"]
@@ -103,12 +96,12 @@ consumers:
 #[test]
 fn a_consumer_that_gets_a_new_id_keeps_its_credentials_and_plugins() {
     let env = TestEnv::new();
-    sync_clean(&env, &consumer_file(OLD));
+    env.sync_clean(&consumer_file(OLD));
     let key = id_of(&list(&env, &format!("/consumers/{OLD}/key-auth"))[0]);
     let acl = id_of(&list(&env, &format!("/consumers/{OLD}/acls"))[0]);
     let plugin = id_of(&list(&env, "/plugins")[0]);
     env.clear_requests();
-    sync_clean(&env, &consumer_file(NEW));
+    env.sync_clean(&consumer_file(NEW));
     let writes = env.writes();
     let at = |w: &str| writes.iter().position(|x| x == w).unwrap_or_else(|| panic!("no {w} in {writes:?}"));
     let delete = at(&format!("DELETE /consumers/{OLD}"));
@@ -155,14 +148,14 @@ services:
 #[test]
 fn a_service_that_gains_an_id_takes_its_routes_and_plugins_along() {
     let env = TestEnv::new();
-    sync_clean(&env, &service_file(None));
+    env.sync_clean(&service_file(None));
     let (_, old) = env.request("GET", "/services/s1", None);
     let old = id_of(&old);
     assert_ne!(old, NEW);
     let route = id_of(&list(&env, "/routes")[0]);
     let plugin = id_of(&list(&env, "/plugins")[0]);
     env.clear_requests();
-    sync_clean(&env, &service_file(Some(NEW)));
+    env.sync_clean(&service_file(Some(NEW)));
     assert_eq!(
         env.writes(),
         [
@@ -191,7 +184,7 @@ fn uuids_are_read_as_kong_reads_them() {
     let file = format!(
         "_format_version: \"3.0\"\nservices:\n- name: s1\n  id: {upper}\n  host: example.internal\nroutes:\n- name: r1\n  paths: [/r1]\n  service: {upper}\n"
     );
-    sync_clean(&env, &file);
+    env.sync_clean(&file);
     let (_, s1) = env.request("GET", "/services/s1", None);
     assert_eq!(s1["id"], json!(NEW));
     assert_eq!(list(&env, "/routes")[0]["service"]["id"], json!(NEW));

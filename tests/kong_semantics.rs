@@ -13,13 +13,6 @@ const TARGET: &str = "00000000-0000-4000-8000-0000000000a2";
 const KEY: &str = "00000000-0000-4000-8000-0000000000c1";
 const OAUTH: &str = "00000000-0000-4000-8000-0000000000c2";
 
-/// Syncs `file` and checks the next diff is clean.
-fn sync_clean(env: &TestEnv, file: &str) {
-    env.write("kong.yaml", file);
-    env.kongsync(&["sync", "kong.yaml"]).success();
-    env.kongsync(&["diff", "kong.yaml", "--exit-code"]).success();
-}
-
 fn target_file(extra: &str) -> String {
     format!(
         "_format_version: \"3.0\"\nupstreams:\n- name: u.internal\n  id: {UPSTREAM}\n  targets:\n  - target: 10.0.0.1:80\n    id: {TARGET}\n{extra}"
@@ -31,9 +24,9 @@ fn target_file(extra: &str) -> String {
 #[test]
 fn a_target_whose_tags_are_removed_and_weight_reset_converges() {
     let env = TestEnv::new();
-    sync_clean(&env, &target_file("    weight: 50\n    tags: [blue]\n"));
+    env.sync_clean(&target_file("    weight: 50\n    tags: [blue]\n"));
     env.clear_requests();
-    sync_clean(&env, &target_file(""));
+    env.sync_clean(&target_file(""));
     let put = format!("PUT /upstreams/{UPSTREAM}/targets/{TARGET}");
     assert!(env.writes().contains(&put), "{:?}", env.writes());
     let (status, t) = env.request("GET", &format!("/upstreams/{UPSTREAM}/targets/{TARGET}"), None);
@@ -53,21 +46,21 @@ fn upstream_file(fields: &str) -> String {
 fn an_upstream_switched_to_least_connections_and_back_converges() {
     let env = TestEnv::new();
     let hashed = "  algorithm: consistent-hashing\n  hash_on: header\n  hash_on_header: x-user\n";
-    sync_clean(&env, &upstream_file(hashed));
+    env.sync_clean(&upstream_file(hashed));
     // A file that keeps the hash_on a dump wrote, but asks for least-connections: Kong drops hash_on.
     let least = "  algorithm: least-connections\n  hash_on: header\n  hash_on_header: x-user\n";
-    sync_clean(&env, &upstream_file(least));
+    env.sync_clean(&upstream_file(least));
     let (_, u) = env.request("GET", &format!("/upstreams/{UPSTREAM}"), None);
     assert_eq!((u["algorithm"].clone(), u["hash_on"].clone()), (json!("least-connections"), json!("none")), "{u}");
-    sync_clean(&env, &upstream_file(hashed));
+    env.sync_clean(&upstream_file(hashed));
     let (_, u) = env.request("GET", &format!("/upstreams/{UPSTREAM}"), None);
     assert_eq!((u["algorithm"].clone(), u["hash_on"].clone()), (json!("consistent-hashing"), json!("header")), "{u}");
     // consistent-hashing with hash_on none (what a dump of defaults writes) is stored as round-robin.
-    sync_clean(&env, &upstream_file("  algorithm: consistent-hashing\n  hash_on: none\n"));
+    env.sync_clean(&upstream_file("  algorithm: consistent-hashing\n  hash_on: none\n"));
     let (_, u) = env.request("GET", &format!("/upstreams/{UPSTREAM}"), None);
     assert_eq!(u["algorithm"], json!("round-robin"), "{u}");
     // round-robin with a hash_on is stored as consistent-hashing.
-    sync_clean(&env, &upstream_file("  algorithm: round-robin\n  hash_on: ip\n"));
+    env.sync_clean(&upstream_file("  algorithm: round-robin\n  hash_on: ip\n"));
     let (_, u) = env.request("GET", &format!("/upstreams/{UPSTREAM}"), None);
     assert_eq!(u["algorithm"], json!("consistent-hashing"), "{u}");
 }
@@ -95,7 +88,7 @@ fn consumers_with_keys(n: usize, keys: bool) -> String {
 #[test]
 fn nested_deletes_already_done_count_as_done() {
     let env = TestEnv::new();
-    sync_clean(&env, &consumers_with_keys(4, true));
+    env.sync_clean(&consumers_with_keys(4, true));
     env.write("kong.yaml", &consumers_with_keys(4, false));
     env.sim().set_faults(Faults {
         rules: vec![FaultRule {
@@ -127,7 +120,7 @@ fn nested_deletes_already_done_count_as_done() {
 #[test]
 fn a_sync_interrupted_during_nested_deletes_converges() {
     let env = TestEnv::new();
-    sync_clean(&env, &consumers_with_keys(6, true));
+    env.sync_clean(&consumers_with_keys(6, true));
     env.write("kong.yaml", &consumers_with_keys(6, false));
     env.sim().set_faults(Faults {
         rules: (0..3)
@@ -147,7 +140,7 @@ fn a_sync_interrupted_during_nested_deletes_converges() {
     assert!(left >= 3, "the dropped deletes did not land: {keys}");
     env.sim().clear_faults();
     env.clear_requests();
-    sync_clean(&env, &consumers_with_keys(6, false));
+    env.sync_clean(&consumers_with_keys(6, false));
     let deletes = env.writes().into_iter().filter(|w| w.starts_with("DELETE")).count();
     assert_eq!(deletes, left, "only what was left is deleted: {:?}", env.writes());
 }
@@ -166,9 +159,9 @@ fn a_consumer_renamed_while_keeping_its_credentials_converges() {
     let env = TestEnv::new();
     let old = "00000000-0000-4000-8000-0000000000b1";
     let new = "00000000-0000-4000-8000-0000000000b2";
-    sync_clean(&env, &consumer_with_key("alice", old));
+    env.sync_clean(&consumer_with_key("alice", old));
     env.clear_requests();
-    sync_clean(&env, &consumer_with_key("alicia", new));
+    env.sync_clean(&consumer_with_key("alicia", new));
     let writes = env.writes();
     let moved = format!("PUT /consumers/{new}/key-auth/{KEY}");
     let gone = format!("DELETE /consumers/{old}");
@@ -191,7 +184,7 @@ fn oauth2_file(secret: &str) -> String {
 #[test]
 fn an_oauth2_hashed_secret_converges_and_a_changed_one_is_seen() {
     let env = TestEnv::new();
-    sync_clean(&env, &oauth2_file("first-secret"));
+    env.sync_clean(&oauth2_file("first-secret"));
     let (_, c) = env.request("GET", &format!("/oauth2/{OAUTH}"), None);
     let stored = c["client_secret"].as_str().unwrap_or_default().to_string();
     assert!(stored.starts_with("$pbkdf2-sha512$"), "{c}");
@@ -203,7 +196,7 @@ fn an_oauth2_hashed_secret_converges_and_a_changed_one_is_seen() {
     out.expect_code(2);
     assert!(out.stdout.contains("client_secret"), "{}", out.stdout);
     assert!(!out.stdout.contains("second-secret") && !out.stdout.contains("$pbkdf2"), "{}", out.stdout);
-    sync_clean(&env, &oauth2_file("second-secret"));
+    env.sync_clean(&oauth2_file("second-secret"));
     let (_, c) = env.request("GET", &format!("/oauth2/{OAUTH}"), None);
     assert_ne!(c["client_secret"], Value::String(stored), "{c}");
 }
@@ -215,7 +208,7 @@ fn an_oauth2_hashed_secret_converges_and_a_changed_one_is_seen() {
 fn a_session_plugin_without_a_secret_converges() {
     let env = TestEnv::new();
     let file = "_format_version: \"3.0\"\nplugins:\n- name: session\n  config:\n    cookie_name: s\n";
-    sync_clean(&env, file);
+    env.sync_clean(file);
     let (_, plugins) = env.request("GET", "/plugins", None);
     let secret = plugins["data"][0]["config"]["secret"].clone();
     assert!(secret.as_str().is_some_and(|s| !s.is_empty()), "Kong drew a secret: {plugins}");
@@ -230,7 +223,7 @@ fn a_session_plugin_without_a_secret_converges() {
     let earlier = "drawnByAnEarlierNodeProcess00000";
     env.request("PATCH", &format!("/plugins/{id}"), Some(json!({"config": {"secret": earlier}})));
     env.kongsync(&["diff", "kong.yaml", "--exit-code"]).success();
-    sync_clean(&env, &file.replace("cookie_name: s\n", "cookie_name: t\n"));
+    env.sync_clean(&file.replace("cookie_name: s\n", "cookie_name: t\n"));
     let (_, p) = env.request("GET", &format!("/plugins/{id}"), None);
     assert_eq!(
         (p["config"]["secret"].as_str(), p["config"]["cookie_name"].as_str()),
@@ -242,5 +235,5 @@ fn a_session_plugin_without_a_secret_converges() {
     env.write("kong.yaml", &set);
     let diff = env.kongsync(&["diff", "kong.yaml", "--exit-code"]);
     assert_eq!(diff.code, 2, "{}\n{}", diff.stdout, diff.stderr);
-    sync_clean(&env, &set);
+    env.sync_clean(&set);
 }

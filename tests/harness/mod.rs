@@ -97,6 +97,14 @@ impl TestEnv {
         std::fs::read_to_string(self.path(name)).unwrap()
     }
 
+    /// Writes `file` as `kong.yaml`, syncs it, and checks that the next diff is clean: the sync
+    /// converged.
+    pub fn sync_clean(&self, file: &str) {
+        self.write("kong.yaml", file);
+        self.kongsync(&["sync", "kong.yaml"]).success();
+        self.kongsync(&["diff", "kong.yaml", "--exit-code"]).success();
+    }
+
     /// Runs `kongsync --kong-addr <sim> ARGS` in the test directory.
     pub fn kongsync(&self, args: &[&str]) -> Output {
         let url = self.url();
