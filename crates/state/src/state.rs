@@ -78,11 +78,7 @@ impl State {
     /// targets, ACLs, memberships) made again from them. Then an entity on a parent found by lookup has
     /// the same key on both sides. Borrowed when no reference names such a parent: no copy is made.
     pub fn with_parents_known(&self, known: &HashMap<(Kind, Uuid), Key>) -> Cow<'_, State> {
-        let known_parent = |parent: &Key| match parent.ident {
-            kongsync_model::Ident::Id(id) => known.contains_key(&(parent.kind, id)),
-            _ => false,
-        };
-        if !self.entities.values().any(|e| e.refs.values().any(known_parent)) {
+        if !self.entities.values().any(|e| e.refs.values().any(|p| known_key(known, p).is_some())) {
             return Cow::Borrowed(self);
         }
         let mut out = State { entities: BTreeMap::new(), meta: self.meta.clone() };
@@ -90,11 +86,9 @@ impl State {
             let mut e = e.clone();
             let mut changed = false;
             for parent in e.refs.values_mut() {
-                if let kongsync_model::Ident::Id(id) = parent.ident {
-                    if let Some(k) = known.get(&(parent.kind, id)) {
-                        *parent = k.clone();
-                        changed = true;
-                    }
+                if let Some(k) = known_key(known, parent) {
+                    *parent = k.clone();
+                    changed = true;
                 }
             }
             if changed {
@@ -145,6 +139,14 @@ fn kind_range(kind: Kind) -> std::ops::RangeInclusive<Key> {
     let lo = Key { kind, ident: Ident::Name(String::new()) };
     let hi = Key { kind, ident: Ident::Plugin { name: char::MAX.to_string().repeat(4), scope: Vec::new() } };
     lo..=hi
+}
+
+/// The key `known` gives a parent known only by id, if it gives one.
+fn known_key<'k>(known: &'k HashMap<(Kind, Uuid), Key>, parent: &Key) -> Option<&'k Key> {
+    match parent.ident {
+        kongsync_model::Ident::Id(id) => known.get(&(parent.kind, id)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
