@@ -14,7 +14,9 @@ mod lookup;
 mod read;
 mod schemas;
 
-pub use convert::{build, in_scope, raw_id, Fetched, MANAGED_TAGS};
+#[cfg(test)]
+pub use convert::{build, Fetched};
+pub use convert::{in_scope, raw_id, MANAGED_TAGS};
 pub use foreign::{creation_lookups, foreign_entities, Foreign};
 pub use lookup::{look_up_groups, look_up_parents, lookup_request, members_of, missing_parents, LookupError};
 pub use read::{jobs, read_state, Job, NoReadProgress, ReadProgress};
