@@ -99,17 +99,22 @@ impl Node<'_> {
     }
 }
 
+/// The members of an object that `shown` shows, in the order it takes them.
+fn shown_members(o: &serde_json::Map<String, Value>, shown: Shown) -> Vec<(&str, &Value)> {
+    let mut members: Vec<(&str, &Value)> =
+        o.iter().filter(|(_, x)| !(shown.drop_nulls && x.is_null())).map(|(k, x)| (k.as_str(), x)).collect();
+    if shown.sort_keys {
+        members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    }
+    members
+}
+
 /// A copy of `v` as `shown` says it is shown: null members dropped, keys in byte order.
 fn shown_value(v: &Value, shown: Shown) -> Value {
     match v {
-        Value::Object(o) => {
-            let mut members: Vec<(&String, &Value)> =
-                o.iter().filter(|(_, x)| !(shown.drop_nulls && x.is_null())).collect();
-            if shown.sort_keys {
-                members.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            }
-            Value::Object(members.into_iter().map(|(k, x)| (k.clone(), shown_value(x, shown))).collect())
-        }
+        Value::Object(o) => Value::Object(
+            shown_members(o, shown).into_iter().map(|(k, x)| (k.to_string(), shown_value(x, shown))).collect(),
+        ),
         Value::Array(a) => Value::Array(a.iter().map(|x| shown_value(x, shown)).collect()),
         other => other.clone(),
     }
@@ -312,16 +317,10 @@ impl Emitter {
     fn value(&mut self, v: &Value, shown: Shown, indent: usize, ctx: Context) {
         match v {
             Value::Object(m) => {
-                let mut members: Vec<(&str, (&Value, Shown))> = m
-                    .iter()
-                    .filter(|(_, x)| !(shown.drop_nulls && x.is_null()))
-                    .map(|(k, x)| (k.as_str(), (x, shown)))
-                    .collect();
+                let mut members: Vec<(&str, (&Value, Shown))> =
+                    shown_members(m, shown).into_iter().map(|(k, x)| (k, (x, shown))).collect();
                 if members.is_empty() {
                     return self.indicator("{}", true, false, false);
-                }
-                if shown.sort_keys {
-                    members.sort_unstable_by(|a, b| a.0.cmp(b.0));
                 }
                 members.sort_by(|a, b| key_order(a.0, b.0));
                 let entries: Vec<(&str, &(&Value, Shown))> = members.iter().map(|(k, c)| (*k, c)).collect();
