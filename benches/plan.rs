@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: kongsync_alloc::Allocator = kongsync_alloc::Allocator;
 
 #[path = "common/generate.rs"]
 mod generate;

@@ -17,9 +17,9 @@ mod settings;
 use clap::Parser;
 
 /// Reading and comparing tens of thousands of JSON entities is allocation-bound; mimalloc keeps that
-/// fast across threads where the system allocator contends.
+/// fast across threads where the system allocator contends, and large blocks grow without copies.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: kongsync_alloc::Allocator = kongsync_alloc::Allocator;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
