@@ -172,10 +172,10 @@ fn diff_json() {
             "method": "PUT",
             "path": "/consumers/[UUID]/key-auth/[UUID]",
             "body": {
-              "key": "<redacted>",
               "consumer": {
                 "id": "[UUID]"
-              }
+              },
+              "key": "<redacted>"
             }
           },
           "depends_on": [
@@ -220,8 +220,8 @@ fn diff_json() {
             "method": "PUT",
             "path": "/services/[UUID]",
             "body": {
-              "name": "orders",
-              "host": "orders.internal"
+              "host": "orders.internal",
+              "name": "orders"
             }
           }
         },
@@ -243,12 +243,12 @@ fn diff_json() {
             "method": "PUT",
             "path": "/plugins/[UUID]",
             "body": {
-              "name": "rate-limiting",
               "config": {
                 "minute": 20,
                 "policy": "local"
               },
               "created_at": [TIMESTAMP],
+              "name": "rate-limiting",
               "route": {
                 "id": "[UUID]"
               }
@@ -266,7 +266,6 @@ fn diff_json() {
             "method": "PUT",
             "path": "/plugins/[UUID]",
             "body": {
-              "name": "request-transformer",
               "config": {
                 "add": {
                   "headers": [
@@ -274,6 +273,7 @@ fn diff_json() {
                   ]
                 }
               },
+              "name": "request-transformer",
               "service": {
                 "id": "[UUID]"
               }

@@ -207,9 +207,9 @@ impl Plan {
 
     /// SHA-256 over the canonical JSON of the whole plan (target, scope, fingerprints, every step
     /// with its request and dependencies). Re-serializing the typed plan makes it canonical: the
-    /// same plan re-indented has the same seal (request bodies keep their key order, so reordering
-    /// a body's keys counts as a change). It is not keyed: it stops an edited or hand-merged plan
-    /// from running, not someone who recomputes it.
+    /// same plan re-indented, or with a body's keys reordered (JSON objects hold their keys sorted),
+    /// has the same seal. It is not keyed: it stops an edited or hand-merged plan from running, not
+    /// someone who recomputes it.
     pub fn seal(&self) -> String {
         use sha2::{Digest, Sha256};
         // Serializing plain data into a Vec cannot fail; an empty seal would never match anyway.

@@ -299,19 +299,19 @@ fn oauth2_secret(row: &mut Map<String, Value>, w: &mut Written) -> ApiResult<()>
 /// key_ops, alg, then the key material), as decK's fixture
 /// `tests/integration/testdata/dump/007-keys-and-key_sets/konnect-jwk.yaml` shows.
 fn konnect_jwk(jwk: &str) -> Option<String> {
-    let Ok(Value::Object(mut m)) = serde_json::from_str::<Value>(jwk) else { return None };
+    let Ok(Value::Object(m)) = serde_json::from_str::<Value>(jwk) else { return None };
     const ORDER: &[&str] = &[
         "kid", "kty", "use", "key_ops", "alg", "crv", "x", "y", "n", "e", "d", "p", "q", "dp", "dq", "qi", "k", "x5u",
         "x5c", "x5t", "x5t#S256",
     ];
-    let mut out = Map::new();
-    for k in ORDER {
-        if let Some(v) = m.remove(*k) {
-            out.insert((*k).to_string(), v);
-        }
-    }
-    out.extend(m);
-    serde_json::to_string(&Value::Object(out)).ok()
+    // Written by hand: a JSON object of this build keeps its members sorted, not in Konnect's order.
+    let known = ORDER.iter().filter_map(|k| m.get_key_value(*k));
+    let others = m.iter().filter(|(k, _)| !ORDER.contains(&k.as_str()));
+    let members: Vec<String> = known
+        .chain(others)
+        .map(|(k, v)| Some(format!("{}:{}", serde_json::to_string(k).ok()?, serde_json::to_string(v).ok()?)))
+        .collect::<Option<_>>()?;
+    Some(format!("{{{}}}", members.join(",")))
 }
 
 /// The entity as the Admin API shows it: certificates gain their sorted `snis`, key-auth credentials

@@ -69,8 +69,8 @@ pub(crate) enum Node<'a> {
     Value(&'a Value, Shown),
     /// A string.
     Text(Cow<'a, str>),
-    /// A mapping, its keys in the order a JSON document of it would hold them (the writer sorts
-    /// them, stably, into yaml.v2's order).
+    /// A mapping, its keys in the order the render gives them (the YAML writer sorts them, stably,
+    /// into yaml.v2's order; a JSON object holds them in byte order).
     Map(Vec<(&'a str, Node<'a>)>),
     /// A sequence.
     Seq(Vec<Node<'a>>),

@@ -93,10 +93,11 @@ fn conflicting_settings_name_both_files() {
     let b = format!("{V3}_workspace: two\n_konnect:\n  control_plane_name: cp2\n_info:\n  select_tags: [y]\n");
     assert_eq!(
         messages(&[("a.yaml", &a), ("b.yaml", &b)]),
+        // In the order of the top-level keys, which a document's mapping holds sorted.
         [
-            "b.yaml: `_workspace` is \"two\" here but \"one\" in a.yaml: one workspace per run",
-            "b.yaml: `_konnect.control_plane_name` is \"cp2\" here but \"cp1\" in a.yaml: one control plane per run",
             "b.yaml: `_info.select_tags` is [\"y\"] here but [\"x\"] in a.yaml: one set of select tags per run",
+            "b.yaml: `_konnect.control_plane_name` is \"cp2\" here but \"cp1\" in a.yaml: one control plane per run",
+            "b.yaml: `_workspace` is \"two\" here but \"one\" in a.yaml: one workspace per run",
         ]
     );
 }
