@@ -30,8 +30,4 @@ pub use plan::{Action, Change, Execution, Plan, PlanFileError, Step, Summary, PL
 #[cfg(test)]
 mod tests;
 
-/// The maps a plan builds over every entity of both sides (pairs, ids) are probed several times per
-/// entity with keys of a few short strings: foldhash hashes those several times faster than the
-/// standard library's SipHash. Nothing iterates them into output, so their order never shows.
-pub(crate) type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+pub(crate) use kongsync_model::{FastMap, FastSet};

@@ -9,6 +9,7 @@
 
 mod builtin;
 mod entity;
+mod fast;
 mod key;
 mod kind;
 mod rules;
@@ -19,6 +20,7 @@ mod validators;
 
 pub use builtin::{entity_schema, known_plugins, plugin_schema};
 pub use entity::Entity;
+pub use fast::{FastMap, FastSet};
 pub use key::{Ident, Key};
 pub use kind::{Create, Kind, KindDef, Listing, OnDelete, Optional, PathShape, Reference, KINDS};
 pub use rules::{content_digest, entity_checks, file_required, is_secret, natural_key, normalize_target};

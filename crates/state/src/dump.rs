@@ -14,10 +14,10 @@
 use crate::deck_yaml::{key_order, Emitter, Node, Shown};
 use crate::layout::{self, TOP_LEVEL};
 use crate::State;
-use kongsync_model::{Entity, Ident, Key, Kind};
+use kongsync_model::{Entity, FastMap, FastSet, Ident, Key, Kind};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -122,19 +122,33 @@ struct Writer<'a> {
     state: &'a State,
     with_id: bool,
     /// Entities some reference names by id: they must write theirs.
-    referenced_by_id: HashSet<&'a Key>,
+    referenced_by_id: FastSet<&'a Key>,
     /// Nested entities by (parent, kind, the reference to the parent).
-    children: HashMap<(&'a Key, Kind, &'a str), Vec<&'a Entity>>,
+    children: FastMap<(&'a Key, Kind, &'a str), Vec<&'a Entity>>,
+    /// The entities of each top-level collection's kind that nest under no parent, in key order.
+    top: FastMap<Kind, Vec<&'a Entity>>,
+    /// The entities a decK file has no place for, in key order.
+    unplaced: Vec<&'a Entity>,
 }
 
 impl<'a> Writer<'a> {
     fn new(state: &'a State, options: &DumpOptions) -> Writer<'a> {
-        let mut w =
-            Writer { state, with_id: options.with_id, referenced_by_id: HashSet::new(), children: HashMap::new() };
+        let mut w = Writer {
+            state,
+            with_id: options.with_id,
+            referenced_by_id: FastSet::default(),
+            children: FastMap::default(),
+            top: FastMap::default(),
+            unplaced: Vec::new(),
+        };
+        // Where each entity goes is decided here, once: finding its parent costs a look-up of a
+        // key in the state, the largest part of writing a small entity.
         for e in state.entities.values() {
             let nesting = w.nesting_parent(e);
-            if let Some((field, parent)) = nesting {
-                w.children.entry((parent, e.kind(), field)).or_default().push(e);
+            match nesting {
+                Some((field, parent)) => w.children.entry((parent, e.kind(), field)).or_default().push(e),
+                None if TOP_LEVEL.iter().any(|(_, k)| *k == e.kind()) => w.top.entry(e.kind()).or_default().push(e),
+                None => w.unplaced.push(e),
             }
             for (field, parent) in &e.refs {
                 if nesting.is_none_or(|(f, _)| f != field) && !nameable(parent) {
@@ -147,7 +161,7 @@ impl<'a> Writer<'a> {
         w
     }
 
-    /// The document's top-level entries, in the order its JSON form holds them.
+    /// The document's top-level entries: the header, then the collections in decK's order.
     fn top_level(&self) -> Vec<(&'static str, Top<'a>)> {
         let text = |s: &'a str| Node::Text(Cow::Borrowed(s));
         let meta = &self.state.meta;
@@ -167,7 +181,8 @@ impl<'a> Writer<'a> {
             ));
         }
         for (collection, kind) in TOP_LEVEL {
-            let items: Vec<&Entity> = self.sorted(self.state.of_kind(kind).filter(|e| self.placed_at_top(e))).collect();
+            let at_top = self.top.get(&kind).map_or(&[][..], Vec::as_slice);
+            let items: Vec<&Entity> = self.sorted(at_top.iter().copied()).collect();
             if !items.is_empty() {
                 top.push((collection, Top::Items(items)));
             }
@@ -177,7 +192,7 @@ impl<'a> Writer<'a> {
 
     /// The entities a decK file has no place for.
     fn unplaced(&self) -> Vec<Key> {
-        self.state.entities.values().filter(|e| self.unplaceable(e)).map(|e| e.key.clone()).collect()
+        self.unplaced.iter().map(|e| e.key.clone()).collect()
     }
 
     /// The reference an entity is nested under, when its parent is in the state.
@@ -197,16 +212,6 @@ impl<'a> Writer<'a> {
             .map(|(f, k)| (f.as_str(), k))
     }
 
-    /// Whether the entity goes in a top-level collection.
-    fn placed_at_top(&self, e: &'a Entity) -> bool {
-        self.nesting_parent(e).is_none() && TOP_LEVEL.iter().any(|(_, k)| *k == e.kind())
-    }
-
-    /// Whether the entity can be written nowhere.
-    fn unplaceable(&self, e: &'a Entity) -> bool {
-        self.nesting_parent(e).is_none() && !TOP_LEVEL.iter().any(|(_, k)| *k == e.kind())
-    }
-
     fn sorted(&self, entities: impl Iterator<Item = &'a Entity>) -> impl Iterator<Item = &'a Entity> {
         let mut v: Vec<&Entity> = entities.collect();
         v.sort_by_cached_key(|e| sort_key(e));
@@ -214,8 +219,8 @@ impl<'a> Writer<'a> {
     }
 
     /// The children of `parent` nested under the reference `field`.
-    fn children(&self, parent: &'a Key, kind: Kind, field: &'static str) -> std::vec::IntoIter<&'a Entity> {
-        self.children.get(&(parent, kind, field)).cloned().unwrap_or_default().into_iter()
+    fn children(&self, parent: &'a Key, kind: Kind, field: &'static str) -> impl Iterator<Item = &'a Entity> + '_ {
+        self.children.get(&(parent, kind, field)).map_or(&[][..], Vec::as_slice).iter().copied()
     }
 
     fn render(&self, e: &'a Entity, nested_under: Option<&str>) -> Node<'a> {

@@ -4,8 +4,8 @@
 
 use super::flatten::{Raw, RefSpec};
 use super::Diagnostic;
-use kongsync_model::{natural_key, Entity, Ident, Key, Kind, PathShape};
-use std::collections::{BTreeMap, HashMap};
+use kongsync_model::{natural_key, Entity, FastMap, Ident, Key, Kind, PathShape};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Where the entities come from, for messages.
@@ -27,10 +27,11 @@ pub(super) fn resolve(
         .zip(&ids)
         .map(|(r, id)| if ref_free(r.kind) { natural_key(r.kind, &r.obj, &BTreeMap::new(), *id) } else { None })
         .collect();
-    let mut by_id: HashMap<(Kind, Uuid), usize> = HashMap::new();
-    let mut by_name: HashMap<(Kind, &str), usize> = HashMap::new();
-    let mut by_key: HashMap<&Key, usize> = HashMap::new();
-    let mut alias: HashMap<usize, usize> = HashMap::new();
+    let mut by_id: FastMap<(Kind, Uuid), usize> = FastMap::default();
+    let mut by_name: FastMap<(Kind, &str), usize> = FastMap::default();
+    let mut by_key: FastMap<&Key, usize> = FastMap::default();
+    // The explicit entity an implicit one stands for, by the implicit one's index.
+    let mut alias: Vec<Option<usize>> = vec![None; raws.len()];
     // Explicit entities first, so that a consumer written in full under a group resolves to the
     // consumer a file defines instead of being created a second time.
     let order: Vec<usize> =
@@ -40,7 +41,7 @@ pub(super) fn resolve(
         if let Some(k) = &own[i] {
             if r.implicit {
                 if let Some(&j) = by_key.get(k) {
-                    alias.insert(i, j);
+                    alias[i] = Some(j);
                     continue;
                 }
             }
@@ -70,11 +71,13 @@ pub(super) fn resolve(
     };
     // What each kept entity resolved to; its fields are moved out of the raws once the look-ups,
     // which borrow them, are done.
-    let mut kept: Vec<(usize, Key, BTreeMap<String, Key>)> = Vec::new();
-    let mut placed: HashMap<Key, usize> = HashMap::new();
-    let mut seen_ids: HashMap<(Kind, Uuid), usize> = HashMap::new();
+    // Each kept entity's raw index, key and references; `placed` gives its place in `kept` by key
+    // (the copy of the key the state is indexed by).
+    let mut kept: Vec<Option<Kept>> = Vec::new();
+    let mut placed: FastMap<Key, usize> = FastMap::default();
+    let mut seen_ids: FastMap<(Kind, Uuid), usize> = FastMap::default();
     for (i, r) in raws.iter().enumerate() {
-        if alias.contains_key(&i) {
+        if alias[i].is_some() {
             continue;
         }
         let file = &src.files[r.doc];
@@ -85,7 +88,7 @@ pub(super) fn resolve(
         for (field, spec) in &r.refs {
             let Some(target) = r.kind.reference(field).map(|rf| rf.target) else { continue };
             let resolved = match spec {
-                RefSpec::Parent(p) => own[*alias.get(p).unwrap_or(p)].clone().ok_or_else(String::new),
+                RefSpec::Parent(p) => own[alias[*p].unwrap_or(*p)].clone().ok_or_else(String::new),
                 RefSpec::Text(t) => lookup(target, t),
             };
             match resolved {
@@ -125,7 +128,7 @@ pub(super) fn resolve(
             }
             seen_ids.insert((r.kind, id), i);
         }
-        if let Some(&j) = placed.get(&key) {
+        if let Some(j) = placed.get(&key).and_then(|&k| kept[k].as_ref()).map(|(j, _, _)| *j) {
             // A membership may be written on both sides (`consumers[].groups` and
             // `consumer_groups[].consumers`), as decK allows: it holds nothing but its key.
             if matches!(r.kind.def().path, PathShape::Relation { .. }) {
@@ -136,16 +139,21 @@ pub(super) fn resolve(
             );
             continue;
         }
-        placed.insert(key.clone(), i);
-        kept.push((i, key, refs));
+        placed.insert(key.clone(), kept.len());
+        kept.push(Some((i, key, refs)));
     }
-    kept.into_iter()
-        .map(|(i, key, refs)| {
+    placed
+        .into_iter()
+        .filter_map(|(indexed_by, k)| {
+            let (i, key, refs) = kept[k].take()?;
             let fields = std::mem::take(&mut raws[i].obj);
-            (key.clone(), Entity { key, id: ids[i], fields, refs })
+            Some((indexed_by, Entity { key, id: ids[i], fields, refs }))
         })
         .collect()
 }
+
+/// A kept entity's raw index, key and resolved references.
+type Kept = (usize, Key, BTreeMap<String, Key>);
 
 /// Kinds whose key does not depend on a reference, so that they can be looked up before resolution.
 fn ref_free(kind: Kind) -> bool {

@@ -137,48 +137,50 @@ impl<'de> Visitor<'de> for StrictVisitor {
 /// The 1-based line where flow collections first nest deeper than `limit`, if they do.
 ///
 /// Brackets inside quoted scalars and comments do not count. A quote only opens a scalar where YAML
-/// allows one to start, so an apostrophe inside a plain word (`it's`) is not taken for one.
+/// allows one to start, so an apostrophe inside a plain word (`it's`) is not taken for one. The
+/// text is walked as bytes: every character that matters is ASCII, and no byte of a multi-byte
+/// UTF-8 character is one; YAML's own whitespace is ASCII too.
 pub(super) fn too_deep(text: &str, limit: usize) -> Option<usize> {
     let (mut depth, mut line) = (0usize, 1usize);
-    let mut quote: Option<char> = None;
-    let mut chars = text.chars().peekable();
-    let mut previous = '\n';
-    while let Some(c) = chars.next() {
-        if c == '\n' {
+    let mut quote: Option<u8> = None;
+    let mut bytes = text.bytes().peekable();
+    let mut previous = b'\n';
+    while let Some(c) = bytes.next() {
+        if c == b'\n' {
             line += 1;
         }
         match quote {
-            Some('"') if c == '\\' => {
-                chars.next();
+            Some(b'"') if c == b'\\' => {
+                bytes.next();
             }
             Some(q) if c == q => {
                 // `''` inside a single-quoted scalar is an escaped quote, not its end.
-                if q == '\'' && chars.peek() == Some(&'\'') {
-                    chars.next();
+                if q == b'\'' && bytes.peek() == Some(&b'\'') {
+                    bytes.next();
                 } else {
                     quote = None;
                 }
             }
             Some(_) => {}
             None => match c {
-                '#' if previous.is_whitespace() => {
-                    for skipped in chars.by_ref() {
-                        if skipped == '\n' {
+                b'#' if previous.is_ascii_whitespace() => {
+                    for skipped in bytes.by_ref() {
+                        if skipped == b'\n' {
                             line += 1;
                             break;
                         }
                     }
-                    previous = '\n';
+                    previous = b'\n';
                     continue;
                 }
-                '"' | '\'' if previous.is_whitespace() || "[{,:-".contains(previous) => quote = Some(c),
-                '[' | '{' => {
+                b'"' | b'\'' if previous.is_ascii_whitespace() || b"[{,:-".contains(&previous) => quote = Some(c),
+                b'[' | b'{' => {
                     depth += 1;
                     if depth > limit {
                         return Some(line);
                     }
                 }
-                ']' | '}' => depth = depth.saturating_sub(1),
+                b']' | b'}' => depth = depth.saturating_sub(1),
                 _ => {}
             },
         }
