@@ -33,50 +33,93 @@ pub(crate) enum Pair<'a> {
     LiveOnly(&'a Entity),
 }
 
+/// One entity of a state, compared and hashed by its address: the sets of a pairing ask "this
+/// entity?", and answering by address costs neither a walk over its key nor the cache misses of
+/// reading it.
+#[derive(Clone, Copy, Debug)]
+struct This<'a>(&'a Entity);
+
+impl PartialEq for This<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for This<'_> {}
+
+impl std::hash::Hash for This<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(self.0, state)
+    }
+}
+
 /// Pairs every entity, in key order (desired first, then what is left of the live side).
 pub(crate) fn pair<'a>(desired: &'a State, live: &'a State) -> Vec<Pair<'a>> {
     let live_by_id: FastMap<(Kind, Uuid), &Entity> =
         live.entities.values().filter_map(|e| e.id.map(|id| ((e.kind(), id), e))).collect();
-    let mut taken: FastSet<&Key> = FastSet::with_capacity_and_hasher(live.len(), Default::default());
-    let mut matched: FastMap<&Key, &Entity> = FastMap::with_capacity_and_hasher(desired.len(), Default::default());
+    let mut taken: FastSet<This<'a>> = FastSet::with_capacity_and_hasher(live.len(), Default::default());
+    let mut matched: FastMap<This<'a>, &Entity> = FastMap::with_capacity_and_hasher(desired.len(), Default::default());
     // Ids first, so that a natural-key match never takes an entity another one claims by id.
     for d in desired.entities.values() {
         if let Some(l) = d.id.and_then(|id| live_by_id.get(&(d.kind(), id))) {
-            taken.insert(&l.key);
-            matched.insert(&d.key, l);
+            taken.insert(This(l));
+            matched.insert(This(d), l);
         }
     }
-    for d in desired.entities.values().filter(|d| d.id.is_none()) {
-        if let Some(l) = live.get(&d.key).filter(|l| !taken.contains(&l.key)) {
-            taken.insert(&l.key);
-            matched.insert(&d.key, l);
+    for (d, l) in same_keys(desired, live) {
+        if d.id.is_none() && !taken.contains(&This(l)) {
+            taken.insert(This(l));
+            matched.insert(This(d), l);
         }
     }
     // Then the id a new entity would take: a live entity holding it is the same entity, whatever its
     // key now says (a parent read by id, say). Never a create and a delete of one id.
     for d in desired.entities.values().filter(|d| d.id.is_none()) {
-        if matched.contains_key(&d.key) {
+        if matched.contains_key(&This(d)) {
             continue;
         }
-        if let Some(l) = live_by_id.get(&(d.kind(), d.key.derived_id())).filter(|l| !taken.contains(&l.key)) {
-            taken.insert(&l.key);
-            matched.insert(&d.key, l);
+        if let Some(l) = live_by_id.get(&(d.kind(), d.key.derived_id())).filter(|l| !taken.contains(&This(l))) {
+            taken.insert(This(l));
+            matched.insert(This(d), l);
         }
     }
     for (d, l) in rotations(desired, live, &matched, &taken) {
-        taken.insert(&l.key);
-        matched.insert(&d.key, l);
+        taken.insert(This(l));
+        matched.insert(This(d), l);
     }
     let mut out: Vec<Pair<'a>> = desired
         .entities
         .values()
-        .map(|d| match matched.get(&d.key) {
+        .map(|d| match matched.get(&This(d)) {
             Some(l) => Pair::Both { desired: d, live: l },
             None => Pair::DesiredOnly(d),
         })
         .collect();
-    out.extend(live.entities.values().filter(|l| !taken.contains(&l.key)).map(Pair::LiveOnly));
+    out.extend(live.entities.values().filter(|l| !taken.contains(&This(l))).map(Pair::LiveOnly));
     replace_blocked(&mut out);
+    out
+}
+
+/// The entities of both states with the same key, found by walking the two sorted maps side by
+/// side instead of looking each key up.
+fn same_keys<'a>(desired: &'a State, live: &'a State) -> Vec<(&'a Entity, &'a Entity)> {
+    let mut out = Vec::new();
+    let (mut ds, mut ls) = (desired.entities.iter().peekable(), live.entities.iter().peekable());
+    while let (Some((dk, d)), Some((lk, l))) = (ds.peek(), ls.peek()) {
+        match dk.cmp(lk) {
+            std::cmp::Ordering::Less => {
+                ds.next();
+            }
+            std::cmp::Ordering::Greater => {
+                ls.next();
+            }
+            std::cmp::Ordering::Equal => {
+                out.push((*d, *l));
+                ds.next();
+                ls.next();
+            }
+        }
+    }
     out
 }
 
@@ -88,8 +131,8 @@ pub(crate) fn pair<'a>(desired: &'a State, live: &'a State) -> Vec<Pair<'a>> {
 fn rotations<'a>(
     desired: &'a State,
     live: &'a State,
-    matched: &FastMap<&Key, &'a Entity>,
-    taken: &FastSet<&Key>,
+    matched: &FastMap<This<'a>, &'a Entity>,
+    taken: &FastSet<This<'a>>,
 ) -> Vec<(&'a Entity, &'a Entity)> {
     let mut holders: FastMap<&Key, Vec<&Key>> = FastMap::default();
     for sni in desired.of_kind(Kind::Sni) {
@@ -98,18 +141,18 @@ fn rotations<'a>(
             holders.entry(cert).or_default().push(held_by);
         }
     }
-    let mut claimed: FastSet<&Key> = FastSet::default();
+    let mut claimed: FastSet<This<'a>> = FastSet::default();
     let mut out = Vec::new();
-    for d in desired.of_kind(Kind::Certificate).filter(|d| d.id.is_none() && !matched.contains_key(&d.key)) {
+    for d in desired.of_kind(Kind::Certificate).filter(|d| d.id.is_none() && !matched.contains_key(&This(d))) {
         // SNIs come in key order, so the first free holder is the same on every run.
         let free = holders
             .get(&d.key)
             .into_iter()
             .flatten()
-            .filter(|k| !taken.contains(*k) && !claimed.contains(*k))
-            .find_map(|k| live.get(k));
+            .filter_map(|k| live.get(k))
+            .find(|l| !taken.contains(&This(l)) && !claimed.contains(&This(l)));
         if let Some(l) = free {
-            claimed.insert(&l.key);
+            claimed.insert(This(l));
             out.push((d, l));
         }
     }
