@@ -434,6 +434,10 @@ fn canonical_value(spec: &FieldSpec, v: &mut Value) {
 
 /// Sorts JSON values by their compact text and removes duplicates: the canonical form of a set.
 pub fn sort_dedup(items: &mut Vec<Value>) {
+    // Most sets hold one value or none: already sorted, and nothing to write out to find that.
+    if items.len() < 2 {
+        return;
+    }
     let mut keyed: Vec<(String, Value)> = items.drain(..).map(|v| (v.to_string(), v)).collect();
     keyed.sort_by(|a, b| a.0.cmp(&b.0));
     keyed.dedup_by(|a, b| a.0 == b.0);
