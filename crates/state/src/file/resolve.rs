@@ -70,9 +70,8 @@ pub(super) fn resolve(
         Err(format!("references {kind} \"{text}\", which no state file defines"))
     };
     // What each kept entity resolved to; its fields are moved out of the raws once the look-ups,
-    // which borrow them, are done.
-    // Each kept entity's raw index, key and references; `placed` gives its place in `kept` by key
-    // (the copy of the key the state is indexed by).
+    // which borrow them, are done. `placed` gives an entity's place in `kept` by its key, and its
+    // copy of the key is the one the state is indexed by.
     let mut kept: Vec<Option<Kept>> = Vec::new();
     let mut placed: FastMap<Key, usize> = FastMap::default();
     let mut seen_ids: FastMap<(Kind, Uuid), usize> = FastMap::default();
