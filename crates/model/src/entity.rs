@@ -4,10 +4,9 @@
 //! `fields` never holds `id`, `created_at`, `updated_at` nor reference fields: identity is in `key`
 //! and `id`, references are in `refs`, so two entities compare by their content alone.
 
-use crate::{Key, Kind};
+use crate::{Key, Kind, Refs};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// An entity of any kind.
@@ -20,8 +19,8 @@ pub struct Entity {
     /// The entity's own fields (no id, timestamps or references).
     pub fields: Map<String, Value>,
     /// Reference field name to the referenced entity's key (`service` -> service `orders`).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub refs: BTreeMap<String, Key>,
+    #[serde(default, skip_serializing_if = "Refs::is_empty")]
+    pub refs: Refs,
 }
 
 impl Entity {

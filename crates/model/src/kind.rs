@@ -419,6 +419,12 @@ impl Kind {
         self.references().iter().find(|r| r.field == field)
     }
 
+    /// Whether some kind's reference can point at an entity of this kind (a service, a consumer;
+    /// never a plugin or a credential).
+    pub fn is_referenced(self) -> bool {
+        Kind::ALL.iter().any(|k| k.references().iter().any(|r| r.target == self))
+    }
+
     /// Whether this kind belongs to the consumer side of the configuration, which `--skip-consumers`
     /// leaves out.
     pub fn is_consumer_side(self) -> bool {
@@ -462,6 +468,17 @@ mod tests {
             for r in kind.references() {
                 assert!(r.target < kind, "{kind} references {} which sorts after it", r.target);
             }
+        }
+    }
+
+    #[test]
+    fn parents_are_referenced_and_leaves_are_not() {
+        for kind in [Kind::Service, Kind::Route, Kind::Consumer, Kind::ConsumerGroup, Kind::Upstream, Kind::Certificate]
+        {
+            assert!(kind.is_referenced(), "{kind}");
+        }
+        for kind in [Kind::Plugin, Kind::KeyAuth, Kind::Target, Kind::Sni, Kind::ConsumerGroupMember] {
+            assert!(!kind.is_referenced(), "{kind}");
         }
     }
 

@@ -1,20 +1,14 @@
 //! The per-kind rules that Kong's schema JSON does not carry: how the natural key is made, which
 //! fields are secret, which fields a state file must give, and the checks that span several fields.
 
-use crate::{Entity, FieldError, Ident, Key, Kind};
+use crate::{Entity, FieldError, Ident, Key, Kind, Refs};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Computes an entity's natural key from its fields, references and id. `None` when nothing
 /// identifies it (an entity the validator rejects).
-pub fn natural_key(
-    kind: Kind,
-    fields: &Map<String, Value>,
-    refs: &BTreeMap<String, Key>,
-    id: Option<Uuid>,
-) -> Option<Key> {
+pub fn natural_key(kind: Kind, fields: &Map<String, Value>, refs: &Refs, id: Option<Uuid>) -> Option<Key> {
     let s = |name: &str| fields.get(name).and_then(Value::as_str).filter(|v| !v.is_empty());
     let by_name = |field: &str| s(field).map(|n| Key::name(kind, n)).or_else(|| id.map(|i| Key::id(kind, i)));
     // Most kinds are known by the one field of their identity (the kind table's), else by id; the
@@ -222,9 +216,9 @@ mod tests {
     #[test]
     fn consumer_key_prefers_username() {
         let f: Map<String, Value> = serde_json::from_str(r#"{"username":"a","custom_id":"b"}"#).unwrap_or_default();
-        assert_eq!(natural_key(Kind::Consumer, &f, &BTreeMap::new(), None), Some(Key::name(Kind::Consumer, "a")));
+        assert_eq!(natural_key(Kind::Consumer, &f, &Refs::new(), None), Some(Key::name(Kind::Consumer, "a")));
         let f: Map<String, Value> = serde_json::from_str(r#"{"custom_id":"b"}"#).unwrap_or_default();
-        let k = natural_key(Kind::Consumer, &f, &BTreeMap::new(), None);
+        let k = natural_key(Kind::Consumer, &f, &Refs::new(), None);
         assert_eq!(k.map(|k| k.to_string()), Some("custom_id=b".to_string()));
     }
 
@@ -232,8 +226,8 @@ mod tests {
     fn certificates_are_keyed_by_content() {
         let f: Map<String, Value> = serde_json::from_str(r#"{"cert":"  PEM\n"}"#).unwrap_or_default();
         let g: Map<String, Value> = serde_json::from_str(r#"{"cert":"PEM"}"#).unwrap_or_default();
-        let a = natural_key(Kind::Certificate, &f, &BTreeMap::new(), None);
+        let a = natural_key(Kind::Certificate, &f, &Refs::new(), None);
         assert!(a.is_some());
-        assert_eq!(a, natural_key(Kind::Certificate, &g, &BTreeMap::new(), Some(Uuid::nil())));
+        assert_eq!(a, natural_key(Kind::Certificate, &g, &Refs::new(), Some(Uuid::nil())));
     }
 }

@@ -229,7 +229,7 @@ fn reading_a_dump_back_gives_the_same_state() {
         }
     };
     // Everything but ids, which a dump leaves out where a natural key identifies the entity.
-    type Content = (Key, Map<String, Value>, BTreeMap<String, Key>);
+    type Content = (Key, Map<String, Value>, kongsync_model::Refs);
     let strip = |s: &State| -> Vec<Content> {
         s.entities.values().map(|e| (e.key.clone(), e.fields.clone(), e.refs.clone())).collect()
     };

@@ -155,7 +155,7 @@ mod tests {
     use serde_json::Map;
 
     fn entity(key: Key) -> Entity {
-        Entity { key, id: None, fields: Map::new(), refs: BTreeMap::new() }
+        Entity { key, id: None, fields: Map::new(), refs: kongsync_model::Refs::new() }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::flatten::{Raw, RefSpec};
 use super::Diagnostic;
-use kongsync_model::{natural_key, Entity, FastMap, Ident, Key, Kind, PathShape};
+use kongsync_model::{natural_key, Entity, FastMap, Ident, Key, Kind, PathShape, Refs};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -25,7 +25,7 @@ pub(super) fn resolve(
     let own: Vec<Option<Key>> = raws
         .iter()
         .zip(&ids)
-        .map(|(r, id)| if ref_free(r.kind) { natural_key(r.kind, &r.obj, &BTreeMap::new(), *id) } else { None })
+        .map(|(r, id)| if ref_free(r.kind) { natural_key(r.kind, &r.obj, &Refs::new(), *id) } else { None })
         .collect();
     let mut by_id: FastMap<(Kind, Uuid), usize> = FastMap::default();
     let mut by_name: FastMap<(Kind, &str), usize> = FastMap::default();
@@ -82,7 +82,7 @@ pub(super) fn resolve(
         let file = &src.files[r.doc];
         // Made only for a message: most entities have none, and a label costs a key and a format.
         let label = || super::normalize::label(r, ids[i]);
-        let mut refs = BTreeMap::new();
+        let mut refs = Refs::new();
         let mut ok = true;
         for (field, spec) in &r.refs {
             let Some(target) = r.kind.reference(field).map(|rf| rf.target) else { continue };
@@ -152,7 +152,7 @@ pub(super) fn resolve(
 }
 
 /// A kept entity's raw index, key and resolved references.
-type Kept = (usize, Key, BTreeMap<String, Key>);
+type Kept = (usize, Key, Refs);
 
 /// Kinds whose key does not depend on a reference, so that they can be looked up before resolution.
 fn ref_free(kind: Kind) -> bool {

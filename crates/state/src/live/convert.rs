@@ -11,9 +11,9 @@
 //! the order pages arrived in.
 
 use crate::{Scope, State};
-use kongsync_model::{natural_key, Entity, Key, Kind, PathShape};
+use kongsync_model::{natural_key, Entity, FastMap, Key, Kind, PathShape, Refs};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Tags Konnect puts on entities it manages itself; kongsync neither shows nor touches them.
@@ -112,7 +112,7 @@ pub(crate) fn build_stripped(
 ) -> State {
     let mut state = State::default();
     state.meta.select_tags = scope.select_tags.clone();
-    let mut keys: HashMap<(Kind, Uuid), Key> = HashMap::new();
+    let mut keys: FastMap<(Kind, Uuid), Key> = FastMap::default();
     for kind in Kind::ALL {
         if scope.skips(kind) {
             continue;
@@ -125,6 +125,7 @@ pub(crate) fn build_stripped(
             }
             continue;
         }
+        let referenced = kind.is_referenced();
         let mut objs = lists.remove(&kind).unwrap_or_default();
         objs.sort_by_key(|o| o.id);
         for mut obj in objs {
@@ -139,7 +140,9 @@ pub(crate) fn build_stripped(
                 let Some(id) = e.id else { continue };
                 e.key = Key::id(kind, id);
             }
-            if let Some(id) = e.id {
+            // Only a kind that references can point at needs its keys by id: a plugin's or a
+            // credential's would be a copy of every key, held to the end for nothing.
+            if let Some(id) = e.id.filter(|_| referenced) {
                 keys.insert((kind, id), e.key.clone());
             }
             state.insert(e);
@@ -149,9 +152,9 @@ pub(crate) fn build_stripped(
 }
 
 /// Converts one stripped entity, its references now parents' keys; `None` when it is out of scope.
-fn entity(kind: Kind, obj: Stripped, keys: &HashMap<(Kind, Uuid), Key>, scope: &Scope) -> Option<Entity> {
+fn entity(kind: Kind, obj: Stripped, keys: &FastMap<(Kind, Uuid), Key>, scope: &Scope) -> Option<Entity> {
     let Stripped { id, fields, refs: parents, .. } = obj;
-    let mut refs = BTreeMap::new();
+    let mut refs = Refs::new();
     for (field, target, pid) in parents {
         let key = keys.get(&(target, pid)).cloned().unwrap_or_else(|| Key::id(target, pid));
         refs.insert(field.to_string(), key);
@@ -167,10 +170,10 @@ fn relation(
     kind: Kind,
     (parent_field, parent_id): (&str, Uuid),
     (member_field, member): (&str, &Map<String, Value>),
-    keys: &HashMap<(Kind, Uuid), Key>,
+    keys: &FastMap<(Kind, Uuid), Key>,
 ) -> Option<Entity> {
     let key_of = |field: &str, id: Uuid| keys.get(&(kind.reference(field)?.target, id)).cloned();
-    let refs = BTreeMap::from([
+    let refs = Refs::from([
         (parent_field.to_string(), key_of(parent_field, parent_id)?),
         (member_field.to_string(), key_of(member_field, raw_id(member)?)?),
     ]);

@@ -8,7 +8,7 @@ use crate::State;
 use kongsync_gateway::{group_members, list, list_all, ApiError, Client, Gateway, Request};
 use kongsync_model::{Entity, Ident, Key, Kind};
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A look-up that failed.
@@ -127,7 +127,7 @@ pub async fn members_of(
         let first = group_members(gateway, &id.to_string());
         for m in list_all(client, &first, &|_| {}).await? {
             if let Some(consumer) = raw_id(&m).and_then(|c| consumers.get(&c)) {
-                let refs = BTreeMap::from([
+                let refs = kongsync_model::Refs::from([
                     ("consumer_group".to_string(), group.clone()),
                     ("consumer".to_string(), (*consumer).clone()),
                 ]);
