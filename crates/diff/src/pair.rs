@@ -11,7 +11,7 @@
 //! derived from its key.
 
 use crate::{FastMap, FastSet};
-use kongsync_model::{Entity, Ident, Key, Kind};
+use kongsync_model::{ByAddress, Entity, Ident, Key, Kind};
 use kongsync_state::State;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -33,25 +33,8 @@ pub(crate) enum Pair<'a> {
     LiveOnly(&'a Entity),
 }
 
-/// One entity of a state, compared and hashed by its address: the sets of a pairing ask "this
-/// entity?", and answering by address costs neither a walk over its key nor the cache misses of
-/// reading it.
-#[derive(Clone, Copy, Debug)]
-struct This<'a>(&'a Entity);
-
-impl PartialEq for This<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.0, other.0)
-    }
-}
-
-impl Eq for This<'_> {}
-
-impl std::hash::Hash for This<'_> {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        std::ptr::hash(self.0, state)
-    }
-}
+/// An entity known by its address: see [`ByAddress`].
+type This<'a> = ByAddress<'a, Entity>;
 
 /// Pairs every entity, in key order (desired first, then what is left of the live side).
 pub(crate) fn pair<'a>(desired: &'a State, live: &'a State) -> Vec<Pair<'a>> {
@@ -62,40 +45,40 @@ pub(crate) fn pair<'a>(desired: &'a State, live: &'a State) -> Vec<Pair<'a>> {
     // Ids first, so that a natural-key match never takes an entity another one claims by id.
     for d in desired.entities.values() {
         if let Some(l) = d.id.and_then(|id| live_by_id.get(&(d.kind(), id))) {
-            taken.insert(This(l));
-            matched.insert(This(d), l);
+            taken.insert(ByAddress(l));
+            matched.insert(ByAddress(d), l);
         }
     }
     for (d, l) in same_keys(desired, live) {
-        if d.id.is_none() && !taken.contains(&This(l)) {
-            taken.insert(This(l));
-            matched.insert(This(d), l);
+        if d.id.is_none() && !taken.contains(&ByAddress(l)) {
+            taken.insert(ByAddress(l));
+            matched.insert(ByAddress(d), l);
         }
     }
     // Then the id a new entity would take: a live entity holding it is the same entity, whatever its
     // key now says (a parent read by id, say). Never a create and a delete of one id.
     for d in desired.entities.values().filter(|d| d.id.is_none()) {
-        if matched.contains_key(&This(d)) {
+        if matched.contains_key(&ByAddress(d)) {
             continue;
         }
-        if let Some(l) = live_by_id.get(&(d.kind(), d.key.derived_id())).filter(|l| !taken.contains(&This(l))) {
-            taken.insert(This(l));
-            matched.insert(This(d), l);
+        if let Some(l) = live_by_id.get(&(d.kind(), d.key.derived_id())).filter(|l| !taken.contains(&ByAddress(l))) {
+            taken.insert(ByAddress(l));
+            matched.insert(ByAddress(d), l);
         }
     }
     for (d, l) in rotations(desired, live, &matched, &taken) {
-        taken.insert(This(l));
-        matched.insert(This(d), l);
+        taken.insert(ByAddress(l));
+        matched.insert(ByAddress(d), l);
     }
     let mut out: Vec<Pair<'a>> = desired
         .entities
         .values()
-        .map(|d| match matched.get(&This(d)) {
+        .map(|d| match matched.get(&ByAddress(d)) {
             Some(l) => Pair::Both { desired: d, live: l },
             None => Pair::DesiredOnly(d),
         })
         .collect();
-    out.extend(live.entities.values().filter(|l| !taken.contains(&This(l))).map(Pair::LiveOnly));
+    out.extend(live.entities.values().filter(|l| !taken.contains(&ByAddress(l))).map(Pair::LiveOnly));
     replace_blocked(&mut out);
     out
 }
@@ -143,16 +126,16 @@ fn rotations<'a>(
     }
     let mut claimed: FastSet<This<'a>> = FastSet::default();
     let mut out = Vec::new();
-    for d in desired.of_kind(Kind::Certificate).filter(|d| d.id.is_none() && !matched.contains_key(&This(d))) {
+    for d in desired.of_kind(Kind::Certificate).filter(|d| d.id.is_none() && !matched.contains_key(&ByAddress(d))) {
         // SNIs come in key order, so the first free holder is the same on every run.
         let free = holders
             .get(&d.key)
             .into_iter()
             .flatten()
             .filter_map(|k| live.get(k))
-            .find(|l| !taken.contains(&This(l)) && !claimed.contains(&This(l)));
+            .find(|l| !taken.contains(&ByAddress(l)) && !claimed.contains(&ByAddress(l)));
         if let Some(l) = free {
-            claimed.insert(This(l));
+            claimed.insert(ByAddress(l));
             out.push((d, l));
         }
     }

@@ -21,7 +21,7 @@ mod validators;
 
 pub use builtin::{entity_schema, known_plugins, plugin_schema};
 pub use entity::Entity;
-pub use fast::{FastMap, FastSet};
+pub use fast::{ByAddress, FastMap, FastSet};
 pub use key::{Ident, Key};
 pub use kind::{Create, Kind, KindDef, Listing, OnDelete, Optional, PathShape, Reference, KINDS};
 pub use refs::Refs;

@@ -14,7 +14,7 @@
 use crate::deck_yaml::{key_order, Emitter, Node, Shown};
 use crate::layout::{self, TOP_LEVEL};
 use crate::State;
-use kongsync_model::{Entity, FastMap, FastSet, Ident, Key, Kind};
+use kongsync_model::{ByAddress, Entity, FastMap, FastSet, Ident, Key, Kind};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -124,7 +124,7 @@ struct Writer<'a> {
     /// Entities some reference names by id: they must write theirs.
     referenced_by_id: FastSet<&'a Key>,
     /// Nested entities by (parent, kind, the reference to the parent).
-    children: FastMap<(&'a Key, Kind, &'a str), Vec<&'a Entity>>,
+    children: FastMap<(ByAddress<'a, Entity>, Kind, &'a str), Vec<&'a Entity>>,
     /// The entities of each top-level collection's kind that nest under no parent, in key order.
     top: FastMap<Kind, Vec<&'a Entity>>,
     /// The entities a decK file has no place for, in key order.
@@ -137,7 +137,8 @@ impl<'a> Writer<'a> {
             state,
             with_id: options.with_id,
             referenced_by_id: FastSet::default(),
-            children: FastMap::default(),
+            // Sized for every entity at once: growing would hash every key again.
+            children: FastMap::with_capacity_and_hasher(state.len(), Default::default()),
             top: FastMap::default(),
             unplaced: Vec::new(),
         };
@@ -146,7 +147,7 @@ impl<'a> Writer<'a> {
         for e in state.entities.values() {
             let nesting = w.nesting_parent(e);
             match nesting {
-                Some((field, parent)) => w.children.entry((parent, e.kind(), field)).or_default().push(e),
+                Some((field, parent)) => w.children.entry((ByAddress(parent), e.kind(), field)).or_default().push(e),
                 None if TOP_LEVEL.iter().any(|(_, k)| *k == e.kind()) => w.top.entry(e.kind()).or_default().push(e),
                 None => w.unplaced.push(e),
             }
@@ -196,7 +197,7 @@ impl<'a> Writer<'a> {
     }
 
     /// The reference an entity is nested under, when its parent is in the state.
-    fn nesting_parent(&self, e: &'a Entity) -> Option<(&'a str, &'a Key)> {
+    fn nesting_parent(&self, e: &'a Entity) -> Option<(&'a str, &'a Entity)> {
         let nestable: &[&str] = match e.kind() {
             Kind::Route => &["service"],
             Kind::Plugin if e.refs.len() == 1 => &["service", "route", "consumer", "consumer_group"],
@@ -208,8 +209,8 @@ impl<'a> Writer<'a> {
         };
         e.refs
             .iter()
-            .find(|(f, k)| nestable.contains(&f.as_str()) && self.state.get(k).is_some())
-            .map(|(f, k)| (f.as_str(), k))
+            .filter(|(f, _)| nestable.contains(&f.as_str()))
+            .find_map(|(f, k)| self.state.get(k).map(|parent| (f.as_str(), parent)))
     }
 
     fn sorted(&self, entities: impl Iterator<Item = &'a Entity>) -> impl Iterator<Item = &'a Entity> {
@@ -219,8 +220,8 @@ impl<'a> Writer<'a> {
     }
 
     /// The children of `parent` nested under the reference `field`.
-    fn children(&self, parent: &'a Key, kind: Kind, field: &'static str) -> impl Iterator<Item = &'a Entity> + '_ {
-        self.children.get(&(parent, kind, field)).map_or(&[][..], Vec::as_slice).iter().copied()
+    fn children(&self, parent: &'a Entity, kind: Kind, field: &'static str) -> impl Iterator<Item = &'a Entity> + '_ {
+        self.children.get(&(ByAddress(parent), kind, field)).map_or(&[][..], Vec::as_slice).iter().copied()
     }
 
     fn render(&self, e: &'a Entity, nested_under: Option<&str>) -> Node<'a> {
@@ -247,14 +248,14 @@ impl<'a> Writer<'a> {
         out.extend(rest);
         for (collection, kind, field) in nested(kind) {
             let items: Vec<Node<'a>> =
-                self.sorted(self.children(&e.key, *kind, field)).map(|c| self.render(c, Some(field))).collect();
+                self.sorted(self.children(e, *kind, field)).map(|c| self.render(c, Some(field))).collect();
             if !items.is_empty() {
                 set(&mut out, collection, Node::Seq(items));
             }
         }
         if kind == Kind::Consumer {
             let groups: Vec<Node<'a>> = self
-                .sorted(self.children(&e.key, Kind::ConsumerGroupMember, "consumer"))
+                .sorted(self.children(e, Kind::ConsumerGroupMember, "consumer"))
                 .filter_map(|m| m.refs.get("consumer_group"))
                 .map(|g| self.reference(g, false))
                 .collect();
