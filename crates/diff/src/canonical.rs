@@ -52,13 +52,12 @@ fn integral(n: &Number) -> Option<Number> {
     None
 }
 
-/// Writes an object as compact JSON with keys sorted at every level. Strings and scalars are written
-/// by serde_json straight into `out`, so the text is serde_json's own without a string per value.
+/// Writes an object as compact JSON with keys sorted at every level (a JSON object holds its keys
+/// in byte order). Strings and scalars are written by serde_json straight into `out`, so the text is
+/// serde_json's own without a string per value.
 pub fn sorted_map(map: &Map<String, Value>, out: &mut Vec<u8>) {
     out.push(b'{');
-    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    for (i, (k, v)) in entries.into_iter().enumerate() {
+    for (i, (k, v)) in map.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }

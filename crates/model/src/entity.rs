@@ -61,3 +61,22 @@ impl Entity {
         wanted.iter().all(|w| tags.contains(&w.as_str()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Map, Value};
+
+    /// The workspace builds serde_json without `preserve_order`: a JSON object holds its keys in byte
+    /// order whatever order they were inserted in. The dump's writer and the plan's fingerprint take
+    /// an object's members in that order without sorting them again; this fails if the feature
+    /// comes back.
+    #[test]
+    fn json_objects_hold_their_keys_in_byte_order() {
+        let mut m = Map::new();
+        for k in ["b", "B", "a", "_x", "a1", "a0"] {
+            m.insert(k.to_string(), Value::Null);
+        }
+        let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["B", "_x", "a", "a0", "a1", "b"]);
+    }
+}

@@ -52,14 +52,11 @@ macro_rules! with_units {
 pub(crate) struct Shown {
     /// Leave out the null members of objects, at every depth (array elements stay).
     pub(crate) drop_nulls: bool,
-    /// Take object keys in byte order before yaml.v2's order sorts them (as a document whose
-    /// objects were sorted would give them), rather than in the object's own order.
-    pub(crate) sort_keys: bool,
 }
 
 impl Shown {
     /// The value exactly as it is.
-    pub(crate) const AS_IS: Shown = Shown { drop_nulls: false, sort_keys: false };
+    pub(crate) const AS_IS: Shown = Shown { drop_nulls: false };
 }
 
 /// A node of a document to write.
@@ -99,14 +96,10 @@ impl Node<'_> {
     }
 }
 
-/// The members of an object that `shown` shows, in the order it takes them.
+/// The members of an object that `shown` shows, in byte order of their keys (a JSON object holds
+/// them so), before yaml.v2's order sorts them.
 fn shown_members(o: &serde_json::Map<String, Value>, shown: Shown) -> Vec<(&str, &Value)> {
-    let mut members: Vec<(&str, &Value)> =
-        o.iter().filter(|(_, x)| !(shown.drop_nulls && x.is_null())).map(|(k, x)| (k.as_str(), x)).collect();
-    if shown.sort_keys {
-        members.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    }
-    members
+    o.iter().filter(|(_, x)| !(shown.drop_nulls && x.is_null())).map(|(k, x)| (k.as_str(), x)).collect()
 }
 
 /// A copy of `v` as `shown` says it is shown: null members dropped, keys in byte order.

@@ -339,10 +339,11 @@ fn sort_key(e: &Entity) -> (String, String) {
 /// How a field's value is shown as decK writes it: decK's entities are Go structs whose unset (null)
 /// fields are left out at every depth (an upstream's `healthchecks.active.https_sni`), except inside
 /// the free-form `config` of a plugin or vault, which it writes as Kong gives it, nulls included.
-/// Keys are taken sorted, so that output never depends on the order a server sent fields in.
+/// Keys come sorted (a JSON object holds them so), so output never depends on the order a server
+/// sent fields in.
 fn shown(kind: Kind, field: &str) -> Shown {
     let free_form = field == "config" && matches!(kind, Kind::Plugin | Kind::Vault);
-    Shown { drop_nulls: !free_form, sort_keys: true }
+    Shown { drop_nulls: !free_form }
 }
 
 fn sort_key_text(k: &Key) -> String {
