@@ -108,18 +108,18 @@ fn scalars_written_whole_are_what_the_walk_writes() {
                 whole.plain(&s, 2, true);
                 walked.plain_units(s.as_bytes(), 2);
                 assert_eq!(whole.out, walked.out, "plain {s:?} from {start}");
-                let (mut whole, mut walked) = (fresh(), fresh());
-                whole.single(&s, 2, true);
-                walked.indicator("'", true, false, false);
-                walked.single_units(s.as_bytes(), 2, true);
-                walked.indicator("'", false, false, false);
-                assert_eq!(whole.out, walked.out, "single {s:?} from {start}");
-                let (mut whole, mut walked) = (fresh(), fresh());
-                whole.double(&s, 2, true);
-                walked.indicator("\"", true, false, false);
-                walked.double_units(s.as_bytes(), 2, true);
-                walked.indicator("\"", false, false, false);
-                assert_eq!(whole.out, walked.out, "double {s:?} from {start}");
+                type Whole = fn(&mut Emitter, &str, usize, bool);
+                type Walk = fn(&mut Emitter, &[u8], usize, bool);
+                let quoted: [(&str, Whole, Walk); 2] =
+                    [("'", Emitter::single, Emitter::single_units), ("\"", Emitter::double, Emitter::double_units)];
+                for (quote, whole_of, walk) in quoted {
+                    let (mut whole, mut walked) = (fresh(), fresh());
+                    whole_of(&mut whole, &s, 2, true);
+                    walked.indicator(quote, true, false, false);
+                    walk(&mut walked, s.as_bytes(), 2, true);
+                    walked.indicator(quote, false, false, false);
+                    assert_eq!(whole.out, walked.out, "{quote}-quoted {s:?} from {start}");
+                }
             }
         }
     }

@@ -160,12 +160,18 @@ fn ids_are_written_on_request() {
     );
 }
 
-#[test]
-fn meta_is_written_first() {
+/// The gateway's state with a workspace, a control plane and select tags.
+fn gateway_with_meta() -> State {
     let mut state = gateway();
     state.meta.workspace = Some("team".into());
     state.meta.konnect_control_plane = Some("prod".into());
     state.meta.select_tags = vec!["a".into()];
+    state
+}
+
+#[test]
+fn meta_is_written_first() {
+    let state = gateway_with_meta();
     let doc = to_document(&state, &DumpOptions::default()).document;
     assert_eq!(doc["_konnect"], json!({"control_plane_name": "prod"}));
     // decK writes `_info.defaults` even when empty (dump/001-entities-with-tags/expected.yaml).
@@ -261,11 +267,7 @@ fn files_are_written_privately_and_whole() {
 
 #[test]
 fn yaml_written_as_it_goes_is_the_documents() {
-    let mut scoped = gateway();
-    scoped.meta.workspace = Some("team".into());
-    scoped.meta.konnect_control_plane = Some("prod".into());
-    scoped.meta.select_tags = vec!["a".into()];
-    for state in [gateway(), scoped] {
+    for state in [gateway(), gateway_with_meta()] {
         for options in [DumpOptions::default(), DumpOptions { with_id: true }] {
             let dump = to_document(&state, &options);
             let mut written = Vec::new();
