@@ -21,7 +21,7 @@ use crate::compare::{compare, Comparison, Context};
 use crate::graph;
 use crate::mask::Masker;
 use crate::options::{Dialect, PlanOptions};
-use crate::pair::{claims, pair, Ids, Pair};
+use crate::pair::{claims, pair, paired_id, replaced_id, Ids, Pair};
 use crate::plan::{Action, Change, Execution, Plan, Step, Summary, PLAN_FORMAT_VERSION};
 use crate::prepare::{get_path, remove_path, set_path, with_generated_kept};
 use crate::request::{self, ById};
@@ -181,7 +181,7 @@ fn plan_states(
         match *p {
             Pair::Both { desired: d, live: l } => {
                 if let Some((_, cmp)) = changed.next_if(|(c, _)| *c == i) {
-                    steps.push((Action::Update, d, Some(l), ids.of_desired(&d.key), cmp));
+                    steps.push((Action::Update, d, Some(l), paired_id(d, l), cmp));
                 }
             }
             Pair::Replaced { desired: d, live: l } => {
@@ -192,19 +192,11 @@ fn plan_states(
                          after that delete (it takes the old one's name or id)"
                     )],
                 };
-                steps.push((Action::Delete, l, Some(l), ids.of_live(&l.key), why("deleted to be created again")));
-                steps.push((
-                    Action::Create,
-                    d,
-                    None,
-                    ids.of_desired(&d.key),
-                    why("created again under its new parent"),
-                ));
+                steps.push((Action::Delete, l, Some(l), l.effective_id(), why("deleted to be created again")));
+                steps.push((Action::Create, d, None, replaced_id(d, l), why("created again under its new parent")));
             }
-            Pair::DesiredOnly(d) => {
-                steps.push((Action::Create, d, None, ids.of_desired(&d.key), Comparison::default()))
-            }
-            Pair::LiveOnly(l) => steps.push((Action::Delete, l, Some(l), ids.of_live(&l.key), Comparison::default())),
+            Pair::DesiredOnly(d) => steps.push((Action::Create, d, None, d.effective_id(), Comparison::default())),
+            Pair::LiveOnly(l) => steps.push((Action::Delete, l, Some(l), l.effective_id(), Comparison::default())),
         }
     }
     let mut drafts: Vec<Draft<'_>> = steps

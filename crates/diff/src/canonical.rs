@@ -40,6 +40,11 @@ pub fn is_empty(v: &Value) -> bool {
     }
 }
 
+/// Whether two numbers are equal in canonical form (`1.0` is `1`).
+pub(crate) fn same_number(a: &Number, b: &Number) -> bool {
+    a == b || integral(a).as_ref().unwrap_or(a) == integral(b).as_ref().unwrap_or(b)
+}
+
 fn integral(n: &Number) -> Option<Number> {
     if n.is_f64() {
         let f = n.as_f64()?;

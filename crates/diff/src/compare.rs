@@ -2,6 +2,7 @@
 //! form), its references (compared as the ids they will point to), and the fields Kong transforms
 //! on write, which have rules of their own.
 
+use crate::agree::agree;
 use crate::mask::{join, Masker};
 use crate::options::IgnoreField;
 use crate::pair::Ids;
@@ -32,20 +33,22 @@ pub(crate) struct Context<'a> {
 pub(crate) fn compare(desired: &Entity, live: &Entity, ctx: &Context<'_>) -> Comparison {
     let kind = desired.kind();
     let mut out = Comparison::default();
-    let mut before = comparable(live, Side::Live, ctx.schemas, ctx.ignore);
-    let mut after = comparable(desired, Side::Desired, ctx.schemas, ctx.ignore);
-    if kind == Kind::Oauth2 && live.str_field("client_secret").is_some_and(phc::is_phc) {
-        before.remove("client_secret");
-        after.remove("client_secret");
-        compare_hashed_secret(desired, live, &mut out);
+    if !agree(desired, live, ctx.schemas, ctx.ignore) {
+        let mut before = comparable(live, Side::Live, ctx.schemas, ctx.ignore);
+        let mut after = comparable(desired, Side::Desired, ctx.schemas, ctx.ignore);
+        if kind == Kind::Oauth2 && live.str_field("client_secret").is_some_and(phc::is_phc) {
+            before.remove("client_secret");
+            after.remove("client_secret");
+            compare_hashed_secret(desired, live, &mut out);
+        }
+        diff_maps(kind, "", &before, &after, ctx.masker, &mut out.changes);
     }
-    diff_maps(kind, "", &before, &after, ctx.masker, &mut out.changes);
     let fields: BTreeSet<&String> = desired.refs.keys().chain(live.refs.keys()).collect();
     for field in fields {
         let d = desired.refs.get(field);
         let l = live.refs.get(field);
         let same = match (d, l) {
-            (Some(d), Some(l)) => ctx.ids.of_desired(d) == ctx.ids.of_live(l),
+            (Some(d), Some(l)) => ctx.ids.same_target(d, l),
             (None, None) => true,
             _ => false,
         };

@@ -10,6 +10,7 @@
 // Only what the crate root re-exports is its interface; everything else says `pub(crate)`.
 #![warn(unreachable_pub)]
 
+mod agree;
 mod build;
 pub mod canonical;
 mod compare;

@@ -224,40 +224,68 @@ fn replace_blocked(pairs: &mut [Pair<'_>]) {
 /// The ids of both sides after the sync, for turning references into ids.
 #[derive(Debug, Default)]
 pub(crate) struct Ids<'a> {
-    desired: FastMap<&'a Key, Uuid>,
-    live: FastMap<&'a Key, Uuid>,
+    /// For the kinds a reference can point at (only references are looked up by key): the id each
+    /// side's entity of that key will have.
+    by_key: FastMap<&'a Key, Sides>,
     known: Option<&'a HashMap<Key, Uuid>>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Sides {
+    desired: Option<Uuid>,
+    live: Option<Uuid>,
+}
+
+/// The id a paired entity keeps: its live one.
+pub(crate) fn paired_id(desired: &Entity, live: &Entity) -> Uuid {
+    live.id.unwrap_or_else(|| desired.effective_id())
+}
+
+/// The id a replaced entity is created again with: the one it had, unless its file gives another.
+pub(crate) fn replaced_id(desired: &Entity, live: &Entity) -> Uuid {
+    desired.id.or(live.id).unwrap_or_else(|| desired.effective_id())
+}
+
+impl<'a> Pair<'a> {
+    /// The ids its desired and its live side will have after the sync, each if it has the side.
+    fn ids(&self) -> (Option<Uuid>, Option<Uuid>) {
+        match *self {
+            // Both sides are one entity, with one id.
+            Pair::Both { desired, live } => (Some(paired_id(desired, live)), Some(paired_id(desired, live))),
+            Pair::Replaced { desired, live } => (Some(replaced_id(desired, live)), Some(live.effective_id())),
+            Pair::DesiredOnly(d) => (Some(d.effective_id()), None),
+            Pair::LiveOnly(l) => (None, Some(l.effective_id())),
+        }
+    }
+
+    fn sides(&self) -> (Option<&'a Entity>, Option<&'a Entity>) {
+        match *self {
+            Pair::Both { desired, live } | Pair::Replaced { desired, live } => (Some(desired), Some(live)),
+            Pair::DesiredOnly(d) => (Some(d), None),
+            Pair::LiveOnly(l) => (None, Some(l)),
+        }
+    }
 }
 
 impl<'a> Ids<'a> {
     pub(crate) fn new(pairs: &[Pair<'a>]) -> Ids<'a> {
-        let mut ids = Ids {
-            desired: FastMap::with_capacity_and_hasher(pairs.len(), Default::default()),
-            live: FastMap::with_capacity_and_hasher(pairs.len(), Default::default()),
-            known: None,
-        };
+        let referenced = Kind::ALL.map(Kind::is_referenced);
+        let is_referenced = |e: &Entity| referenced.get(e.kind() as usize).copied().unwrap_or(true);
+        let mut by_key: FastMap<&'a Key, Sides> = FastMap::default();
         for p in pairs {
-            match p {
-                Pair::Both { desired, live } => {
-                    let id = live.id.unwrap_or_else(|| desired.effective_id());
-                    ids.desired.insert(&desired.key, id);
-                    ids.live.insert(&live.key, id);
-                }
-                // Created again with the id it had, unless its file gives another.
-                Pair::Replaced { desired, live } => {
-                    let id = desired.id.or(live.id).unwrap_or_else(|| desired.effective_id());
-                    ids.desired.insert(&desired.key, id);
-                    ids.live.insert(&live.key, live.effective_id());
-                }
-                Pair::DesiredOnly(d) => {
-                    ids.desired.insert(&d.key, d.effective_id());
-                }
-                Pair::LiveOnly(l) => {
-                    ids.live.insert(&l.key, l.effective_id());
-                }
+            let (desired, live) = p.sides();
+            if !desired.or(live).is_some_and(is_referenced) {
+                continue;
+            }
+            let (desired_id, live_id) = p.ids();
+            if let Some(d) = desired {
+                by_key.entry(&d.key).or_default().desired = desired_id;
+            }
+            if let Some(l) = live {
+                by_key.entry(&l.key).or_default().live = live_id;
             }
         }
-        ids
+        Ids { by_key, known: None }
     }
 
     /// With the ids of parents outside both states, looked up on the gateway.
@@ -268,18 +296,31 @@ impl<'a> Ids<'a> {
 
     /// The id a desired entity's reference points to.
     pub(crate) fn of_desired(&self, key: &Key) -> Uuid {
-        self.desired
-            .get(key)
-            .or_else(|| self.live.get(key))
-            .or_else(|| self.known.and_then(|k| k.get(key)))
-            .copied()
-            .unwrap_or_else(|| fallback(key))
+        let sides = self.by_key.get(key).copied().unwrap_or_default();
+        sides.desired.or(sides.live).or_else(|| self.known_id(key)).unwrap_or_else(|| fallback(key))
     }
 
     /// The id a live entity's reference points to. A reference to a looked-up parent was given
     /// that parent's key in place of its id, so the look-up holds the id again.
     pub(crate) fn of_live(&self, key: &Key) -> Uuid {
-        self.live.get(key).or_else(|| self.known.and_then(|k| k.get(key))).copied().unwrap_or_else(|| fallback(key))
+        let live = self.by_key.get(key).and_then(|s| s.live);
+        live.or_else(|| self.known_id(key)).unwrap_or_else(|| fallback(key))
+    }
+
+    /// Whether the references of the two sides point to one id.
+    pub(crate) fn same_target(&self, desired: &Key, live: &Key) -> bool {
+        if desired != live {
+            return self.of_desired(desired) == self.of_live(live);
+        }
+        // One key: one look-up serves both sides.
+        let sides = self.by_key.get(desired).copied().unwrap_or_default();
+        let known = || self.known_id(desired).unwrap_or_else(|| fallback(desired));
+        let live = sides.live.unwrap_or_else(known);
+        sides.desired.or(sides.live).unwrap_or_else(known) == live
+    }
+
+    fn known_id(&self, key: &Key) -> Option<Uuid> {
+        self.known.and_then(|k| k.get(key)).copied()
     }
 }
 

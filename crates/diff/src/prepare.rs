@@ -11,7 +11,7 @@ use kongsync_model::{Entity, Kind, SchemaSet};
 use serde_json::{Map, Value};
 
 /// Fields compared by their own rules, not as plain values (see `compare`).
-const SPECIAL: &[(Kind, &str)] = &[(Kind::BasicAuth, "password")];
+pub(crate) const SPECIAL: &[(Kind, &str)] = &[(Kind::BasicAuth, "password")];
 
 /// Which side of a pair an entity is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
