@@ -590,7 +590,7 @@ pub fn fingerprint(state: &State) -> String {
     let mut line: Vec<u8> = Vec::new();
     for e in state.entities.values() {
         line.clear();
-        canonical::write_json(&e.key, &mut line);
+        canonical::write_key(&e.key, &mut line);
         line.push(b'|');
         if let Some(id) = e.id {
             // Writing into a `Vec` cannot fail.
@@ -602,7 +602,7 @@ pub fn fingerprint(state: &State) -> String {
             line.push(b'|');
             line.extend_from_slice(field.as_bytes());
             line.push(b'=');
-            canonical::write_json(parent, &mut line);
+            canonical::write_key(parent, &mut line);
         }
         line.push(b'\n');
         hasher.update(&line);

@@ -6,7 +6,9 @@
 //! objects (recursively), integral floats written as integers. Fingerprints hash the canonical text
 //! with object keys sorted, so the order in which a gateway happens to send fields never matters.
 
+use kongsync_model::{Ident, Key};
 use serde_json::{Map, Number, Value};
+use uuid::Uuid;
 
 /// Puts a value in canonical form, in place.
 pub fn canonicalize(value: &mut Value) {
@@ -58,19 +60,105 @@ fn integral(n: &Number) -> Option<Number> {
 }
 
 /// Writes an object as compact JSON with keys sorted at every level (a JSON object holds its keys
-/// in byte order). Strings and scalars are written by serde_json straight into `out`, so the text is
-/// serde_json's own without a string per value.
+/// in byte order). The text is serde_json's own, written straight into `out` without a string per
+/// value.
 pub fn sorted_map(map: &Map<String, Value>, out: &mut Vec<u8>) {
     out.push(b'{');
     for (i, (k, v)) in map.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        write_json(k, out);
+        write_str(k, out);
         out.push(b':');
         sorted_text(v, out);
     }
     out.push(b'}');
+}
+
+/// Appends a JSON string as serde_json writes it. Most strings hold nothing it escapes (a quote, a
+/// backslash, a control character), and those are copied as they are.
+pub fn write_str(s: &str, out: &mut Vec<u8>) {
+    if escapes(s.as_bytes()) {
+        write_json(s, out);
+    } else {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+}
+
+/// Whether the text holds a byte JSON escapes, eight bytes at a time: a per-byte loop costs as much
+/// as serde_json's own escaping, on every string of a state.
+fn escapes(text: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // A high bit where some byte of `x` is below `n` (n at most 0x80); exact on whether there is one.
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
+    let mut chunks = text.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut bytes = [0; 8];
+        bytes.copy_from_slice(chunk);
+        let x = u64::from_ne_bytes(bytes);
+        let quote = below(x ^ (ONES * u64::from(b'"')), 1);
+        let backslash = below(x ^ (ONES * u64::from(b'\\')), 1);
+        if below(x, 0x20) | quote | backslash != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+}
+
+/// Appends a key's JSON as its `Serialize` writes it (`{"kind":..,"ident":{..}}`), without serde's
+/// machinery: the fingerprint writes one for every entity and every reference.
+pub fn write_key(key: &Key, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"kind\":");
+    write_str(key.kind.deck_name(), out);
+    out.extend_from_slice(b",\"ident\":{");
+    match &key.ident {
+        Ident::Name(n) => field(out, "name", n),
+        Ident::CustomId(c) => field(out, "custom_id", c),
+        Ident::Id(id) => {
+            out.extend_from_slice(b"\"id\":\"");
+            out.extend_from_slice(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()).as_bytes());
+            out.push(b'"');
+        }
+        Ident::Digest(d) => field(out, "digest", d),
+        Ident::Child { parent, name, member } => {
+            out.extend_from_slice(b"\"child\":{\"parent\":");
+            write_key(parent, out);
+            out.push(b',');
+            field(out, "name", name);
+            out.extend_from_slice(b",\"member\":");
+            match member {
+                Some(m) => write_key(m, out),
+                None => out.extend_from_slice(b"null"),
+            }
+            out.push(b'}');
+        }
+        Ident::Plugin { name, scope } => {
+            out.extend_from_slice(b"\"plugin\":{");
+            field(out, "name", name);
+            out.extend_from_slice(b",\"scope\":[");
+            for (i, (f, k)) in scope.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                out.push(b'[');
+                write_str(f, out);
+                out.push(b',');
+                write_key(k, out);
+                out.push(b']');
+            }
+            out.extend_from_slice(b"]}");
+        }
+    }
+    out.extend_from_slice(b"}}");
+}
+
+fn field(out: &mut Vec<u8>, name: &str, value: &str) {
+    write_str(name, out);
+    out.push(b':');
+    write_str(value, out);
 }
 
 /// Appends the compact JSON of a plain value. Writing into a `Vec` cannot fail, and a value without
@@ -93,7 +181,10 @@ pub fn sorted_text(value: &Value, out: &mut Vec<u8>) {
             }
             out.push(b']');
         }
-        other => write_json(other, out),
+        Value::String(s) => write_str(s, out),
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Number(n) => write_json(n, out),
     }
 }
 
@@ -101,6 +192,7 @@ pub fn sorted_text(value: &Value, out: &mut Vec<u8>) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use kongsync_model::Kind;
     use serde_json::json;
 
     #[test]
@@ -108,6 +200,56 @@ mod tests {
         let mut v = json!({"a": null, "b": [], "c": {}, "d": {"e": null, "f": 1.0}, "g": [1.5, {"h": null}]});
         canonicalize(&mut v);
         assert_eq!(v, json!({"d": {"f": 1}, "g": [1.5, {}]}));
+    }
+
+    #[test]
+    fn keys_and_strings_are_written_as_serde_writes_them() {
+        let svc = Key::name(Kind::Service, "s\"q\\\u{1}é");
+        let consumer = Key { kind: Kind::Consumer, ident: Ident::CustomId("c".into()) };
+        let keys = [
+            svc.clone(),
+            consumer.clone(),
+            Key::id(Kind::Route, Uuid::from_u128(0xdead_beef)),
+            Key { kind: Kind::Certificate, ident: Ident::Digest("abc".into()) },
+            Key {
+                kind: Kind::Acl,
+                ident: Ident::Child { parent: Box::new(consumer.clone()), name: "g".into(), member: None },
+            },
+            Key {
+                kind: Kind::ConsumerGroupMember,
+                ident: Ident::Child {
+                    parent: Box::new(Key::name(Kind::ConsumerGroup, "cg")),
+                    name: String::new(),
+                    member: Some(Box::new(consumer.clone())),
+                },
+            },
+            Key::plugin("cors", [("service", svc), ("consumer", consumer)]),
+            Key::plugin("acl", Vec::<(String, Key)>::new()),
+        ];
+        for key in &keys {
+            let mut ours = Vec::new();
+            write_key(key, &mut ours);
+            assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(key).unwrap());
+        }
+        let mut texts: Vec<String> =
+            ["", "plain", "q\"", "b\\", "\u{0}\u{1f}", "\u{7f}é中"].iter().map(|s| s.to_string()).collect();
+        // Every ASCII byte, and a non-ASCII character, at every place of a text of eight and more bytes.
+        for len in [7, 8, 9, 16, 17] {
+            for at in 0..len {
+                for c in (0..=0x7f_u8).map(char::from).chain(['é', '\u{80}', '\u{ff}']) {
+                    let mut text: Vec<char> = vec!['a'; len];
+                    text[at] = c;
+                    texts.push(text.into_iter().collect());
+                }
+            }
+        }
+        for s in &texts {
+            let mut ours = Vec::new();
+            write_str(s, &mut ours);
+            assert_eq!(String::from_utf8(ours).unwrap(), serde_json::to_string(s).unwrap(), "{s:?}");
+            let fast = !escapes(s.as_bytes());
+            assert_eq!(fast, s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\'), "{s:?}");
+        }
     }
 
     #[test]
