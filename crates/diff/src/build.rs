@@ -100,8 +100,27 @@ pub fn plan(desired: &State, observed: &Observed, options: &PlanOptions) -> Resu
     for member in looked_up_members {
         keyed.to_mut().insert(member.clone());
     }
-    // `sync --plan` compares what it reads with the live fingerprint: it is of the read, before look-ups.
-    plan_states(&desired, &keyed, &read, scope, schemas, known_ids, options)
+    // The fingerprints need only the two states: they are taken while the plan is made, on cores
+    // pairing leaves idle. `sync --plan` compares what it reads with the live fingerprint: it is of
+    // the read, before look-ups.
+    std::thread::scope(|threads| {
+        let live = threads.spawn(|| fingerprint(&read));
+        let wanted = threads.spawn(|| fingerprint(&desired));
+        let fingerprints = || Fingerprints { live: joined(live), desired: joined(wanted) };
+        plan_states(&desired, &keyed, scope, schemas, known_ids, options, fingerprints)
+    })
+}
+
+/// The fingerprints a plan carries: of the live state as read, and of the desired state.
+struct Fingerprints {
+    live: String,
+    desired: String,
+}
+
+/// A scoped thread's result. A panic in it is a bug: it is raised again here, never turned into a
+/// result.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 /// The fingerprint of the part of a live state a plan with this scope manages: what `sync --plan`
@@ -110,16 +129,16 @@ pub fn live_fingerprint(live: &State, scope: &Scope) -> String {
     fingerprint(&scope.restrict(live))
 }
 
-/// The plan of two states already limited to `scope`; `read` is the live state as read, whose
-/// fingerprint the plan carries.
+/// The plan of two states already limited to `scope`; `fingerprints` gives the fingerprints it
+/// carries.
 fn plan_states(
     desired: &State,
     live: &State,
-    read: &State,
     scope: &Scope,
     schemas: &SchemaSet,
     known_ids: &HashMap<Key, Uuid>,
     options: &PlanOptions,
+    fingerprints: impl FnOnce() -> Fingerprints,
 ) -> Result<Plan, PlanError> {
     if options.dialect == Dialect::Konnect {
         // Kinds Konnect does not serve (OAuth2 credentials): writing them would fail, or vanish unread.
@@ -213,7 +232,7 @@ fn plan_states(
     order_children_first(&drafts, &ids, &mut edges);
     order_unique_values(&drafts, &mut edges);
     order_same_id(&drafts, &mut edges);
-    finish(drafts, &edges, desired, read, masker, scope, options)
+    finish(drafts, &edges, masker, scope, options, fingerprints())
 }
 
 /// Compares every paired entity, on all cores: comparing is most of a plan's work. The comparisons
@@ -226,19 +245,18 @@ fn compare_all(pairs: &[Pair<'_>], ctx: &Context<'_>) -> Vec<(usize, Comparison)
         Pair::Both { desired, live } => Some((i, compare(desired, live, ctx))).filter(|(_, c)| !c.changes.is_empty()),
         Pair::Replaced { .. } | Pair::DesiredOnly(_) | Pair::LiveOnly(_) => None,
     };
+    let compare_part = |n: usize, part: &[Pair<'_>]| -> Vec<(usize, Comparison)> {
+        part.iter().enumerate().filter_map(|(i, p)| compare_one((n * chunk + i, p))).collect()
+    };
+    let mut parts = pairs.chunks(chunk).enumerate();
+    let Some((_, first)) = parts.next() else { return Vec::new() };
     std::thread::scope(|scope| {
-        let handles: Vec<_> = pairs
-            .chunks(chunk)
-            .enumerate()
-            .map(|(n, part)| {
-                let first = n * chunk;
-                scope.spawn(move || {
-                    part.iter().enumerate().filter_map(|(i, p)| compare_one((first + i, p))).collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        // A panic in a comparison is a bug: it is raised again here, never turned into "no change".
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+        let others: Vec<_> = parts.map(|(n, part)| scope.spawn(move || compare_part(n, part))).collect();
+        // This thread takes the first part; a panic in a comparison is raised again, never turned
+        // into "no change".
+        let mut changed = compare_part(0, first);
+        changed.extend(others.into_iter().flat_map(joined));
+        changed
     })
 }
 
@@ -507,11 +525,10 @@ fn order_same_id(drafts: &[Draft<'_>], edges: &mut Vec<(usize, usize)>) {
 fn finish(
     drafts: Vec<Draft<'_>>,
     edges: &[(usize, usize)],
-    desired: &State,
-    read: &State,
     masker: Masker,
     scope: &Scope,
     options: &PlanOptions,
+    fingerprints: Fingerprints,
 ) -> Result<Plan, PlanError> {
     // A key orders by kind first, and kinds are declared in plan order: ties go kind, key, action.
     let keys: Vec<(&Key, Action)> = drafts.iter().map(|d| (&d.entity.key, d.action)).collect();
@@ -527,11 +544,6 @@ fn finish(
             deps[b].push(position[a]);
         }
     }
-    let (live_fingerprint, desired_fingerprint) = std::thread::scope(|scope| {
-        let live = scope.spawn(|| fingerprint(read));
-        let desired = fingerprint(desired);
-        (live.join().unwrap_or_else(|e| std::panic::resume_unwind(e)), desired)
-    });
     let mut slots: Vec<Option<Draft<'_>>> = drafts.into_iter().map(Some).collect();
     let mut steps = Vec::with_capacity(order.len());
     let mut summary = Summary::default();
@@ -566,8 +578,8 @@ fn finish(
         target: options.target.clone(),
         dialect: options.dialect,
         scope: scope.clone(),
-        live_fingerprint,
-        desired_fingerprint,
+        live_fingerprint: fingerprints.live,
+        desired_fingerprint: fingerprints.desired,
         summary,
         steps,
         masker,
