@@ -11,11 +11,11 @@
 //! below holds the walk to that on generated entities.
 
 use crate::canonical::same_number;
+use crate::merge::by_name;
 use crate::options::IgnoreField;
 use crate::prepare::SPECIAL;
 use kongsync_model::{Entity, FieldSpec, FieldType, Kind, Schema, SchemaSet};
 use serde_json::{Map, Value};
-use std::cmp::Ordering;
 
 /// Whether the comparable forms of the two sides are certainly equal (`false`: not known).
 pub(crate) fn agree(desired: &Entity, live: &Entity, schemas: &SchemaSet, ignore: &[IgnoreField]) -> bool {
@@ -197,25 +197,7 @@ fn union<'a>(
     d: &'a Map<String, Value>,
     l: &'a Map<String, Value>,
 ) -> impl Iterator<Item = (&'a str, Option<&'a Value>, Option<&'a Value>)> {
-    let mut d = d.iter().peekable();
-    let mut l = l.iter().peekable();
-    std::iter::from_fn(move || {
-        let order = match (d.peek(), l.peek()) {
-            (None, None) => return None,
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (Some((a, _)), Some((b, _))) => a.cmp(b),
-        };
-        Some(match order {
-            Ordering::Less => d.next().map(|(k, v)| (k.as_str(), Some(v), None))?,
-            Ordering::Greater => l.next().map(|(k, v)| (k.as_str(), None, Some(v)))?,
-            Ordering::Equal => {
-                let (k, dv) = d.next()?;
-                let (_, lv) = l.next()?;
-                (k.as_str(), Some(dv), Some(lv))
-            }
-        })
-    })
+    by_name(d.iter().map(|(k, v)| (k.as_str(), v)), l.iter().map(|(k, v)| (k.as_str(), v)))
 }
 
 #[cfg(test)]

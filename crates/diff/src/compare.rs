@@ -4,6 +4,7 @@
 
 use crate::agree::agree;
 use crate::mask::{join, Masker};
+use crate::merge::by_name;
 use crate::options::IgnoreField;
 use crate::pair::Ids;
 use crate::phc;
@@ -12,7 +13,6 @@ use crate::prepare::{comparable, Side};
 use kongsync_model::{Entity, Kind, SchemaSet};
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
-use std::collections::BTreeSet;
 
 /// The differences of one pair.
 #[derive(Debug, Default)]
@@ -30,7 +30,7 @@ pub(crate) struct Context<'a> {
 }
 
 /// Compares a desired entity with its live counterpart.
-pub(crate) fn compare(desired: &Entity, live: &Entity, ctx: &Context<'_>) -> Comparison {
+pub(crate) fn compare<'a>(desired: &'a Entity, live: &'a Entity, ctx: &Context<'_>) -> Comparison {
     let kind = desired.kind();
     let mut out = Comparison::default();
     if !agree(desired, live, ctx.schemas, ctx.ignore) {
@@ -43,10 +43,8 @@ pub(crate) fn compare(desired: &Entity, live: &Entity, ctx: &Context<'_>) -> Com
         }
         diff_maps(kind, "", &before, &after, ctx.masker, &mut out.changes);
     }
-    let fields: BTreeSet<&String> = desired.refs.keys().chain(live.refs.keys()).collect();
-    for field in fields {
-        let d = desired.refs.get(field);
-        let l = live.refs.get(field);
+    let refs = |e: &'a Entity| e.refs.iter().map(|(f, k)| (f.as_str(), k));
+    for (field, d, l) in by_name(refs(desired), refs(live)) {
         let same = match (d, l) {
             (Some(d), Some(l)) => ctx.ids.same_target(d, l),
             (None, None) => true,
@@ -54,7 +52,7 @@ pub(crate) fn compare(desired: &Entity, live: &Entity, ctx: &Context<'_>) -> Com
         };
         if !same {
             out.changes.push(Change {
-                path: field.clone(),
+                path: field.to_string(),
                 before: l.map(|k| Value::String(ctx.masker.scrub(&k.to_string()))),
                 after: d.map(|k| Value::String(ctx.masker.scrub(&k.to_string()))),
             });
@@ -106,11 +104,11 @@ fn compare_hashed_secret(desired: &Entity, live: &Entity, out: &mut Comparison) 
 }
 
 /// Records every difference between two objects, descending into objects present on both sides.
-pub(crate) fn diff_maps(
+pub(crate) fn diff_maps<'a>(
     kind: Kind,
     path: &str,
-    before: &Map<String, Value>,
-    after: &Map<String, Value>,
+    before: &'a Map<String, Value>,
+    after: &'a Map<String, Value>,
     masker: &Masker,
     out: &mut Vec<Change>,
 ) {
@@ -119,9 +117,9 @@ pub(crate) fn diff_maps(
     if before == after {
         return;
     }
-    let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
-    for k in keys {
-        match (before.get(k), after.get(k)) {
+    let fields = |m: &'a Map<String, Value>| m.iter().map(|(k, v)| (k.as_str(), v));
+    for (k, b, a) in by_name(fields(before), fields(after)) {
+        match (b, a) {
             (Some(Value::Object(b)), Some(Value::Object(a))) => diff_maps(kind, &join(path, k), b, a, masker, out),
             (b, a) if b != a => {
                 let here = join(path, k);

@@ -16,6 +16,7 @@ pub mod canonical;
 mod compare;
 mod graph;
 pub mod mask;
+mod merge;
 mod options;
 mod pair;
 mod phc;
