@@ -627,13 +627,17 @@ fn printable(c: char) -> bool {
 
 /// Whether yaml.v2 would read the plain string as something other than a string (so it quotes it):
 /// null, a boolean (YAML 1.1's `yes`/`on`/... too), a number, a timestamp, or the merge key.
+/// The plain scalars yaml.v2 reads as something other than a string.
+const WORDS: &[&str] = &[
+    "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE",
+    "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", ".inf", ".Inf", ".INF", "+.inf", "+.Inf",
+    "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN", "<<",
+];
+/// The longest of [`WORDS`]: a longer scalar, as most are, needs no comparison with each.
+const LONGEST_WORD: usize = 5;
+
 fn resolves_to_other(s: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True",
-        "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", ".inf", ".Inf", ".INF", "+.inf",
-        "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN", "<<",
-    ];
-    if WORDS.contains(&s) {
+    if s.len() <= LONGEST_WORD && WORDS.contains(&s) {
         return true;
     }
     let Some(first) = s.chars().next() else { return true };

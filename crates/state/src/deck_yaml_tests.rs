@@ -124,3 +124,11 @@ fn scalars_written_whole_are_what_the_walk_writes() {
         }
     }
 }
+
+#[test]
+fn every_word_read_as_another_type_is_quoted_and_within_the_longest() {
+    assert_eq!(WORDS.iter().map(|w| w.len()).max(), Some(LONGEST_WORD));
+    for word in WORDS.iter().filter(|w| !w.is_empty()) {
+        assert_eq!(to_string(&json!({ "a": word })), format!("a: \"{word}\"\n"), "{word}");
+    }
+}

@@ -129,6 +129,9 @@ struct Writer<'a> {
     top: FastMap<Kind, Vec<&'a Entity>>,
     /// The entities a decK file has no place for, in key order.
     unplaced: Vec<&'a Entity>,
+    /// The entities a reference can name (services, consumers, ...), by key: each entity looks up
+    /// its parents, and hashing a key costs less than comparing it along a B-tree's path.
+    parents: FastMap<&'a Key, &'a Entity>,
 }
 
 impl<'a> Writer<'a> {
@@ -141,7 +144,11 @@ impl<'a> Writer<'a> {
             children: FastMap::with_capacity_and_hasher(state.len(), Default::default()),
             top: FastMap::default(),
             unplaced: Vec::new(),
+            parents: FastMap::default(),
         };
+        let referenced = Kind::ALL.map(Kind::is_referenced);
+        w.parents =
+            state.entities.iter().filter(|(k, _)| referenced.get(k.kind as usize).copied().unwrap_or(true)).collect();
         // Where each entity goes is decided here, once: finding its parent costs a look-up of a
         // key in the state, the largest part of writing a small entity.
         for e in state.entities.values() {
@@ -153,8 +160,8 @@ impl<'a> Writer<'a> {
             }
             for (field, parent) in &e.refs {
                 if nesting.is_none_or(|(f, _)| f != field) && !nameable(parent) {
-                    if let Some((k, _)) = state.entities.get_key_value(parent) {
-                        w.referenced_by_id.insert(k);
+                    if let Some(p) = w.parents.get(parent) {
+                        w.referenced_by_id.insert(&p.key);
                     }
                 }
             }
@@ -210,7 +217,7 @@ impl<'a> Writer<'a> {
         e.refs
             .iter()
             .filter(|(f, _)| nestable.contains(&f.as_str()))
-            .find_map(|(f, k)| self.state.get(k).map(|parent| (f.as_str(), parent)))
+            .find_map(|(f, k)| self.parents.get(k).map(|parent| (f.as_str(), *parent)))
     }
 
     fn sorted(&self, entities: impl Iterator<Item = &'a Entity>) -> impl Iterator<Item = &'a Entity> {
@@ -277,7 +284,7 @@ impl<'a> Writer<'a> {
     /// Plugins' scopes are plain strings, as decK writes them; other references `{name: ...}` or
     /// `{id: ...}`, and with `with_id` both, as decK writes `keys[].set` and `consumers[].groups[]`.
     fn reference(&self, parent: &'a Key, plain: bool) -> Node<'a> {
-        let id = self.state.get(parent).and_then(|p| p.id).or(match parent.ident {
+        let id = self.parents.get(parent).and_then(|p| p.id).or(match parent.ident {
             Ident::Id(id) => Some(id),
             _ => None,
         });
