@@ -350,16 +350,21 @@ mod tests {
             || spec.fields.iter().any(|f| default_records(&f.spec))
     }
 
-    /// The walk's `true` is the comparable forms' equality, on many generated pairs of every shape.
+    /// The walk's `true` is the comparable forms' equality, on many generated pairs of every shape,
+    /// with Kong's schemas and with Konnect's.
     #[test]
     fn agreeing_sides_have_equal_comparable_forms() {
-        let schemas = SchemaSet::builtin();
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        agreement_holds(&SchemaSet::builtin(), 0x9e37_79b9_7f4a_7c15);
+        agreement_holds(&SchemaSet::builtin_konnect(), 0x2545_f491_4f6c_dd1d);
+    }
+
+    fn agreement_holds(schemas: &SchemaSet, seed: u64) {
+        let mut rng = Rng(seed);
         let (mut agreed, mut agreed_unlike, mut equal) = (0, 0, 0);
         let shapes = shapes();
-        for case in 0..40_000 {
+        for case in 0..30_000 {
             let (kind, plugin) = shapes[case % shapes.len()];
-            let specs = specs_of(&schemas, kind, plugin);
+            let specs = specs_of(schemas, kind, plugin);
             let mut d = fields(&mut rng, &specs, 0);
             let mut l = variants(&mut rng, &specs, &d, 0);
             if let Some(p) = plugin {
@@ -367,9 +372,9 @@ mod tests {
                 l.insert("name".into(), json!(p));
             }
             let (d, l) = (entity(kind, d), entity(kind, l));
-            let same = comparable(&d, Side::Desired, &schemas, &[]) == comparable(&l, Side::Live, &schemas, &[]);
+            let same = comparable(&d, Side::Desired, schemas, &[]) == comparable(&l, Side::Live, schemas, &[]);
             equal += usize::from(same);
-            if agree(&d, &l, &schemas, &[]) {
+            if agree(&d, &l, schemas, &[]) {
                 agreed += 1;
                 agreed_unlike += usize::from(d.fields != l.fields);
                 assert!(same, "case {case}: the walk agrees, the comparable forms differ:\n{d:?}\n{l:?}");
@@ -378,7 +383,7 @@ mod tests {
         eprintln!("{agreed} agreed ({agreed_unlike} written differently) of {equal} equal");
         // The property must not hold by the walk never agreeing.
         assert!(agreed * 10 > equal * 7, "{agreed} of {equal} equal pairs found");
-        assert!(agreed_unlike > 4_000, "{agreed_unlike} agreements of sides written differently");
+        assert!(agreed_unlike > 3_000, "{agreed_unlike} agreements of sides written differently");
     }
 
     /// What Kong answers for an entity (every default filled, null for every field it has no value
