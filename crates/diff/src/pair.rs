@@ -269,12 +269,10 @@ impl<'a> Pair<'a> {
 
 impl<'a> Ids<'a> {
     pub(crate) fn new(pairs: &[Pair<'a>]) -> Ids<'a> {
-        let referenced = Kind::ALL.map(Kind::is_referenced);
-        let is_referenced = |e: &Entity| referenced.get(e.kind() as usize).copied().unwrap_or(true);
         let mut by_key: FastMap<&'a Key, Sides> = FastMap::default();
         for p in pairs {
             let (desired, live) = p.sides();
-            if !desired.or(live).is_some_and(is_referenced) {
+            if !desired.or(live).is_some_and(|e| e.kind().is_referenced()) {
                 continue;
             }
             let (desired_id, live_id) = p.ids();

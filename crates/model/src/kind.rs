@@ -422,7 +422,12 @@ impl Kind {
     /// Whether some kind's reference can point at an entity of this kind (a service, a consumer;
     /// never a plugin or a credential).
     pub fn is_referenced(self) -> bool {
-        Kind::ALL.iter().any(|k| k.references().iter().any(|r| r.target == self))
+        // Asked once per entity by the read, the plan and the dump: the table is derived once.
+        static REFERENCED: std::sync::OnceLock<[bool; Kind::ALL.len()]> = std::sync::OnceLock::new();
+        let table = REFERENCED.get_or_init(|| {
+            Kind::ALL.map(|kind| Kind::ALL.iter().any(|k| k.references().iter().any(|r| r.target == kind)))
+        });
+        table.get(self as usize).copied().unwrap_or(true)
     }
 
     /// Whether this kind belongs to the consumer side of the configuration, which `--skip-consumers`
@@ -479,6 +484,11 @@ mod tests {
         }
         for kind in [Kind::Plugin, Kind::KeyAuth, Kind::Target, Kind::Sni, Kind::ConsumerGroupMember] {
             assert!(!kind.is_referenced(), "{kind}");
+        }
+        // The table is indexed by declaration order: every kind reads its own entry.
+        for kind in Kind::ALL {
+            let derived = Kind::ALL.iter().any(|k| k.references().iter().any(|r| r.target == kind));
+            assert_eq!(kind.is_referenced(), derived, "{kind}");
         }
     }
 

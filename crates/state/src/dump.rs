@@ -144,11 +144,8 @@ impl<'a> Writer<'a> {
             children: FastMap::with_capacity_and_hasher(state.len(), Default::default()),
             top: FastMap::default(),
             unplaced: Vec::new(),
-            parents: FastMap::default(),
+            parents: state.entities.iter().filter(|(k, _)| k.kind.is_referenced()).collect(),
         };
-        let referenced = Kind::ALL.map(Kind::is_referenced);
-        w.parents =
-            state.entities.iter().filter(|(k, _)| referenced.get(k.kind as usize).copied().unwrap_or(true)).collect();
         // Where each entity goes is decided here, once: finding its parent costs a look-up of a
         // key in the state, the largest part of writing a small entity.
         for e in state.entities.values() {
