@@ -141,14 +141,20 @@ pub(super) fn resolve(
         placed.insert(key.clone(), kept.len());
         kept.push(Some((i, key, refs)));
     }
-    placed
-        .into_iter()
-        .filter_map(|(indexed_by, k)| {
-            let (i, key, refs) = kept[k].take()?;
+    // The keys are sorted alone, with their places, before the entities are moved out in that order:
+    // collecting the map from hash order would sort the whole (key, entity) pairs, moving each
+    // entity many times, into a vector grown without knowing its length.
+    let mut order: Vec<(Key, usize)> = placed.into_iter().collect();
+    order.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut sorted: Vec<(Key, Entity)> = Vec::with_capacity(order.len());
+    for (indexed_by, k) in order {
+        if let Some((i, key, refs)) = kept[k].take() {
             let fields = std::mem::take(&mut raws[i].obj);
-            Some((indexed_by, Entity { key, id: ids[i], fields, refs }))
-        })
-        .collect()
+            sorted.push((indexed_by, Entity { key, id: ids[i], fields, refs }));
+        }
+    }
+    // Already in key order, so the map's own sort finds one run and only builds.
+    sorted.into_iter().collect()
 }
 
 /// A kept entity's raw index, key and resolved references.
