@@ -106,7 +106,8 @@ pub fn plan(desired: &State, observed: &Observed, options: &PlanOptions) -> Resu
     std::thread::scope(|threads| {
         let live = threads.spawn(|| fingerprint(&read));
         let wanted = threads.spawn(|| fingerprint(&desired));
-        let fingerprints = || Fingerprints { live: joined(live), desired: joined(wanted) };
+        let fingerprints =
+            || Fingerprints { live: kongsync_model::joined(live), desired: kongsync_model::joined(wanted) };
         plan_states(&desired, &keyed, scope, schemas, known_ids, options, fingerprints)
     })
 }
@@ -115,12 +116,6 @@ pub fn plan(desired: &State, observed: &Observed, options: &PlanOptions) -> Resu
 struct Fingerprints {
     live: String,
     desired: String,
-}
-
-/// A scoped thread's result. A panic in it is a bug: it is raised again here, never turned into a
-/// result.
-fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
-    handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 /// The fingerprint of the part of a live state a plan with this scope manages: what `sync --plan`
@@ -239,25 +234,15 @@ fn plan_states(
 /// of the pairs that changed (an update), with their pair's index, in order; an unchanged pair's
 /// notes are never shown, so it is not kept.
 fn compare_all(pairs: &[Pair<'_>], ctx: &Context<'_>) -> Vec<(usize, Comparison)> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let chunk = pairs.len().div_ceil(threads).max(1024);
+    let chunk = pairs.len().div_ceil(kongsync_model::cores()).max(1024);
     let compare_one = |(i, p): (usize, &Pair<'_>)| match *p {
         Pair::Both { desired, live } => Some((i, compare(desired, live, ctx))).filter(|(_, c)| !c.changes.is_empty()),
         Pair::Replaced { .. } | Pair::DesiredOnly(_) | Pair::LiveOnly(_) => None,
     };
-    let compare_part = |n: usize, part: &[Pair<'_>]| -> Vec<(usize, Comparison)> {
+    let compare_part = |(n, part): (usize, &[Pair<'_>])| -> Vec<(usize, Comparison)> {
         part.iter().enumerate().filter_map(|(i, p)| compare_one((n * chunk + i, p))).collect()
     };
-    let mut parts = pairs.chunks(chunk).enumerate();
-    let Some((_, first)) = parts.next() else { return Vec::new() };
-    std::thread::scope(|scope| {
-        let others: Vec<_> = parts.map(|(n, part)| scope.spawn(move || compare_part(n, part))).collect();
-        // This thread takes the first part; a panic in a comparison is raised again, never turned
-        // into "no change".
-        let mut changed = compare_part(0, first);
-        changed.extend(others.into_iter().flat_map(joined));
-        changed
-    })
+    kongsync_model::on_cores(pairs.chunks(chunk).enumerate(), compare_part).into_iter().flatten().collect()
 }
 
 /// Drafts by the entity keys of each side.

@@ -8,6 +8,7 @@
 #![warn(unreachable_pub)]
 
 mod builtin;
+mod cores;
 mod entity;
 mod fast;
 mod key;
@@ -20,6 +21,7 @@ pub mod secret;
 mod validators;
 
 pub use builtin::{entity_schema, known_plugins, plugin_schema};
+pub use cores::{cores, joined, on_cores};
 pub use entity::Entity;
 pub use fast::{ByAddress, FastMap, FastSet};
 pub use key::{Ident, Key};

@@ -109,7 +109,20 @@ pub fn build(docs: Vec<Document>) -> Result<State, FileError> {
     for (i, content) in contents {
         flatten::flatten(i, &names[i], content, &mut raws, &mut errors);
     }
-    let ids: Vec<_> = raws.iter_mut().map(|r| normalize::normalize(r, &ctx, &names[r.doc], &mut errors)).collect();
+    // Each entity is normalized and validated on its own, so the raws are split over the cores; the
+    // problems are kept in the raws' order.
+    let chunk = raws.len().div_ceil(4 * kongsync_model::cores()).max(4096);
+    let normalized = kongsync_model::on_cores(raws.chunks_mut(chunk), |part| {
+        let mut problems = Vec::new();
+        let ids: Vec<_> =
+            part.iter_mut().map(|r| normalize::normalize(r, &ctx, &names[r.doc], &mut problems)).collect();
+        (ids, problems)
+    });
+    let mut ids = Vec::with_capacity(raws.len());
+    for (part_ids, problems) in normalized {
+        ids.extend(part_ids);
+        errors.extend(problems);
+    }
     let src = resolve::Sources { files: &names, lookup_kinds: &lookup_kinds };
     let entities = resolve::resolve(raws, ids, &src, &mut errors);
     if errors.is_empty() {

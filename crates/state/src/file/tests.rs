@@ -180,3 +180,20 @@ fn a_plugin_cannot_take_a_scope_its_schema_forbids() {
         ["k.yaml: plugin \"key-auth\" at consumers[0].plugins[0]: field `consumer`: value must be null: the key-auth plugin cannot be scoped to a consumer"]
     );
 }
+
+#[test]
+fn problems_of_a_file_split_over_the_cores_come_in_the_files_order() {
+    // Enough entities for the validation to be split into several parts (of 4,096 at least); a bad
+    // port in each of several parts, and the problems must still read in file order.
+    let bad = [3, 5_000, 9_100, 17_999];
+    let mut text = format!("{V3}services:\n");
+    for i in 0..18_000 {
+        let port = if bad.contains(&i) { "-1" } else { "80" };
+        text.push_str(&format!("- name: s{i}\n  host: h{i}\n  port: {port}\n"));
+    }
+    let got = messages(&[("big.yaml", &text)]);
+    assert_eq!(got.len(), bad.len(), "{got:?}");
+    for (message, i) in got.iter().zip(bad) {
+        assert!(message.contains(&format!("\"s{i}\"")) && message.contains("port"), "{message}");
+    }
+}
