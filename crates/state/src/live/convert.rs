@@ -113,6 +113,9 @@ pub(crate) fn build_stripped(
     let mut state = State::default();
     state.meta.select_tags = scope.select_tags.clone();
     let mut keys: FastMap<(Kind, Uuid), Key> = FastMap::default();
+    // Every entity is gathered first and the state's map built once from them, in key order: an
+    // insert (and a look-up for a clash) per entity into a growing B-tree was most of this work.
+    let mut all: Vec<(Key, Entity)> = Vec::with_capacity(lists.values().map(Vec::len).sum::<usize>() + members.len());
     for kind in Kind::ALL {
         if scope.skips(kind) {
             continue;
@@ -120,7 +123,7 @@ pub(crate) fn build_stripped(
         if let PathShape::Relation { parent, member, .. } = kind.def().path {
             for (group, consumer) in std::mem::take(&mut members) {
                 if let Some(e) = relation(kind, (parent, group), (member, &consumer), &keys) {
-                    state.insert(e);
+                    all.push((e.key.clone(), e));
                 }
             }
             continue;
@@ -128,26 +131,45 @@ pub(crate) fn build_stripped(
         let referenced = kind.is_referenced();
         let mut objs = lists.remove(&kind).unwrap_or_default();
         objs.sort_by_key(|o| o.id);
+        let mut built: Vec<(Entity, Option<Value>)> = Vec::with_capacity(objs.len());
         for mut obj in objs {
             let created_at = obj.created_at.take();
-            let Some(mut e) = entity(kind, obj, &keys, scope) else { continue };
-            if let (Some(id), Some(at)) = (e.id, created_at) {
-                state.meta.created_at.entry(kind).or_default().insert(id, at);
+            if let Some(e) = entity(kind, obj, &keys, scope) {
+                built.push((e, created_at));
             }
-            if state.get(&e.key).is_some() {
+        }
+        // Stable: of entities with one key, the first in id order comes first.
+        built.sort_by(|a, b| a.0.key.cmp(&b.0.key));
+        let mut kept = vec![true; built.len()];
+        let mut holder = 0;
+        for i in 0..built.len() {
+            if i > 0 && built[i].0.key == built[holder].0.key {
                 // Two live entities with one natural key (two certificates with the same PEM): the
                 // later one is known by its id, so that neither is lost.
-                let Some(id) = e.id else { continue };
-                e.key = Key::id(kind, id);
+                match built[i].0.id {
+                    Some(id) => built[i].0.key = Key::id(kind, id),
+                    None => kept[i] = false,
+                }
+            } else {
+                holder = i;
+            }
+        }
+        for ((e, created_at), keep) in built.into_iter().zip(kept) {
+            if !keep {
+                continue;
+            }
+            if let (Some(id), Some(at)) = (e.id, created_at) {
+                state.meta.created_at.entry(kind).or_default().insert(id, at);
             }
             // Only a kind that references can point at needs its keys by id: a plugin's or a
             // credential's would be a copy of every key, held to the end for nothing.
             if let Some(id) = e.id.filter(|_| referenced) {
                 keys.insert((kind, id), e.key.clone());
             }
-            state.insert(e);
+            all.push((e.key.clone(), e));
         }
     }
+    state.entities = all.into_iter().collect();
     state
 }
 
@@ -303,5 +325,27 @@ mod tests {
             state.get(&Key::id(Kind::Certificate, Uuid::parse_str(OTHER).unwrap())).unwrap().str_field("key"),
             Some("K2")
         );
+    }
+
+    #[test]
+    fn of_three_entities_sharing_a_key_the_first_by_id_keeps_it_and_children_follow_the_others_ids() {
+        const THIRD: &str = "00000000-0000-0000-0000-0000000000fe";
+        let f = fetched(vec![
+            (Kind::Certificate, json!({"id": OTHER, "cert": "PEM", "key": "K3"})),
+            (Kind::Certificate, json!({"id": SVC, "cert": "PEM", "key": "K1"})),
+            (Kind::Certificate, json!({"id": THIRD, "cert": "PEM", "key": "K2"})),
+            (Kind::Sni, json!({"id": ROUTE, "name": "a.example", "certificate": {"id": THIRD}})),
+        ]);
+        let state = build(f, &Scope::default());
+        let by_id = |id: &str| Key::id(Kind::Certificate, Uuid::parse_str(id).unwrap());
+        let certs: Vec<(&Key, Option<&str>)> =
+            state.of_kind(Kind::Certificate).map(|c| (&c.key, c.str_field("key"))).collect();
+        assert_eq!(certs.len(), 3, "{certs:?}");
+        let holder = certs.iter().find(|(k, _)| !crate::file::is_id_only(k));
+        assert_eq!(holder.map(|c| c.1), Some(Some("K1")), "{certs:?}");
+        assert_eq!(state.get(&by_id(THIRD)).and_then(|c| c.str_field("key")), Some("K2"));
+        assert_eq!(state.get(&by_id(OTHER)).and_then(|c| c.str_field("key")), Some("K3"));
+        let sni = state.get(&Key::name(Kind::Sni, "a.example")).unwrap();
+        assert_eq!(sni.refs.get("certificate"), Some(&by_id(THIRD)));
     }
 }
