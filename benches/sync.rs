@@ -4,11 +4,11 @@
 //! max(ceil(steps / parallelism), longest dependency chain) × latency, also computed with the
 //! latency the simulator actually took. Then `kongsync sync` (the binary) of about 2,000 creates
 //! through the Konnect API of a simulator announcing a budget of 6,000 requests a minute, given no
-//! `--rate-limit`: its wall time against requests / budget, and against the plan's steps alone / budget
-//! (the preflight validates every write online first, spending the same budget), and the share
-//! answered 429. Each sync
-//! run also prints the simulator's own CPU time and the spread of the time it took per write, and
-//! the time per round spent outside it (the client, the loopback, the scheduler).
+//! `--rate-limit`: its wall time against requests / budget and against the plan's steps alone /
+//! budget (the preflight validates every write online first, spending the same budget), and the
+//! share answered 429. Each sync run also prints the simulator's own CPU time and the spread of
+//! the time it took per write, and the time per round spent outside it (the client, the loopback,
+//! the scheduler).
 //! Run with `cargo bench --bench sync`.
 
 #![allow(clippy::unwrap_used)]
