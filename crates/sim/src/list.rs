@@ -165,10 +165,21 @@ pub fn shape(data: Vec<Value>, offset: Option<String>, p: &ListParams, base: &st
                     next.push_str(&format!("&tags={}", escape(t)));
                 }
             }
-            json!({"data": data, "next": next, "offset": tok})
+            paged(data, Value::String(next), Some(tok))
         }
-        None => json!({"data": data, "next": null}),
+        None => paged(data, Value::Null, None),
     }
+}
+
+/// The page object, the rows moved in: `json!` would serialize them into a copy.
+fn paged(data: Vec<Value>, next: Value, offset: Option<String>) -> Value {
+    let mut page = serde_json::Map::new();
+    page.insert("data".into(), Value::Array(data));
+    page.insert("next".into(), next);
+    if let Some(tok) = offset {
+        page.insert("offset".into(), Value::String(tok));
+    }
+    Value::Object(page)
 }
 
 /// `/upstreams/{u}/targets`: newest first (created_at, then id, reversed), numeric offsets.
