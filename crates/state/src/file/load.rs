@@ -158,6 +158,11 @@ pub fn parse_text(
             }
         };
     }
+    // A large file is parsed in pieces on all cores where they read as the whole; anything else,
+    // errors included, is parsed whole.
+    if let Some(content) = super::split::parse_in_parts(&rendered.text, kongsync_model::cores()) {
+        return Ok(Document { name: name.to_string(), content, env_values: rendered.values });
+    }
     let content = serde_yaml::from_str::<Strict>(&rendered.text).map(|s| s.0).map_err(|e| {
         let e = later_document_error(&rendered.text).unwrap_or(e);
         let mut position = e.location().map(|l| format!("{}:{}", l.line(), l.column()));

@@ -8,6 +8,7 @@ mod flatten;
 mod load;
 mod normalize;
 mod resolve;
+mod split;
 mod strict;
 mod template;
 #[cfg(test)]
