@@ -233,7 +233,11 @@ impl Governor {
             let slot = self.core().slot(Instant::now());
             match slot {
                 Slot::At(t) => {
-                    tokio::time::sleep_until(t.into()).await;
+                    // A slot already due is taken at once: tokio's timer would round it up to its
+                    // next millisecond tick and wake it later still, on every request.
+                    if t > Instant::now() {
+                        tokio::time::sleep_until(t.into()).await;
+                    }
                     break;
                 }
                 Slot::NotBefore(t) => tokio::time::sleep_until(t.into()).await,
@@ -413,6 +417,20 @@ mod tests {
         core.answered(t0, t0, 429, None, None);
         assert!(core.try_enter() && core.try_enter());
         assert!(!core.try_enter(), "two after halving four");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_admission_with_nothing_to_wait_for_never_waits_on_the_timer() {
+        // The timer rounds a deadline up to its next millisecond tick, and wakes later still on a
+        // busy runtime: a request given a slot that is already due must not sleep until it. With
+        // time paused, any sleep moves the clock; none may happen here.
+        let governor = Governor::new(Pacing::default(), 4);
+        let paused_at = tokio::time::Instant::now();
+        for _ in 0..100 {
+            let a = governor.admit().await;
+            a.answered(200, None, None);
+        }
+        assert_eq!(tokio::time::Instant::now(), paused_at, "an unpaced admission slept");
     }
 
     #[tokio::test]
