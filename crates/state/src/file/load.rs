@@ -160,7 +160,7 @@ pub fn parse_text(
     }
     // A large file is parsed in pieces on all cores where they read as the whole; anything else,
     // errors included, is parsed whole.
-    if let Some(content) = super::split::parse_in_parts(&rendered.text, kongsync_model::cores()) {
+    if let Some(content) = super::split::parse_in_parts(&rendered.text, kongsync_model::cores(), &yaml_value) {
         return Ok(Document { name: name.to_string(), content, env_values: rendered.values });
     }
     let content = serde_yaml::from_str::<Strict>(&rendered.text).map(|s| s.0).map_err(|e| {
@@ -178,6 +178,11 @@ pub fn parse_text(
         vec![Diagnostic { position, ..Diagnostic::file(name, format!("invalid YAML/JSON: {message}")) }]
     })?;
     Ok(Document { name: name.to_string(), content, env_values: rendered.values })
+}
+
+/// The value of a YAML text as a state file holds it (no repeated key), `None` when it does not parse.
+pub(super) fn yaml_value(text: &str) -> Option<Value> {
+    serde_yaml::from_str::<Strict>(text).ok().map(|s| s.0)
 }
 
 /// serde_yaml reports a syntax error after a first well-formed document as "more than one document",

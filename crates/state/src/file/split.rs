@@ -8,9 +8,9 @@
 //! and the caller parses the file whole, which also gives every error its place in the whole file.
 //! A cut inside a quoted scalar or a flow collection leaves a piece that fails to parse; an alias to
 //! an anchor in another piece fails too; a key repeated across pieces is found when they are
-//! joined. Documents markers and directives are not followed at all.
+//! joined. Document markers and directives are not followed at all. The pieces are parsed by the caller's
+//! YAML parser (`load`), the one place that knows it.
 
-use super::strict::Strict;
 use serde_json::Value;
 
 /// Texts shorter than this are parsed whole: threads would cost more than they save.
@@ -33,22 +33,26 @@ struct Piece<'t> {
     items_of: Option<&'t str>,
 }
 
-/// The content of `text` parsed in about `parts` pieces at once, or `None` (see the module comment).
-pub(super) fn parse_in_parts(text: &str, parts: usize) -> Option<Value> {
+/// A YAML parser: the value of a text, `None` when it does not parse.
+pub(super) type Parse = dyn Fn(&str) -> Option<Value> + Sync;
+
+/// The content of `text` parsed by `parse` in about `parts` pieces at once, or `None` (see the
+/// module comment).
+pub(super) fn parse_in_parts(text: &str, parts: usize, parse: &Parse) -> Option<Value> {
     if text.len() < MIN_BYTES {
         return None;
     }
-    parse_pieces(text, parts)
+    parse_pieces(text, parts, parse)
 }
 
 /// [`parse_in_parts`] of a text of any size.
-fn parse_pieces(text: &str, parts: usize) -> Option<Value> {
+fn parse_pieces(text: &str, parts: usize, parse: &Parse) -> Option<Value> {
     if parts < 2 {
         return None;
     }
     let pieces = pieces(text, parts)?;
-    let parsed = kongsync_model::on_cores(pieces.iter(), |p| serde_yaml::from_str::<Strict>(p.text).ok());
-    join(pieces.iter().zip(parsed).map(|(p, v)| Some((p.items_of, v?.0))))
+    let parsed = kongsync_model::on_cores(pieces.iter(), |p| parse(p.text));
+    join(pieces.iter().zip(parsed).map(|(p, v)| Some((p.items_of, v?))))
 }
 
 /// The pieces `text` is cut into: about `parts` of similar size, each piece that starts at an item

@@ -1,9 +1,14 @@
 //! Tests of the split parse: wherever it answers, it answers what the whole parse does.
 
 use super::*;
+use crate::file::load::yaml_value as whole;
 
-fn whole(text: &str) -> Option<Value> {
-    serde_yaml::from_str::<Strict>(text).ok().map(|s| s.0)
+fn parse_pieces(text: &str, parts: usize) -> Option<Value> {
+    super::parse_pieces(text, parts, &whole)
+}
+
+fn parse_in_parts(text: &str, parts: usize) -> Option<Value> {
+    super::parse_in_parts(text, parts, &whole)
 }
 
 /// Checks every number of parts from 2 to 12: the split parse gives the whole parse's value or
