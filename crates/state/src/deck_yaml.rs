@@ -175,6 +175,31 @@ impl Emitter {
         Emitter { out: String::new(), column: 0, whitespace: true, indention: true, taken_ends_line: false }
     }
 
+    /// An emitter for items of the document's top-level sequence written apart from the one before
+    /// them (on another core), then added to it with [`Emitter::append`]: it starts as if in the
+    /// middle of a line, so its first item begins with a line break that `append` keeps only where
+    /// the emitter it is added to would have written one.
+    pub(crate) fn mid_line() -> Emitter {
+        Emitter { column: 1, whitespace: false, indention: false, ..Emitter::new() }
+    }
+
+    /// Adds what an emitter made by [`Emitter::mid_line`] wrote: the same text as if its items had
+    /// been written here. An item's first step is the indentation at column 0, after which the
+    /// state is the same whether a line break was written or not; so only that break can differ.
+    pub(crate) fn append(&mut self, part: Emitter) {
+        if part.out.is_empty() {
+            return;
+        }
+        let text = match self.breaks_line_at(0) {
+            true => part.out.as_str(),
+            false => part.out.strip_prefix('\n').unwrap_or(&part.out),
+        };
+        self.out.push_str(text);
+        self.column = part.column;
+        self.whitespace = part.whitespace;
+        self.indention = part.indention;
+    }
+
     /// The text written since the last call.
     pub(crate) fn take(&mut self) -> String {
         if !self.out.is_empty() {
@@ -236,7 +261,7 @@ impl Emitter {
 
     /// libyaml's `write_indent`: a new line unless already at the indentation, then spaces.
     fn write_indent(&mut self, indent: usize) {
-        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
+        if self.breaks_line_at(indent) {
             self.newline();
         }
         while self.column < indent {
@@ -244,6 +269,11 @@ impl Emitter {
         }
         self.whitespace = true;
         self.indention = true;
+    }
+
+    /// Whether indenting to `indent` starts a new line.
+    fn breaks_line_at(&self, indent: usize) -> bool {
+        !self.indention || self.column > indent || (self.column == indent && !self.whitespace)
     }
 
     /// libyaml's `write_indicator`.

@@ -80,12 +80,31 @@ pub fn to_document(state: &State, options: &DumpOptions) -> Dump {
     Dump { document: Value::Object(doc), unplaced: w.unplaced() }
 }
 
-/// Writes the decK YAML of a state to `out` as it renders it, one top-level entity at a time, so
-/// that neither the document nor the whole text is ever held: the same bytes as
-/// [`to_yaml`] of [`to_document`]. Returns the entities left out (see [`Dump::unplaced`]).
+/// Writes the decK YAML of a state to `out` as it renders it, a few parts of a collection at a time
+/// (rendered on all cores), so that neither the document nor the whole text is ever held: the same
+/// bytes as [`to_yaml`] of [`to_document`]. Returns the entities left out (see [`Dump::unplaced`]).
 pub fn write_yaml(state: &State, options: &DumpOptions, out: &mut dyn Write) -> std::io::Result<Vec<Key>> {
-    /// Text handed to `out` once this much has gathered.
-    const CHUNK: usize = 1 << 16;
+    write_yaml_split(state, options, out, Split { part: 32, renderers: kongsync_model::cores() })
+}
+
+/// Text handed to `out` once this much has gathered.
+const CHUNK: usize = 1 << 16;
+
+/// How a top-level collection is rendered over the cores: in parts of `part` entities, dealt in
+/// turn to `renderers` threads (the writing one among them), and joined in order.
+#[derive(Clone, Copy, Debug)]
+struct Split {
+    part: usize,
+    renderers: usize,
+}
+
+/// [`write_yaml`], each top-level collection rendered as `split` says.
+fn write_yaml_split(
+    state: &State,
+    options: &DumpOptions,
+    out: &mut dyn Write,
+    split: Split,
+) -> std::io::Result<Vec<Key>> {
     let w = Writer::new(state, options);
     let mut e = Emitter::new();
     let mut top = w.top_level();
@@ -95,19 +114,59 @@ pub fn write_yaml(state: &State, options: &DumpOptions, out: &mut dyn Write) -> 
         e.top_key(key);
         match value {
             Top::Header(node) => e.top_value(&node),
-            Top::Items(items) => {
-                for item in items {
-                    e.top_item(&w.render(item, None));
-                    if e.pending() >= CHUNK {
-                        out.write_all(e.take().as_bytes())?;
-                    }
-                }
-            }
+            Top::Items(items) => write_items(&w, &items, &mut e, out, split)?,
         }
     }
     e.finish();
     out.write_all(e.take().as_bytes())?;
     Ok(w.unplaced())
+}
+
+/// Writes the items of one top-level collection. Each helper thread renders every `renderers`-th
+/// part and hands it over through a channel of one, so that only a few parts' text waits at a time
+/// (rendering a whole collection at once held most of a 100k dump's text).
+fn write_items(
+    w: &Writer<'_>,
+    items: &[&Entity],
+    e: &mut Emitter,
+    out: &mut dyn Write,
+    split: Split,
+) -> std::io::Result<()> {
+    let parts: Vec<&[&Entity]> = items.chunks(split.part.max(1)).collect();
+    let renderers = split.renderers.clamp(1, parts.len().max(1));
+    let render = |entities: &[&Entity]| {
+        let mut part = Emitter::mid_line();
+        for item in entities {
+            part.top_item(&w.render(item, None));
+        }
+        part
+    };
+    std::thread::scope(|scope| {
+        let helpers: Vec<std::sync::mpsc::Receiver<Emitter>> = (1..renderers)
+            .map(|r| {
+                let (handed, received) = std::sync::mpsc::sync_channel(1);
+                let theirs = parts.iter().skip(r).step_by(renderers);
+                // A failed send means the writer stopped (a write error): nothing more is wanted.
+                scope.spawn(move || theirs.map(|p| render(p)).try_for_each(|part| handed.send(part)));
+                received
+            })
+            .collect();
+        for (i, entities) in parts.iter().enumerate() {
+            let part = match i % renderers {
+                0 => render(entities),
+                r => match helpers[r - 1].recv() {
+                    Ok(part) => part,
+                    // The helper panicked: the scope raises its panic again as it ends.
+                    Err(_) => return Ok(()),
+                },
+            };
+            e.append(part);
+            if e.pending() >= CHUNK {
+                out.write_all(e.take().as_bytes())?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// A top-level entry of the document.

@@ -277,3 +277,52 @@ fn yaml_written_as_it_goes_is_the_documents() {
         }
     }
 }
+
+#[test]
+fn yaml_written_in_parts_on_several_cores_is_the_same_text() {
+    // Items that end with a plain scalar or a list beside items that end with a literal block (a
+    // PEM key written last), in parts from one entity up: every seam between two parts must read
+    // as the one emitter wrote it.
+    let mut items = Vec::new();
+    for i in 0..23u32 {
+        let id = format!("5{i:07}-0000-0000-0000-000000000001");
+        let mut cert = json!({"id": id, "cert": format!("-----BEGIN {i}-----\nAAA\n-----END-----\n"), "key": format!("KEY {i}\nBBB")});
+        if i % 3 == 0 {
+            cert["tags"] = json!([format!("t{i}")]);
+        }
+        items.push((Kind::Certificate, cert));
+        let svc = format!("1{i:07}-0000-0000-0000-000000000001");
+        items.push((Kind::Service, json!({"id": svc, "name": format!("s{i}"), "host": "h", "path": format!("/a{i}")})));
+    }
+    let state = live(items, Vec::new(), &Scope::default());
+    let options = DumpOptions::default();
+    let expected = to_yaml(&to_document(&state, &options).document).unwrap();
+    assert!(expected.contains("BBB\n- cert: |"), "no item ends with a block here:\n{expected}");
+    for (part, renderers) in [(1, 1), (1, 2), (2, 3), (3, 2), (5, 4), (7, 8), (1_000, 2)] {
+        let mut written = Vec::new();
+        write_yaml_split(&state, &options, &mut written, Split { part, renderers }).unwrap();
+        assert_eq!(String::from_utf8(written).unwrap(), expected, "parts of {part} over {renderers} threads");
+    }
+}
+
+#[test]
+fn a_write_that_fails_while_parts_are_rendered_elsewhere_is_an_error_not_a_hang() {
+    struct Refusing;
+    impl Write for Refusing {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("disk full"))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let services: Vec<(Kind, Value)> = (0..3_000u32)
+        .map(|i| {
+            let id = format!("1{i:07}-0000-0000-0000-000000000001");
+            (Kind::Service, json!({"id": id, "name": format!("service-{i}"), "host": "orders.internal", "port": 8080}))
+        })
+        .collect();
+    let state = live(services, Vec::new(), &Scope::default());
+    let err = write_yaml_split(&state, &DumpOptions::default(), &mut Refusing, Split { part: 10, renderers: 3 });
+    assert_eq!(err.map_err(|e| e.to_string()).err().as_deref(), Some("disk full"));
+}
