@@ -159,8 +159,9 @@ pub fn parse_text(
         };
     }
     // A large file is parsed in pieces on all cores where they read as the whole; anything else,
-    // errors included, is parsed whole.
-    if let Some(content) = super::split::parse_in_parts(&rendered.text, kongsync_model::cores(), &yaml_value) {
+    // errors included, is parsed whole. Four pieces a core: the piece that ends a long sequence is
+    // cut again where the mapping resumes, so equal cuts by size make unequal pieces of work.
+    if let Some(content) = super::split::parse_in_parts(&rendered.text, 4 * kongsync_model::cores(), &yaml_value) {
         return Ok(Document { name: name.to_string(), content, env_values: rendered.values });
     }
     let content = serde_yaml::from_str::<Strict>(&rendered.text).map(|s| s.0).map_err(|e| {
