@@ -140,23 +140,16 @@ pub(crate) fn build_stripped(
         }
         // Stable: of entities with one key, the first in id order comes first.
         built.sort_by(|a, b| a.0.key.cmp(&b.0.key));
-        let mut kept = vec![true; built.len()];
-        let mut holder = 0;
-        for i in 0..built.len() {
-            if i > 0 && built[i].0.key == built[holder].0.key {
+        // Where in `all` the entity holding the natural key of the run being read stands.
+        let mut holder: Option<usize> = None;
+        for (mut e, created_at) in built {
+            if holder.is_some_and(|h| all[h].0 == e.key) {
                 // Two live entities with one natural key (two certificates with the same PEM): the
                 // later one is known by its id, so that neither is lost.
-                match built[i].0.id {
-                    Some(id) => built[i].0.key = Key::id(kind, id),
-                    None => kept[i] = false,
-                }
+                let Some(id) = e.id else { continue };
+                e.key = Key::id(kind, id);
             } else {
-                holder = i;
-            }
-        }
-        for ((e, created_at), keep) in built.into_iter().zip(kept) {
-            if !keep {
-                continue;
+                holder = Some(all.len());
             }
             if let (Some(id), Some(at)) = (e.id, created_at) {
                 state.meta.created_at.entry(kind).or_default().insert(id, at);
