@@ -164,7 +164,7 @@ pub fn parse_text(
     if let Some(content) = super::split::parse_in_parts(&rendered.text, 4 * kongsync_model::cores(), &yaml_value) {
         return Ok(Document { name: name.to_string(), content, env_values: rendered.values });
     }
-    let content = serde_yaml::from_str::<Strict>(&rendered.text).map(|s| s.0).map_err(|e| {
+    let content = yaml(&rendered.text).map_err(|e| {
         let e = later_document_error(&rendered.text).unwrap_or(e);
         let mut position = e.location().map(|l| format!("{}:{}", l.line(), l.column()));
         let shown = e.to_string();
@@ -181,9 +181,15 @@ pub fn parse_text(
     Ok(Document { name: name.to_string(), content, env_values: rendered.values })
 }
 
-/// The value of a YAML text as a state file holds it (no repeated key), `None` when it does not parse.
+/// The value of a YAML text as a state file holds it (no repeated key).
+fn yaml(text: &str) -> Result<Value, serde_yaml::Error> {
+    serde_yaml::from_str::<Strict>(text).map(|s| s.0)
+}
+
+/// [`yaml`], `None` when the text does not parse: the split parse's pieces, whose errors are never
+/// shown (the file is then parsed whole).
 pub(super) fn yaml_value(text: &str) -> Option<Value> {
-    serde_yaml::from_str::<Strict>(text).ok().map(|s| s.0)
+    yaml(text).ok()
 }
 
 /// serde_yaml reports a syntax error after a first well-formed document as "more than one document",
