@@ -10,6 +10,12 @@ pub fn cores() -> usize {
     thread::available_parallelism().map_or(1, |n| n.get()).min(8)
 }
 
+/// How many parts to cut work of uneven cost into: four a core, so that a part that costs more than
+/// the others does not leave the other cores idle while it finishes.
+pub fn uneven_parts() -> usize {
+    4 * cores()
+}
+
 /// Runs `work` on every part, the first on this thread and each other one on a thread of its own,
 /// and gives the results in the parts' order. A panic in a part is raised again here, never turned
 /// into a result.

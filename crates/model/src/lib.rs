@@ -21,7 +21,7 @@ pub mod secret;
 mod validators;
 
 pub use builtin::{entity_schema, known_plugins, plugin_schema};
-pub use cores::{cores, joined, on_cores};
+pub use cores::{cores, joined, on_cores, uneven_parts};
 pub use entity::Entity;
 pub use fast::{ByAddress, FastMap, FastSet};
 pub use key::{Ident, Key};

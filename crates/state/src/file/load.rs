@@ -159,9 +159,9 @@ pub fn parse_text(
         };
     }
     // A large file is parsed in pieces on all cores where they read as the whole; anything else,
-    // errors included, is parsed whole. Four pieces a core: the piece that ends a long sequence is
-    // cut again where the mapping resumes, so equal cuts by size make unequal pieces of work.
-    if let Some(content) = super::split::parse_in_parts(&rendered.text, 4 * kongsync_model::cores(), &yaml_value) {
+    // errors included, is parsed whole. The piece that ends a long sequence is cut again where the
+    // mapping resumes, so equal cuts by size make pieces of uneven work.
+    if let Some(content) = super::split::parse_in_parts(&rendered.text, kongsync_model::uneven_parts(), &yaml_value) {
         return Ok(Document { name: name.to_string(), content, env_values: rendered.values });
     }
     let content = yaml(&rendered.text).map_err(|e| {

@@ -112,7 +112,7 @@ pub fn build(docs: Vec<Document>) -> Result<State, FileError> {
     }
     // Each entity is normalized and validated on its own, so the raws are split over the cores; the
     // problems are kept in the raws' order.
-    let chunk = raws.len().div_ceil(4 * kongsync_model::cores()).max(4096);
+    let chunk = raws.len().div_ceil(kongsync_model::uneven_parts()).max(4096);
     let normalized = kongsync_model::on_cores(raws.chunks_mut(chunk), |part| {
         let mut problems = Vec::new();
         let ids: Vec<_> =
